@@ -1,0 +1,181 @@
+"""The preparation pipeline: read → validate → Python-only → clean → dedup → decontaminate → split → variants
+→ token statistics → JSONL, manifest, rejected rows and the data report."""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from codeeval.pysource import CleanError, clean_code
+
+from .decontaminate import Decontaminator
+from .dedup import deduplicate
+from .explain import HFExplainer, explain_code, with_explanation
+from .language import rejection_reason
+from .load import Row, read_source, validate
+from .report import histogram, write_markdown
+from .split import SPLITS, split_of
+from .tokens import AlpacaLengths, recommend_sequence_len, summarize
+
+VARIANTS = ("code", "code_explained")
+DEFAULT_SOURCE = "../shared/data/codealpaca/code_alpaca_20k.json"
+
+
+@dataclass
+class Config:
+    source: str = DEFAULT_SOURCE
+    out_dir: Path = Path("data/prepared")
+    report_dir: Path | None = Path("reports")
+    explainer: str = "ast"
+    sequence_len: int | None = None  # None: use the recommended value
+    seed: int = 0
+    progress: bool = True
+    command: str = "python -m codealpaca_prep"
+    mbpp_path: str | None = None
+    humaneval_path: str | None = None
+    tokenizer: str | None = None
+
+
+@dataclass
+class Stage:
+    name: str
+    n_in: int
+    removed: list[dict] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        reasons = Counter(_reason_key(r["reason"]) for r in self.removed)
+        return {"stage": self.name, "in": self.n_in, "removed": len(self.removed), "out": self.n_in - len(self.removed),
+                "reasons": dict(reasons.most_common())}
+
+
+def _reason_key(reason: str) -> str:
+    """Group reasons for the funnel table: drop row-specific parts (ids, scores)."""
+    for cut in (" of ca-", " (", ": line "):
+        if cut in reason:
+            reason = reason.split(cut)[0]
+    return reason
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("codelora", "numpy", "sentencepiece", "mistral-common"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _row_dict(row: Row, output: str) -> dict:
+    return {"id": row.id, "instruction": row.instruction, "input": row.input, "output": output}
+
+
+def run(cfg: Config) -> dict:
+    bar = lambda it, desc: tqdm(it, desc=desc, disable=not cfg.progress, leave=False, file=sys.stderr)  # noqa: E731
+    raw = read_source(cfg.source)
+    raw_rows = {i: item for i, item in enumerate(raw)}
+    stages: list[Stage] = []
+
+    rows, bad = validate(raw)
+    stages.append(Stage("schema", len(raw), bad))
+
+    stage = Stage("python-only", len(rows))
+    kept = []
+    for row in bar(rows, "python filter"):
+        reason = rejection_reason(row.instruction, row.input, row.output)
+        if reason:
+            stage.removed.append({"index": row.index, "id": row.id, "reason": reason})
+        else:
+            kept.append(row)
+    stages.append(stage)
+
+    stage = Stage("code cleaning", len(kept))
+    rows = []
+    for row in bar(kept, "clean code"):
+        try:
+            row.output = clean_code(row.output)
+        except CleanError as exc:
+            stage.removed.append({"index": row.index, "id": row.id, "reason": f"code cleaning failed: {exc}"})
+            continue
+        rows.append(row)
+    stages.append(stage)
+
+    n = len(rows)
+    rows, removed = deduplicate(rows)
+    stages.append(Stage("deduplication", n, removed))
+
+    n = len(rows)
+    rows, removed = Decontaminator(cfg.mbpp_path, cfg.humaneval_path).split(bar(rows, "decontaminate"))
+    stages.append(Stage("decontamination (MBPP 974 + HumanEval 164)", n, removed))
+
+    if cfg.explainer == "ast":
+        explanations = [explain_code(r.output) for r in bar(rows, "explain")]
+    elif cfg.explainer.startswith("hf:"):
+        explanations = HFExplainer(cfg.explainer[3:]).explain_many([r.output for r in rows])
+    else:
+        raise ValueError(f"unknown explainer {cfg.explainer!r}: use 'ast' or 'hf:PATH'")
+
+    by_split: dict[str, dict[str, list[dict]]] = {v: {s: [] for s, _ in SPLITS} for v in VARIANTS}
+    for row, explanation in zip(rows, explanations):
+        split = split_of(row.id, cfg.seed)
+        by_split["code"][split].append(_row_dict(row, row.output))
+        by_split["code_explained"][split].append(_row_dict(row, with_explanation(row.output, explanation)))
+
+    counter = AlpacaLengths(cfg.tokenizer)
+    lengths = {v: {s: counter.lengths(by_split[v][s]) for s, _ in SPLITS} for v in bar(VARIANTS, "tokenize")}
+    recommended = max(recommend_sequence_len(np.concatenate(list(lengths[v].values()))) for v in VARIANTS)
+    seq = cfg.sequence_len or recommended
+
+    out = Path(cfg.out_dir)
+    outputs = {}
+    for variant in VARIANTS:
+        for split, _ in SPLITS:
+            path = out / variant / f"{split}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as fh:
+                for item in by_split[variant][split]:
+                    fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+            outputs[str(path.relative_to(out))] = {"rows": len(by_split[variant][split]), "sha256": _sha256(path)}
+    with open(out / "rejected.jsonl", "w", encoding="utf-8") as fh:
+        for st in stages:
+            for rej in st.removed:
+                fh.write(json.dumps({"stage": st.name, **rej, "row": raw_rows.get(rej["index"])}, ensure_ascii=False, default=str) + "\n")
+
+    source_path = Path(cfg.source)
+    manifest = {
+        "command": cfg.command,
+        "input": {"source": cfg.source, "sha256": _sha256(source_path) if source_path.is_file() else "hub", "rows": len(raw)},
+        "stages": [s.summary() for s in stages],
+        "kept": len(rows),
+        "splits": {s: len(by_split["code"][s]) for s, _ in SPLITS},
+        "variants": list(VARIANTS),
+        "explainer": cfg.explainer,
+        "seed": cfg.seed,
+        "tokens": {"tokenizer": "mistral-common tokenizer.model.v1 (Mistral-7B-v0.1)", "sequence_len": seq,
+                   "recommended_sequence_len": recommended,
+                   "stats": {v: {s: summarize(lengths[v][s], seq) for s, _ in SPLITS} for v in VARIANTS}},
+        "outputs": outputs,
+        "versions": _versions(),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if cfg.report_dir:
+        report_dir = Path(cfg.report_dir)
+        histogram({v: np.concatenate(list(lengths[v].values())) for v in VARIANTS}, seq, report_dir / "data_lengths.png")
+        write_markdown(manifest, report_dir / "data.md", "data_lengths.png")
+    return manifest

@@ -1,0 +1,1 @@
+"""Shared code-evaluation core: sandboxed execution, code extraction, metrics, benchmark loading."""
