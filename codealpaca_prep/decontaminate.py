@@ -62,6 +62,7 @@ class Decontaminator:
             if m is None:
                 kept.append(row)
             else:
-                removed.append({"index": row.index, "id": row.id,
+                bench = "HumanEval" if m["benchmark"].startswith("HumanEval") else "MBPP"
+                removed.append({"index": row.index, "id": row.id, "group": f"overlaps a {bench} task ({m['field']})",
                                 "reason": f"overlaps {m['benchmark']} ({m['field']}, containment {m['score']})", **m})
         return kept, removed

@@ -61,6 +61,7 @@ _COMPUTING = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, a
               ast.While, ast.If, ast.With, ast.Try, ast.Return, ast.Raise, ast.Assert, ast.Call, ast.Lambda,
               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Name, ast.Subscript, ast.Delete,
               ast.AugAssign, ast.Global, ast.Nonlocal)
+_CALLING = (ast.Call, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Await, ast.Yield)
 
 
 def guess_language(text: str) -> str | None:
@@ -75,15 +76,16 @@ def _looks_like_code(text: str) -> bool:
 
 
 def _is_literal_answer(tree: ast.Module) -> bool:
-    """Every statement is a literal or `name = literal` (e.g. "30", "[1, 2]", "Sum = 47")."""
+    """No statement computes anything: "30", "[1, 2]", "Sum = 47", a bare name ("Hello") or
+    an expression without a call ("ls -la", "x > 5")."""
     for stmt in tree.body:
         if isinstance(stmt, ast.Expr):
-            value = stmt.value
+            computing = _CALLING
         elif isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
-            value = stmt.value
+            computing = _COMPUTING
         else:
             return False
-        if any(isinstance(n, _COMPUTING) for n in ast.walk(value)):
+        if any(isinstance(n, computing) for n in ast.walk(stmt.value)):
             return False
     return True
 
@@ -124,6 +126,8 @@ def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
             import textwrap
             tree = ast.parse(textwrap.dedent(output.expandtabs(8)))
         except (SyntaxError, ValueError):
+            if re.search(r"^\s*(?:print\s+[^\s(=]|exec\s+[\"'])|^\s*except\s+\w+\s*,\s*\w+\s*:", output, re.M):
+                return "output is Python 2, not valid Python 3"
             lang = guess_language(output)
             if lang:
                 return f"output is {lang} code"

@@ -6,6 +6,7 @@ import hashlib
 import json
 import platform
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -51,7 +52,7 @@ class Stage:
     removed: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
-        reasons = Counter(_reason_key(r["reason"]) for r in self.removed)
+        reasons = Counter(r.get("group") or _reason_key(r["reason"]) for r in self.removed)
         return {"stage": self.name, "in": self.n_in, "removed": len(self.removed), "out": self.n_in - len(self.removed),
                 "reasons": dict(reasons.most_common())}
 
@@ -87,6 +88,13 @@ def _row_dict(row: Row, output: str) -> dict:
 
 
 def run(cfg: Config) -> dict:
+    with warnings.catch_warnings():  # invalid escapes in the data's code warn on every parse
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _run(cfg)
+
+
+def _run(cfg: Config) -> dict:
     bar = lambda it, desc: tqdm(it, desc=desc, disable=not cfg.progress, leave=False, file=sys.stderr)  # noqa: E731
     raw = read_source(cfg.source)
     raw_rows = {i: item for i, item in enumerate(raw)}

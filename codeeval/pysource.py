@@ -55,6 +55,7 @@ def reindent(code: str, width: int = 4) -> str:
     line_start = True  # the previous significant token ended a line outside brackets
     new_indent: dict[int, int] = {}  # row -> block depth, for rows that start a statement or hold a comment
     pending_comments: list[int] = []
+    inline_comments: dict[int, int] = {}  # row -> column of a comment that follows code
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
         if tok.type == tokenize.INDENT:
             depth += 1
@@ -67,6 +68,8 @@ def reindent(code: str, width: int = 4) -> str:
             continue
         if tok.type == tokenize.ENDMARKER:
             break
+        if tok.type == tokenize.COMMENT and not line_start:
+            inline_comments[tok.start[0]] = tok.start[1]
         if tok.type == tokenize.COMMENT and line_start and parens == 0:
             pending_comments.append(tok.start[0])  # a comment line takes the depth of the statement after it
             continue
@@ -88,6 +91,9 @@ def reindent(code: str, width: int = 4) -> str:
         if row in in_string:
             out.append(line)
             continue
+        if row in inline_comments and row not in string_opens:  # PEP 8: two spaces before an inline comment
+            col = inline_comments[row]
+            line = line[:col].rstrip(" \t") + "  " + line[col:]
         body = line.lstrip(" \t")
         old = line[: len(line) - len(body)]
         old_cols = len(old.expandtabs(8))
