@@ -17,7 +17,6 @@ import resource
 import signal
 import sys
 import time
-import traceback
 
 __builtins__ = dict(vars(builtins))  # functions below resolve builtins here, out of the program's reach
 _write, _perf, _type, _len, _isinstance, _zip, _abs = os.write, time.perf_counter, type, len, isinstance, zip, abs
@@ -247,6 +246,30 @@ def _classify(exc):
     return "error", _type(exc).__name__
 
 
+def _restore(snapshot):
+    """Undo whatever the program did to the builtins module (the harness and stdlib use it too)."""
+    live = vars(builtins)
+    for key in [k for k in live if k not in snapshot]:
+        del live[key]
+    live.update(snapshot)
+
+
+def _short(exc):
+    try:
+        return str(exc)[:300]
+    except BaseException:  # noqa: BLE001 - a rigged __str__
+        return "<unprintable>"
+
+
+def _program_line(exc):
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<program>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def main():
     job = pickle.loads(sys.stdin.buffer.read())
     fd = job["fd"]
@@ -265,10 +288,12 @@ def main():
             exec(compile(job["setup"], "<setup>", "exec"), program_globals)
         exec(code, program_globals)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are program errors too
+        _restore(snapshot_guarded)
         status, etype = _classify(exc)
         _report(fd, nonce, event="ready", ok=False, status="memory" if status == "memory" else "error", etype=etype,
-                msg=str(exc)[:300], t=_perf() - start)
+                msg=_short(exc), t=_perf() - start)
         return
+    _restore(snapshot_guarded)
     _report(fd, nonce, event="ready", ok=True, t=_perf() - start)
     record = job.get("record", False)
     for i, test in enumerate(job["tests"]):
@@ -295,10 +320,10 @@ def main():
                 else:
                     result = {"status": "fail", "etype": "WrongAnswer", "msg": repr(out)[:200]}
         except BaseException as exc:  # noqa: BLE001
+            _restore(snapshot_guarded)
             status, etype = _classify(exc)
-            tb = traceback.extract_tb(exc.__traceback__)
-            result = {"status": status, "etype": etype, "msg": str(exc)[:300],
-                      "line": tb[-1].lineno if tb and tb[-1].filename == "<program>" else None}
+            result = {"status": status, "etype": etype, "msg": _short(exc), "line": _program_line(exc)}
+        _restore(snapshot_guarded)
         _report(fd, nonce, event="test", i=i, t=_perf() - t0, **result)
     _report(fd, nonce, event="done")
 

@@ -52,6 +52,7 @@ class Limits:
 @dataclass
 class Test:
     """An assert statement (`code`), or a call of `entry_point(*args)` compared with `expected`."""
+    __test__ = False  # not a pytest class
     code: str | None = None
     entry_point: str | None = None
     args: list | None = None
