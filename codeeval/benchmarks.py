@@ -26,12 +26,19 @@ def load_mbpp(path: str | Path = MBPP_PATH) -> list[dict]:
 
 
 def load_mbppplus(path: str | Path = MBPPPLUS_PATH) -> list[dict]:
+    """MBPP+ with inputs decoded exactly as EvalPlus decodes them (JSON has no tuples: EvalPlus' own
+    `mbpp_deserialize_inputs` restores them per task)."""
+    from evalplus.data.mbpp import mbpp_deserialize_inputs
+
     with open(path, encoding="utf-8") as fh:
         rows = json.load(fh)
     for row in rows:  # inputs are stored as JSON text
         for key in ("base_input", "plus_input"):
             if isinstance(row.get(key), str):
                 row[key] = json.loads(row[key])
+            if not row.get(key):  # Mbpp/793 stores an empty plus_input as {}
+                row[key] = []
+            row[key] = mbpp_deserialize_inputs(row["task_id"], row[key])
         row["atol"] = float(row.get("atol") or 0)
     return rows
 

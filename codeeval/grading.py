@@ -2,8 +2,9 @@
 every sample in the sandbox; per-sample verdicts, error taxonomy and code quality; per-document metrics."""
 from __future__ import annotations
 
-import json
+import base64
 import math
+import pickle
 import os
 import threading
 
@@ -23,7 +24,7 @@ _ref_lock = threading.Lock()
 
 def _tests(doc: dict, expected: list | None = None) -> list[Test]:
     if doc["inputs_json"]:
-        inputs = json.loads(doc["inputs_json"])
+        inputs = pickle.loads(base64.b64decode(doc["inputs_json"]))  # built by codeeval.tasks from vendored data
         expected = expected if expected is not None else [None] * len(inputs)
         return [Test(entry_point=doc["entry_point"], args=args, expected=exp, atol=doc["atol"], oracle="mbpp")
                 for args, exp in zip(inputs, expected)]

@@ -205,11 +205,14 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
 
     per_test = [deadline(test_times[i] if test_times else None) for i in range(len(tests))]
     module_deadline = deadline(module_time) + 1.0  # interpreter start-up is not the program's fault
-    total = min(limits.max_task_time, module_deadline + sum(per_test))
+    # the harness times each call itself; the parent's per-test deadline also covers comparing the output
+    # and catches a program that blocks SIGALRM
+    parent_per_test = [2 * t + 1.0 for t in per_test]
+    total = min(limits.max_task_time, module_deadline + sum(parent_per_test))
     cgroup = _slot_cgroup(limits)
     nonce = secrets.token_hex(16)
     job = {"nonce": nonce, "program": program, "setup": setup, "tests": [t.payload() for t in tests],
-           "record": record, "cgroup": cgroup.path, "isolate_network": _can_isolate_network(),
+           "record": record, "test_limits": per_test, "cgroup": cgroup.path, "isolate_network": _can_isolate_network(),
            "limits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
                       "processes": limits.processes, "cpu_seconds": int(total) + 2}}
     tmp = tempfile.mkdtemp(prefix="codeeval-")
@@ -227,7 +230,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
         w = -1
         writer = threading.Thread(target=_feed, args=(proc, payload), daemon=True)
         writer.start()
-        result = _collect(proc, r, nonce, len(tests), module_deadline, per_test, total, started, cgroup, record)
+        result = _collect(proc, r, nonce, len(tests), module_deadline, parent_per_test, total, started, cgroup, record)
         writer.join(timeout=1)
         try:
             with open(os.path.join(tmp, ".stdout"), "rb") as fh:

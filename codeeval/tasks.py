@@ -1,12 +1,14 @@
 """Evaluation documents in one schema for every benchmark, and their prompts.
 
 doc = {task_id, text, prompt_hint, entry_point, reference, prefix, setup, tests (assert strings),
-       inputs_json (MBPP+ call inputs: [[args...], ...]), n_base (how many of them are base inputs), atol, category}
+       inputs_json (MBPP+ call inputs [[args...], ...], pickled + base64: they hold tuples, sets, inf), n_base (how many of them are base inputs), atol, category}
 """
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import pickle
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +18,7 @@ from .prompts import alpaca_prompt
 from .pysource import clean_code, normalize_newlines
 
 MBPP_FEWSHOT = (2, 3, 4)  # the few-shot tasks of Austin et al. (2021)
-EXCLUDED_PATH = Path(__file__).with_name("data") / "mbpp_excluded.json"
+EXCLUDED_PATH = Path(__file__).with_name("data") / "excluded.json"
 _TOPICS = [("regex", r"\bregex|regular expression|\bre\.\b|\bmatch(es|ing)?\b"),
            ("strings", r"\bstring|\bchar|\bword|\bvowel|\bupper|\blower|\bsubstring|\bpalindrom"),
            ("math", r"\bnumber|\bsum\b|\bprime|\bdigit|\bfactorial|\bsquare|\bdivis|\bgcd|\blcm|\barea|\bvolume|\bperimeter|\bpower|\bmath"),
@@ -44,19 +46,19 @@ def _entry_point(tests: list[str]) -> str | None:
     return None
 
 
-def excluded_mbpp() -> dict[str, str]:
-    """task_id -> reason, written by `python -m codeeval.clean_mbpp` after running every reference."""
+def excluded(benchmark: str) -> dict[str, str]:
+    """task_id -> reason, written by `python -m codeeval.clean_benchmarks` after running every reference."""
     if EXCLUDED_PATH.exists():
-        return json.loads(EXCLUDED_PATH.read_text())
+        return json.loads(EXCLUDED_PATH.read_text()).get(benchmark, {})
     return {}
 
 
 @lru_cache(maxsize=None)
 def mbpp_docs(include_excluded: bool = False) -> tuple[dict, ...]:
-    excluded = {} if include_excluded else excluded_mbpp()
+    skip = {} if include_excluded else excluded("mbpp")
     docs = []
     for t in load_mbpp():
-        if t["task_id"] not in MBPP_TEST_IDS or str(t["task_id"]) in excluded:
+        if t["task_id"] not in MBPP_TEST_IDS or f"mbpp/{t['task_id']}" in skip:
             continue
         docs.append(_mbpp_doc(t))
     return tuple(docs)
@@ -77,9 +79,12 @@ def mbpp_fewshot_docs() -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=None)
-def mbppplus_docs() -> tuple[dict, ...]:
+def mbppplus_docs(include_excluded: bool = False) -> tuple[dict, ...]:
+    skip = {} if include_excluded else excluded("mbppplus")
     docs = []
     for t in load_mbppplus():
+        if t["task_id"] in skip:
+            continue
         prompt = t["prompt"].strip().strip('"').strip()
         lines = prompt.split("\n")
         hint = next((line for line in lines if line.startswith("assert")), "")
@@ -87,7 +92,7 @@ def mbppplus_docs() -> tuple[dict, ...]:
         inputs = t["base_input"] + t["plus_input"]
         docs.append({"task_id": t["task_id"], "text": text, "prompt_hint": hint, "entry_point": t["entry_point"],
                      "reference": clean_code(t["canonical_solution"]), "prefix": "", "setup": "", "tests": [],
-                     "inputs_json": json.dumps(inputs), "n_base": len(t["base_input"]), "atol": t["atol"],
+                     "inputs_json": base64.b64encode(pickle.dumps(inputs)).decode(), "n_base": len(t["base_input"]), "atol": t["atol"],
                      "category": mbpp_topic(text)})
     return tuple(docs)
 

@@ -1,0 +1,97 @@
+"""The tasks through the real lm-eval CLI: the oracle scores 100 %, the empty answer 0 %, on every cleaned set;
+a tiny random Mistral with the real tokenizer runs end to end."""
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codeeval.extract import extract_code
+from codeeval.grading import classify, doc_metrics, grade, pass_at_k
+from codeeval.sandbox import TaskResult
+from codeeval.tasks import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+FULL = ["mbpp_custom", "mbpp_custom_3shot", "mbppplus_custom", "humaneval_custom"]
+
+
+def _lm_eval(tmp_path, *args, launcher=("-m", "codeeval.lm_eval_cli")):
+    out = tmp_path / "out"
+    cmd = [sys.executable, *launcher, "run", "--include_path", "lm_eval_tasks", "--output_path", str(out), *args]
+    proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = sorted(out.rglob("results_*.json"))
+    assert files, proc.stderr[-2000:]
+    return json.loads(files[-1].read_text())["results"]
+
+
+@pytest.mark.parametrize("model,expected", [("codeeval-oracle", 1.0), ("codeeval-empty", 0.0)])
+def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
+    results = _lm_eval(tmp_path, "--model", model, "--tasks", ",".join(FULL))
+    for task in FULL:
+        assert results[task]["pass@1,sandbox"] == expected, (task, results[task])
+    assert results["mbppplus_custom"]["pass@1_base,sandbox"] == expected
+
+
+def test_cleaned_sets_have_the_expected_sizes():
+    assert len(mbpp_docs()) == 499 and len(mbppplus_docs()) == 398 and len(humaneval_docs()) == 164
+
+
+def test_tiny_mistral_end_to_end(tmp_path):
+    from codeeval.tiny_mistral import build
+
+    model = build(tmp_path / "tiny")
+    tasks = FULL + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca"]
+    results = _lm_eval(tmp_path, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--tasks",
+                       ",".join(tasks), "--limit", "2", "--gen_kwargs", "max_gen_toks=24", "--log_samples",
+                       launcher=("-m", "lm_eval"))
+    for task in tasks:
+        r = results[task]
+        for key in ("pass@1", "syntax_valid", "runs_clean", "err_syntax", "err_wrong_answer"):
+            assert 0.0 <= r[f"{key},sandbox"] <= 1.0, (task, key, r)
+        errors = sum(r[f"err_{k},sandbox"] for k in ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory"))
+        assert math.isclose(errors + r["pass@1,sandbox"], 1.0), (task, r)
+
+
+def test_prompts_name_the_function_and_follow_their_formats():
+    doc = mbpp_docs()[0]
+    assert doc["entry_point"] in prompt_zeroshot(doc)
+    three = prompt_mbpp_3shot(doc)
+    assert three.count("[BEGIN]") == 4 and three.count("[DONE]") == 3 and three.endswith("[BEGIN]\n")
+    assert prompt_alpaca(doc).endswith("### Response:\n") and doc["entry_point"] in prompt_alpaca(doc)
+    he = humaneval_docs()[0]
+    assert prompt_zeroshot(he) == he["prefix"]
+
+
+@pytest.mark.parametrize("generation,expected", [
+    ("```python\nimport math\n\ndef helper(x):\n    return x\n\ndef f(x):\n    return helper(x)\n```\nIt works.", "import math\n\ndef helper(x):\n    return x\n\ndef f(x):\n    return helper(x)"),
+    ("def f(x):\n    return x\n\nExplanation: The function `f` returns x.", "def f(x):\n    return x"),
+    ("Here is the code:\ndef f(x):\n    return x\nThis returns its input.", "def f(x):\n    return x"),
+    ("def f(x):\n    return x\n[DONE]\nYou are an expert", "def f(x):\n    return x"),
+    ("def f(x):\n    return x\nassert f(1) == 1", "def f(x):\n    return x"),
+])
+def test_code_extraction(generation, expected):
+    assert extract_code(generation) == expected
+
+
+def test_pass_at_k_estimator():
+    assert pass_at_k(10, 0, 1) == 0.0 and pass_at_k(10, 10, 5) == 1.0
+    assert math.isclose(pass_at_k(10, 3, 1), 0.3)
+    assert math.isclose(pass_at_k(10, 1, 5), 0.5)
+    assert pass_at_k(5, 4, 2) == 1.0
+
+
+def test_error_taxonomy_from_real_runs():
+    doc = dict(mbpp_docs()[0])
+    ep = doc["entry_point"]
+    gens = [doc["reference"], "def f(:\n  pass", f"def {ep}(*a):\n    return None", "def other(*a):\n    return 1",
+            f"def {ep}():\n    return 1", f"def {ep}(*a):\n    while True: pass", f"def {ep}(*a):\n    return 1 / 0"]
+    verdicts = grade([doc], [gens], progress=False)[0]
+    assert [v["error"] for v in verdicts] == [None, "syntax", "wrong_answer", "name_signature", "name_signature", "timeout", "exception"]
+    m = doc_metrics(verdicts)
+    assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["err_timeout"], 1 / 7) and m["syntax_valid"] < 1
+    assert classify("x = 1", TaskResult(status="memory")) == "memory"
