@@ -306,10 +306,9 @@ def main():
     program_globals = {"__name__": "__main__", "__builtins__": builtins}
     start = _perf()
     try:
-        code = compile(job["program"], "<program>", "exec")
-        if job.get("setup"):
+        exec(compile(job["program"], "<program>", "exec"), program_globals)
+        if job.get("setup"):  # MBPP's test_setup_code builds fixtures from the program's own classes
             exec(compile(job["setup"], "<setup>", "exec"), program_globals)
-        exec(code, program_globals)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are program errors too
         _restore(snapshot_guarded)
         status, etype = _classify(exc)
@@ -353,6 +352,8 @@ def main():
             result = {"status": status, "etype": etype, "msg": _short(exc), "line": _program_line(exc)}
         _restore(snapshot_guarded)
         _report(fd, nonce, event="test", i=i, t=_perf() - t0, **result)
+        if job.get("fail_fast") and result["status"] != "pass":
+            break  # as EvalPlus' fast check: the first failure decides the verdict
     _report(fd, nonce, event="done")
 
 

@@ -194,7 +194,7 @@ def _env(tmp: str) -> dict:
 
 def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Limits = Limits(),
                 test_times: list[float] | None = None, module_time: float | None = None,
-                record: bool = False) -> TaskResult:
+                record: bool = False, fail_fast: bool = True) -> TaskResult:
     """Run `program` then each test in one fresh sandboxed process.
 
     `test_times` / `module_time` are the reference's measured seconds; the deadlines are
@@ -212,7 +212,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     cgroup = _slot_cgroup(limits)
     nonce = secrets.token_hex(16)
     job = {"nonce": nonce, "program": program, "setup": setup, "tests": [t.payload() for t in tests],
-           "record": record, "test_limits": per_test, "cgroup": cgroup.path, "isolate_network": _can_isolate_network(),
+           "record": record, "fail_fast": fail_fast and not record, "test_limits": per_test, "cgroup": cgroup.path, "isolate_network": _can_isolate_network(),
            "limits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
                       "processes": limits.processes, "cpu_seconds": int(total) + 2}}
     tmp = tempfile.mkdtemp(prefix="codeeval-")
@@ -301,7 +301,8 @@ def _collect(proc, fd, nonce, n_tests, module_deadline, per_test, total, started
                     output = pickle.loads(bytes.fromhex(event["output"]))  # reference runs are trusted code
                 tests.append(TestResult(event.get("status", ERROR), event.get("etype"), event.get("msg"),
                                         event.get("t"), output))
-            elif kind == "done" and got_ready and len(tests) == n_tests:
+            elif kind == "done" and got_ready and (len(tests) == n_tests or (tests and tests[-1].status != PASS)):
+                tests += [TestResult(NOT_RUN) for _ in range(n_tests - len(tests))]
                 done = True
                 break
             if got_ready and len(tests) < n_tests:
