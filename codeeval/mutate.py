@@ -43,7 +43,8 @@ def _sites(tree: ast.AST) -> list[tuple[str, ast.AST, object]]:
         elif isinstance(node, ast.Constant) and id(node) in index_consts and isinstance(node.value, int) \
                 and not isinstance(node.value, bool):
             sites.append(("off-by-one", node, None))
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif isinstance(node, ast.Return) and node.value is not None and not (
+                isinstance(node.value, ast.Constant) and node.value.value is None):  # `return None` would be equivalent
             sites.append(("drop return", node, None))
         elif isinstance(node, ast.If):
             sites.append(("remove branch", node, None))

@@ -120,7 +120,7 @@ def prompt_zeroshot(doc: dict) -> str:
 def prompt_mbpp_3shot(doc: dict) -> str:
     """The standard MBPP prompt (Austin et al. 2021; lm-eval's `mbpp`), with tasks 2-4 as examples."""
     def block(d: dict) -> str:
-        tests = "\n".join(d["tests"][:3])
+        tests = "\n".join(d["tests"][:3] or [d["prompt_hint"]])
         return f"You are an expert Python programmer, and here is your task: {d['text']} Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
     shots = "".join(block(d) + f"{d['reference']}\n[DONE]\n\n" for d in mbpp_fewshot_docs())
     return shots + block(doc)
