@@ -23,6 +23,12 @@ def dataset_humaneval(**_):
     return _dataset(tasks.humaneval_docs())
 
 
+def dataset_custom(category: str | None = None, **_):
+    from custom_suite import as_docs
+
+    return _dataset([d for d in as_docs() if category in (None, d["category"])])
+
+
 prompt_zeroshot = tasks.prompt_zeroshot
 prompt_mbpp_3shot = tasks.prompt_mbpp_3shot
 prompt_alpaca = tasks.prompt_alpaca

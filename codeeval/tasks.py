@@ -130,6 +130,8 @@ def prompt_alpaca(doc: dict) -> str:
     """The exact Alpaca prompt the adapters are trained on."""
     if doc["prefix"]:
         instruction = f"Complete the following Python function.\n\n{doc['prefix']}"
-    else:
+    elif doc["prompt_hint"].startswith("assert"):
         instruction = f"{doc['text']} Your code should pass this test: {doc['prompt_hint']}"
+    else:  # the custom suite states the signature instead of a test
+        instruction = f"{doc['text']}\nSignature: {doc['prompt_hint']}"
     return alpaca_prompt(instruction)

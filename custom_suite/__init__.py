@@ -11,7 +11,8 @@ TASKS_DIR = Path(__file__).parent / "tasks"
 CATEGORIES = ("strings", "lists", "dicts_sets", "math", "recursion_dp", "sorting_searching", "parsing_regex",
               "classes", "file_io", "iterators_generators", "errors_validation", "dates_times")
 REQUIRED = ("id", "difficulty", "instruction", "signature", "reference", "tests")  # tests: one assert per line
-# Available to every test: raises(ExceptionType, fn, *args) is True when the call raises that exception.
+# Available to every test: raises(ExceptionType, fn, *args) is True when the call raises that exception;
+# error_message(ExceptionType, fn, *args) is the exception's first argument (None when nothing is raised).
 TEST_SETUP = '''
 def raises(exc, fn, *args, **kwargs):
     try:
@@ -21,6 +22,14 @@ def raises(exc, fn, *args, **kwargs):
     except BaseException:
         return False
     return False
+
+
+def error_message(exc, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except exc as e:
+        return e.args[0] if e.args else ""
+    return None
 '''
 
 

@@ -65,7 +65,7 @@ def ambiguity_problems(tasks) -> list[str]:
         for test in t["tests"]:
             if not re.search(rf"\b{re.escape(t['entry_point'])}\b", test):
                 problems.append(f"{t['id']}: test does not call {t['entry_point']}: {test[:60]}")
-            for exc in re.findall(r"raises\((\w+)", test):
+            for exc in re.findall(r"(?:raises|error_message)\((\w+)", test):
                 if exc not in t["instruction"]:
                     problems.append(f"{t['id']}: a test expects {exc}, which the instruction does not mention")
     return problems

@@ -1,5 +1,6 @@
 # Thin glue: every task here is graded by the shared codeeval module (sandbox, extraction, metrics).
 from codeeval.lm_eval_glue import (  # noqa: F401
+    dataset_custom,
     dataset_humaneval,
     dataset_mbpp,
     dataset_mbppplus,

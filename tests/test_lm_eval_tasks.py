@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from codeeval.extract import extract_code
+from custom_suite import CATEGORIES
 from codeeval.grading import classify, doc_metrics, grade, pass_at_k
 from codeeval.sandbox import TaskResult
 from codeeval.tasks import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-FULL = ["mbpp_custom", "mbpp_custom_3shot", "mbppplus_custom", "humaneval_custom"]
+FULL = ["mbpp_custom", "mbpp_custom_3shot", "mbppplus_custom", "humaneval_custom", "custom_suite"]
 
 
 def _lm_eval(tmp_path, *args, launcher=("-m", "codeeval.lm_eval_cli")):
@@ -32,8 +33,9 @@ def _lm_eval(tmp_path, *args, launcher=("-m", "codeeval.lm_eval_cli")):
 @pytest.mark.parametrize("model,expected", [("codeeval-oracle", 1.0), ("codeeval-empty", 0.0)])
 def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
     results = _lm_eval(tmp_path, "--model", model, "--tasks", ",".join(FULL))
-    for task in FULL:
+    for task in FULL[:-1] + [f"custom_suite_{c}" for c in CATEGORIES]:
         assert results[task]["pass@1,sandbox"] == expected, (task, results[task])
+    assert results["custom_suite"]["pass@1,sandbox"] == expected  # the group's weighted aggregate
     assert results["mbppplus_custom"]["pass@1_base,sandbox"] == expected
 
 
@@ -45,7 +47,8 @@ def test_tiny_mistral_end_to_end(tmp_path):
     from codeeval.tiny_mistral import build
 
     model = build(tmp_path / "tiny")
-    tasks = FULL + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca"]
+    tasks = FULL[:-1] + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_strings",
+                         "custom_suite_alpaca_classes"]
     results = _lm_eval(tmp_path, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--tasks",
                        ",".join(tasks), "--limit", "2", "--gen_kwargs", "max_gen_toks=24", "--log_samples",
                        launcher=("-m", "lm_eval"))
