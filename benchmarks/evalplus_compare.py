@@ -44,21 +44,31 @@ def build_samples(docs, n_mutants: int, model_files: list[str]) -> list[dict]:
 
 
 def run_evalplus(samples: list[dict], all_task_ids: list[str], workers: int, tmp: Path) -> tuple[dict, float]:
-    """EvalPlus needs a sample for every task: tasks we exclude get their reference, and are ignored later."""
+    """EvalPlus needs a sample for every task: tasks not compared get a failing stub, and are ignored later."""
     path = tmp / "samples.jsonl"
+    Path(str(path).replace(".jsonl", "_eval_results.json")).unlink(missing_ok=True)  # else EvalPlus asks to overwrite
     have = {s["task_id"] for s in samples}
     with open(path, "w") as fh:
         for s in samples:
             fh.write(json.dumps({"task_id": s["task_id"], "solution": s["solution"]}) + "\n")
         from codeeval.benchmarks import load_mbppplus
-        for t in load_mbppplus():
+        for t in load_mbppplus():  # a stub that fails at once, so that unused tasks cost EvalPlus ~nothing
             if t["task_id"] not in have:
-                fh.write(json.dumps({"task_id": t["task_id"], "solution": t["canonical_solution"]}) + "\n")
-    env = {**os.environ, "MBPP_OVERRIDE_PATH": str(MBPPPLUS_PATH)}
+                stub = f"def {t['entry_point']}(*args):\n    raise NotImplementedError\n"
+                fh.write(json.dumps({"task_id": t["task_id"], "solution": stub}) + "\n")
+    plus_jsonl = tmp / "MbppPlus.jsonl"  # EvalPlus reads JSON lines with the inputs as lists
+    if not plus_jsonl.exists():
+        with open(MBPPPLUS_PATH) as src, open(plus_jsonl, "w") as dst:
+            for row in json.load(src):
+                for key in ("base_input", "plus_input"):
+                    value = json.loads(row[key]) if isinstance(row[key], str) else row[key]
+                    row[key] = value or []
+                dst.write(json.dumps(row) + "\n")
+    env = {**os.environ, "MBPP_OVERRIDE_PATH": str(plus_jsonl)}
     cmd = [sys.executable, "-m", "evalplus.evaluate", "--dataset", "mbpp", "--samples", str(path), "--parallel",
            str(workers), "--i_just_wanna_run"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"evalplus failed:\n{proc.stderr[-3000:]}")
@@ -72,8 +82,9 @@ def main() -> None:
     p.add_argument("--model-samples", nargs="*", default=[])
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--out", default="reports/evalplus_agreement")
+    p.add_argument("--tasks", type=int, default=None, help="only the first N MBPP+ tasks (for a quick check)")
     a = p.parse_args()
-    docs = list(mbppplus_docs())
+    docs = list(mbppplus_docs())[:a.tasks]
     by_id = {d["task_id"]: d for d in docs}
     samples = [s for s in build_samples(docs, a.mutants, a.model_samples) if s["task_id"] in by_id]
     print(f"{len(samples)} programs: {dict(Counter(s['source'].split(':')[0] for s in samples))}")

@@ -226,14 +226,45 @@ def check_output(entry_point, args, out, exp, atol, oracle):
     return atol != 0 and _close(out, exp, atol)
 
 
+def _safe_repr(x):
+    try:
+        text = repr(x)
+    except BaseException:  # noqa: BLE001 - a rigged __repr__
+        text = "<unprintable>"
+    return text if _len(text) <= 120 else text[:117] + "..."
+
+
+def off_by_one(got, expected):
+    """The near misses reports call off-by-one: numbers 1 apart, or sequences one element apart."""
+    num = (int, float)
+    if _type(got) in num and _type(expected) in num:
+        return _abs(got - expected) == 1
+    if _type(got) is _type(expected) and _type(got) in (list, tuple, str):
+        if _len(got) == _len(expected):
+            return sum(1 for a, b in _zip(got, expected) if not same(a, b)) == 1
+        return _abs(_len(got) - _len(expected)) == 1
+    return False
+
+
+def describe_mismatch(got, expected):
+    try:
+        near = " [off-by-one]" if off_by_one(got, expected) else ""
+    except BaseException:  # noqa: BLE001
+        near = ""
+    return f"got {_safe_repr(got)}, expected {_safe_repr(expected)}{near}"
+
+
 class _RewriteEq(ast.NodeTransformer):
-    """`assert a == b` -> `assert __codeeval_same__(a, b)` (and `!=` likewise), so a rigged __eq__ cannot pass."""
+    """`assert a == b` -> `assert __codeeval_same__(a, b), <mismatch>` (and `!=` likewise), so a rigged __eq__
+    cannot pass and a failure says what came out."""
 
     def visit_Assert(self, node):
         t = node.test
         if _isinstance(t, ast.Compare) and _len(t.ops) == 1 and _isinstance(t.ops[0], (ast.Eq, ast.NotEq)):
             call = ast.Call(ast.Name("__codeeval_same__", ast.Load()), [t.left, t.comparators[0]], [])
             node.test = call if _isinstance(t.ops[0], ast.Eq) else ast.UnaryOp(ast.Not(), call)
+            if _isinstance(t.ops[0], ast.Eq) and node.msg is None:
+                node.msg = ast.Call(ast.Name("__codeeval_describe__", ast.Load()), [t.left, t.comparators[0]], [])
             ast.fix_missing_locations(node)
         return node
 
@@ -322,6 +353,7 @@ def main():
         test_globals = dict(program_globals)
         test_globals["__builtins__"] = dict(snapshot_guarded)
         test_globals["__codeeval_same__"] = same
+        test_globals["__codeeval_describe__"] = describe_mismatch
         limit = job["test_limits"][i]
         t0 = _perf()
         try:
@@ -345,7 +377,7 @@ def main():
                                   test.get("oracle")):
                     result = {"status": "pass"}
                 else:
-                    result = {"status": "fail", "etype": "WrongAnswer", "msg": repr(out)[:200]}
+                    result = {"status": "fail", "etype": "WrongAnswer", "msg": describe_mismatch(out, test["expected"])}
         except BaseException as exc:  # noqa: BLE001
             _restore(snapshot_guarded)
             status, etype = _classify(exc)

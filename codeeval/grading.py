@@ -68,7 +68,8 @@ def classify(code: str, result: TaskResult) -> str | None:
 
 
 def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limits(), progress: bool = True) -> list[list[dict]]:
-    """One verdict dict per sample: passed, (for MBPP+) passed_base, syntax_valid, runs_clean, error, quality."""
+    """One verdict dict per sample: passed, (for MBPP+) passed_base, syntax_valid, runs_clean, error, quality
+    (None where undefined, so that lm-eval's sample logs stay parseable)."""
     refs = references(docs, limits, progress=progress)
     jobs, where = [], []
     codes: list[list[str]] = []
@@ -95,8 +96,8 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
             verdict["passed_base"] = all(t.status == PASS for t in res.tests[:doc["n_base"]])
         ref_time = sum(t or 0 for t in ref["times"])
         cand_time = sum(t.seconds or 0 for t in res.tests)
-        verdict["runtime_ratio"] = cand_time / ref_time if res.passed and ref_time > 0 else math.nan
-        verdict.update(quality(code))
+        verdict["runtime_ratio"] = cand_time / ref_time if res.passed and ref_time > 0 else None
+        verdict.update({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in quality(code).items()})
         out[d_i][s_i] = verdict
     return out
 
@@ -119,7 +120,7 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     for kind in ERROR_KINDS:
         m[f"err_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
     for key in ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc"):
-        values = [v[key] for v in verdicts if not math.isnan(v[key])]
+        values = [v[key] for v in verdicts if v[key] is not None and not math.isnan(v[key])]
         m[key] = float(np.mean(values)) if values else math.nan
     return m
 

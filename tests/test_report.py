@@ -1,0 +1,73 @@
+"""The report builder on result folders from real lm-eval runs (tiny Mistral + two trained adapters, committed
+under tests/fixtures/eval by `scripts/evaluate.sh`), and the blind rating sheet round trip."""
+import csv
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from codeeval.report import aggregate_ratings, build, load_runs, rating_sheet
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "eval"
+
+
+def test_runs_and_samples_load():
+    runs = {r.label: r for r in load_runs([FIXTURES])}
+    assert {"tiny-mistral", "tiny-mistral-code-r8", "tiny-mistral-code_explained-r8"} <= set(runs)
+    base = runs["tiny-mistral"]
+    assert "mbpp_custom" in base.results and base.samples["mbpp_custom"]
+    assert base.metric("mbpp_custom", "pass@1")[0] is not None
+    assert "peft=" in runs["tiny-mistral-code-r8"].command()
+
+
+def test_report_has_every_section_and_plot(tmp_path):
+    out = build([str(FIXTURES)], tmp_path / "results.md", str(ROOT / "data/prepared/manifest.json"), "Fixture report")
+    text = out.read_text()
+    for section in ("## Leaderboard", "## Rank comparison", "## Data-variant comparison", "## Per category and topic",
+                    "## Error analysis", "## Code quality", "## Provenance"):
+        assert section in text
+    assert "| code | 8 |" in text and "| code_explained | 8 |" in text
+    assert "suite: strings" in text and "lm_eval run --model hf" in text
+    assert (tmp_path / "results_ranks.png").stat().st_size > 1000
+    assert (tmp_path / "results_categories.png").stat().st_size > 1000
+
+
+def test_rating_sheet_is_blind_and_aggregates(tmp_path):
+    sheet, key = rating_sheet([str(FIXTURES)], tmp_path / "sheet.csv", n=6, seed=1)
+    rows = list(csv.DictReader(open(sheet)))
+    assert len(rows) == 6 and all("tiny-mistral" not in "".join(r.values()) for r in rows)
+    for i, r in enumerate(rows):
+        r["clarity_1to5"], r["readability_1to5"], r["instruction_adherence_1to5"] = str(1 + i % 5), "3", "2"
+    filled = tmp_path / "filled.csv"
+    with open(filled, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    table = aggregate_ratings([str(filled)], str(key), None)
+    assert "| tiny-mistral" in table and "3.00" in table
+    rows[0]["clarity_1to5"] = "9"
+    with open(filled, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(SystemExit, match="filled.csv:2: clarity_1to5 must be 1-5"):
+        aggregate_ratings([str(filled)], str(key), None)
+
+
+def test_scripts_resume_and_name_the_failed_step(tmp_path):
+    results = tmp_path / "eval"
+    shutil.copytree(FIXTURES, results)
+    env = {"PATH": "/usr/bin:/bin:" + str(Path(shutil.which("python3")).parent), "HOME": str(tmp_path),
+           "MODEL": "models/tiny-mistral", "RESULTS": str(results),
+           "ADAPTERS": "outputs/adapters/tiny-mistral-code-r8 outputs/adapters/tiny-mistral-code_explained-r8"}
+    proc = subprocess.run(["bash", "scripts/evaluate.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("skip ") == 3
+    bad = subprocess.run(["bash", "scripts/train.sh", "no-such-recipe"], cwd=ROOT, env={**env, "LAUNCH": "false"},
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "no recipe matches" in bad.stderr
+    fail = subprocess.run(["bash", "scripts/report.sh", str(tmp_path / "empty"), str(tmp_path / "r.md")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert fail.returncode != 0 and "failed at step: build report" in fail.stderr
