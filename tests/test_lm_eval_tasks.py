@@ -40,7 +40,7 @@ def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
 
 
 def test_cleaned_sets_have_the_expected_sizes():
-    assert len(mbpp_docs()) == 499 and len(mbppplus_docs()) == 398 and len(humaneval_docs()) == 164
+    assert len(mbpp_docs()) == 500 and len(mbppplus_docs()) == 398 and len(humaneval_docs()) == 164
 
 
 def test_tiny_mistral_end_to_end(tmp_path):
