@@ -269,13 +269,16 @@ def quality_table(runs: list[Run]) -> list[str]:
 
 
 def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
-    lines = ["| model / adapter | results file | lm-eval | transformers | git | wall s | command |", "| --- | --- | --- | --- | --- | ---: | --- |"]
+    lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
+             "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
     for r in sorted(runs, key=lambda r: r.label):
-        m = r.meta
+        m, c = r.meta, r.config
         wall = m.get("total_evaluation_time_seconds")
+        seeds = f"{c.get('random_seed')}/{c.get('numpy_seed')}/{c.get('torch_seed')}"
         lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
-                     f"{float(wall):.0f} | `{r.command()}` |" if wall else f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | "
-                     f"{m.get('transformers_version')} | {m.get('git_hash')} | – | `{r.command()}` |")
+                     f"{seeds} | {float(wall):.0f} | `{r.command()}` |" if wall else
+                     f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
+                     f"{seeds} | – | `{r.command()}` |")
     if manifest:
         outs = manifest.get("outputs", {})
         lines += ["", "Training data (from the data manifest): " + ", ".join(

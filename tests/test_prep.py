@@ -205,3 +205,18 @@ def test_full_run_invariants(tmp_path):
     s = ids["code"]
     assert not (s["train"] & s["validation"]) and not (s["train"] & s["test"]) and not (s["validation"] & s["test"])
     assert sum(len(v) for v in s.values()) == m["kept"]
+
+
+def test_hf_explainer_runs_a_local_causal_lm(tmp_path):
+    """`--explainer hf:PATH` end to end with a tiny random Mistral (real tokenizer): the text is noise, the path is real."""
+    from codeeval.tiny_mistral import build
+
+    model = build(tmp_path / "tiny")
+    rows = [{"instruction": f"Write a function that doubles number {i}", "input": "",
+             "output": f"def double_{i}(x):\n    return 2 * x"} for i in range(3)]
+    m = run(Config(source=str(_write(tmp_path, rows)), out_dir=tmp_path / "out", report_dir=None, progress=False,
+                   explainer=f"hf:{model}"))
+    assert m["explainer"].startswith("hf:") and m["kept"] == 3
+    explained = [json.loads(l) for s in ("train", "validation", "test")
+                 for l in open(tmp_path / "out" / "code_explained" / f"{s}.jsonl")]
+    assert all("\n\nExplanation: " in r["output"] and r["output"].startswith("def double_") for r in explained)
