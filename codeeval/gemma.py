@@ -4,6 +4,7 @@ Gemma terms of use apply to the weights."""
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -28,7 +29,33 @@ def convert(out: str | Path) -> Path:
             model.save_pretrained(out)
     tok.add_bos_token = True  # Gemma without <bos> generates only newlines
     tok.save_pretrained(out)
+    _fix_tokenizer(out)
     return out
+
+
+def _fix_tokenizer(folder: Path) -> None:
+    """The GGUF tokenizer comes out as a Unigram model over Gemma's BPE ranks and splits text into single
+    characters; rebuild it as SentencePiece-style BPE (merges from the ranks), keeping the special tokens."""
+    from tokenizers import Tokenizer, decoders, normalizers
+    from tokenizers.models import BPE
+    from transformers import AutoTokenizer
+    from transformers.convert_slow_tokenizer import generate_merges
+
+    path = folder / "tokenizer.json"
+    spec = json.loads(path.read_text())
+    if spec["model"]["type"] == "Unigram":
+        vocab_scores = [(t, s) for t, s in spec["model"]["vocab"]]
+        vocab = {t: i for i, (t, _) in enumerate(vocab_scores)}
+        bpe = Tokenizer(BPE(vocab=vocab, merges=generate_merges(vocab, vocab_scores), unk_token="<unk>",
+                            fuse_unk=True, byte_fallback=True))
+        bpe.normalizer = normalizers.Replace(" ", "\u2581")
+        bpe.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()])
+        rebuilt = json.loads(bpe.to_str())
+        spec.update(model=rebuilt["model"], normalizer=rebuilt["normalizer"], pre_tokenizer=None, decoder=rebuilt["decoder"])
+        path.write_text(json.dumps(spec, ensure_ascii=False))
+    tok = AutoTokenizer.from_pretrained(folder)
+    if len(tok("def fibonacci(n):", add_special_tokens=False)["input_ids"]) > 6:
+        raise RuntimeError(f"{folder}: the Gemma tokenizer still splits text into characters")
 
 
 if __name__ == "__main__":
