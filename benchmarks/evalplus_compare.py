@@ -29,12 +29,20 @@ from codeeval.sandbox import isolation_report
 from codeeval.tasks import mbppplus_docs
 
 
-def build_samples(docs, n_mutants: int, model_files: list[str]) -> list[dict]:
+def build_samples(docs, n_mutants: int, n_second_order: int, model_files: list[str]) -> list[dict]:
     samples = []
     for doc in docs:
         samples.append({"task_id": doc["task_id"], "source": "reference", "solution": doc["reference"]})
-        for m in mutants(doc["reference"], limit=n_mutants, seed=1):
+        first = mutants(doc["reference"], limit=n_mutants, seed=1)
+        for m in first:
             samples.append({"task_id": doc["task_id"], "source": f"mutant: {m.kind}", "solution": m.code})
+        seen = {m.code for m in first}
+        for m in first[:n_second_order]:  # two changes at once
+            second = [x for x in mutants(m.code, limit=3, seed=2) if x.code not in seen]
+            if second:
+                seen.add(second[0].code)
+                samples.append({"task_id": doc["task_id"], "source": f"mutant: {m.kind} + {second[0].kind}",
+                                "solution": second[0].code})
     for path in model_files:
         for line in open(path):
             rec = json.loads(line)
@@ -78,7 +86,8 @@ def run_evalplus(samples: list[dict], all_task_ids: list[str], workers: int, tmp
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mutants", type=int, default=4)
+    p.add_argument("--mutants", type=int, default=100, help="first-order mutants per task, at most")
+    p.add_argument("--second-order", type=int, default=1, help="two-change mutants per task, at most")
     p.add_argument("--model-samples", nargs="*", default=[])
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--out", default="reports/evalplus_agreement")
@@ -86,7 +95,7 @@ def main() -> None:
     a = p.parse_args()
     docs = list(mbppplus_docs())[:a.tasks]
     by_id = {d["task_id"]: d for d in docs}
-    samples = [s for s in build_samples(docs, a.mutants, a.model_samples) if s["task_id"] in by_id]
+    samples = [s for s in build_samples(docs, a.mutants, a.second_order, a.model_samples) if s["task_id"] in by_id]
     print(f"{len(samples)} programs: {dict(Counter(s['source'].split(':')[0] for s in samples))}")
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up: both sides compute the references' outputs and times once, outside the timed runs
