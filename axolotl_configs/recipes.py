@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from codeeval.generated import sync
+
 HERE = Path(__file__).parent
 DATA = "data/prepared"  # written by `python -m codealpaca_prep`
 RANKS = (8, 16, 32, 64)
@@ -132,15 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", action="store_true", help="fail if the YAMLs on disk differ from the matrix")
     a = p.parse_args(argv)
-    stale = []
     wanted = {f"{name}.yml": render(*spec) for name, spec in matrix().items()}
-    for fname, text in wanted.items():
-        path = HERE / fname
-        if a.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(fname)
-        else:
-            path.write_text(text)
+    stale = sync(HERE, wanted, a.check)
     extra = sorted(p.name for p in HERE.glob("*.yml") if p.name not in wanted)
     if a.check and (stale or extra):
         print(f"out of sync with the matrix: {stale + extra}; run `python -m axolotl_configs.recipes`", file=sys.stderr)

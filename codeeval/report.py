@@ -159,6 +159,7 @@ def rank_comparison(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]
     ax.set_xlabel("LoRA rank")
     ax.set_ylabel("pass@1 (%)")
     ax.set_title("pass@1 by LoRA rank")
+    ax.set_ylim(0, 100)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_dir / plot_name, dpi=110)
@@ -220,8 +221,7 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     fig.colorbar(im, ax=ax, label="pass@1 (%)")
     ax.set_title("pass@1 by category / topic")
-    fig.tight_layout()
-    fig.savefig(out_dir / plot_name, dpi=110)
+    fig.savefig(out_dir / plot_name, dpi=110, bbox_inches="tight")  # room for the rotated labels
     plt.close(fig)
     return lines + ["", f"![categories]({plot_name})"]
 

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from codeeval.generated import sync
+
 from . import CATEGORIES
 
 OUT = Path(__file__).resolve().parents[1] / "lm_eval_tasks"
@@ -41,15 +43,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--check", action="store_true")
     a = p.parse_args(argv)
-    stale = []
-    for rel, text in files().items():
-        path = OUT / rel
-        if a.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(rel)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+    stale = sync(OUT, files(), a.check)
     if stale:
         print(f"stale: {stale}; run python -m custom_suite.lm_eval_tasks", file=sys.stderr)
         return 1
