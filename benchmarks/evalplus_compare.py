@@ -51,7 +51,7 @@ def build_samples(docs, n_mutants: int, n_second_order: int, model_files: list[s
     return samples
 
 
-def run_evalplus(samples: list[dict], all_task_ids: list[str], workers: int, tmp: Path) -> tuple[dict, float]:
+def run_evalplus(samples: list[dict], workers: int, tmp: Path) -> tuple[dict, float]:
     """EvalPlus needs a sample for every task: tasks not compared get a failing stub, and are ignored later."""
     path = tmp / "samples.jsonl"
     Path(str(path).replace(".jsonl", "_eval_results.json")).unlink(missing_ok=True)  # else EvalPlus asks to overwrite
@@ -99,9 +99,9 @@ def main() -> None:
     print(f"{len(samples)} programs: {dict(Counter(s['source'].split(':')[0] for s in samples))}")
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up: both sides compute the references' outputs and times once, outside the timed runs
-        run_evalplus([{"task_id": d["task_id"], "solution": d["reference"]} for d in docs], list(by_id), a.workers, Path(tmp))
+        run_evalplus([{"task_id": d["task_id"], "solution": d["reference"]} for d in docs], a.workers, Path(tmp))
         references(docs)
-        ep, ep_seconds = run_evalplus(samples, list(by_id), a.workers, Path(tmp))
+        ep, ep_seconds = run_evalplus(samples, a.workers, Path(tmp))
     start = time.perf_counter()
     grouped: dict[str, list[dict]] = {}
     for s in samples:

@@ -45,7 +45,7 @@ def write_markdown(manifest: dict, path: Path, histogram_name: str) -> None:
     for split, n in m["splits"].items():
         lines.append(f"| {split} | {n:,} |")
     seq = m["tokens"]["sequence_len"]
-    lines += ["", f"## Token lengths (Mistral-7B-v0.1 tokenizer, exact Axolotl alpaca prompt, <s> and </s> included)", "",
+    lines += ["", "## Token lengths (Mistral-7B-v0.1 tokenizer, exact Axolotl alpaca prompt, <s> and </s> included)", "",
               f"| variant | split | rows | p50 | p90 | p99 | max | rows over {seq} |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for variant, splits in m["tokens"]["stats"].items():
         for split, st in splits.items():

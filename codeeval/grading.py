@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import math
 import pickle
-import os
 import threading
 
 import numpy as np
@@ -128,7 +127,3 @@ def doc_metrics(verdicts: list[dict]) -> dict:
 def nanmean(values) -> float:
     values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     return float(np.mean(values)) if values else math.nan
-
-
-def workers() -> int:
-    return int(os.environ.get("CODEEVAL_WORKERS", os.cpu_count() or 1))

@@ -21,7 +21,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grading import ERROR_KINDS
 
 QUALITY = ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc")
 BENCHMARKS = ("mbpp_custom", "mbpp_custom_3shot", "mbpp_custom_alpaca", "mbppplus_custom", "mbppplus_custom_3shot",

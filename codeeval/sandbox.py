@@ -117,9 +117,8 @@ class _PidsCgroup:
                 with open(os.path.join(path, "pids.max"), "w") as fh:
                     fh.write(str(max_pids))
             except OSError:
-                shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else None
                 try:
-                    os.rmdir(path)
+                    os.rmdir(path)  # a cgroup folder is removed with rmdir, its control files go with it
                 except OSError:
                     pass
                 continue

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from axolotl_configs.recipes import MODELS, PROFILES, RANKS, VARIANTS, main as recipes_main, matrix
+from axolotl_configs.recipes import PROFILES, RANKS, VARIANTS, main as recipes_main, matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "AXOLOTL_DO_NOT_TRACK": "1", "DO_NOT_TRACK": "1", "WANDB_MODE": "disabled",
