@@ -73,7 +73,7 @@ MODELS = {
     "gemma3-270m": {"base_model": "models/gemma-3-270m", "model_type": "Gemma3ForCausalLM", "load_in_4bit": False,
                     "adapter": "lora", "micro_batch_size": 16, "gradient_accumulation_steps": 1,
                     "optimizer": "adamw_torch", "learning_rate": 0.0005},
-    # random weights, real tokenizer (`python -m codeeval.tiny_mistral models/tiny-mistral`): smoke tests only
+    # random weights, real tokenizer (`python -m codeeval.random_mistral models/tiny-mistral`): smoke tests only
     "tiny-mistral": {"base_model": "models/tiny-mistral", "model_type": "MistralForCausalLM", "load_in_4bit": False,
                      "adapter": "lora", "micro_batch_size": 2, "gradient_accumulation_steps": 1, "max_steps": 2,
                      "optimizer": "adamw_torch", "bf16": False, "sdp_attention": False, "gradient_checkpointing": False,
@@ -91,10 +91,32 @@ PROFILES = {
 }
 PROFILE_COMMENTS = {"12gb": "RTX 4070-class 12 GB: micro-batch 1 x 16 accumulation = the same 16 packed rows per step",
                     "t4": "Colab T4 16 GB: Turing has no bf16, so fp16 AMP; micro-batch 2 x 8 accumulation"}
+# Comments for values a model overrides (a BASE comment only lands where the value is BASE's).
+MODEL_COMMENTS = {
+    "gemma3-270m": {"adapter": "270M parameters fit in bf16: plain LoRA, no 4-bit base",
+                    "optimizer": "full-precision AdamW: the LoRA state of a 270M model is tiny",
+                    "learning_rate": "5e-4: small models take a larger LoRA step than the 7B's 2e-4",
+                    "micro_batch_size": "16 packed rows per step, as the 7B recipe's 4 x 4 accumulation"},
+    "tiny-mistral": {"adapter": "random 2-layer model: a smoke test of the recipe shape, nothing to learn"},
+}
+
+# Multi-GPU: data-parallel QLoRA with FSDP2 (one shard of the 4-bit base per GPU). Launch with
+# `accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml -m axolotl.cli.train axolotl_configs/fsdp/NAME.yml`.
+# Plain DDP needs no recipe change: the same launcher on the single-GPU YAML.
+FSDP = {
+    "fsdp_version": 2,
+    "fsdp_config": {"offload_params": False, "cpu_ram_efficient_loading": False,
+                    "auto_wrap_policy": "TRANSFORMER_BASED_WRAP", "transformer_layer_cls_to_wrap": "MistralDecoderLayer",
+                    "state_dict_type": "FULL_STATE_DICT", "reshard_after_forward": True},
+    "optimizer": "adamw_torch_fused",
+}
+FSDP_COMMENTS = {"fsdp_version": "FSDP2: axolotl shards the 4-bit base per decoder layer (FSDP1 rejects the LoRA kernels)",
+                 "fsdp_config": "cpu_ram_efficient_loading must stay off with a 4-bit base (axolotl: rank-0 quantisation deadlocks)",
+                 "optimizer": "bitsandbytes' 8-bit optimizers and FSDP2 do not mix (axolotl); LoRA state is small"}
 
 
-def matrix() -> dict[str, tuple[dict, list[str]]]:
-    """name -> (config, header comments)."""
+def matrix() -> dict[str, tuple[dict, list[str], dict]]:
+    """name (a path under axolotl_configs/, no .yml) -> (config, header comments, per-key comments)."""
     out = {}
     for model, model_over in MODELS.items():
         profiles = PROFILES if model == "mistral7b" else {"full": {}}
@@ -116,16 +138,25 @@ def matrix() -> dict[str, tuple[dict, list[str]]]:
                               f"Run: accelerate launch -m axolotl.cli.train axolotl_configs/{name}.yml"]
                     if profile in PROFILE_COMMENTS:
                         header.append(PROFILE_COMMENTS[profile])
-                    out[name] = (cfg, header)
+                    comments = {k: c for k, c in COMMENTS.items() if cfg.get(k) == BASE.get(k) or k == "lora_alpha"}
+                    comments.update(MODEL_COMMENTS.get(model, {}))
+                    out[name] = (cfg, header, comments)
+                    if model == "mistral7b" and profile == "full":
+                        fsdp = {**cfg, **FSDP, "output_dir": f"outputs/adapters/{name}-fsdp"}
+                        out[f"fsdp/{name}"] = (fsdp, [
+                            f"{name} for several GPUs: data-parallel QLoRA with FSDP2 (micro-batch per GPU as in {name}).",
+                            header[1],
+                            f"Run: accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml -m axolotl.cli.train "
+                            f"axolotl_configs/fsdp/{name}.yml"], {**comments, **FSDP_COMMENTS})
     return out
 
 
-def render(cfg: dict, header: list[str]) -> str:
+def render(cfg: dict, header: list[str], comments: dict) -> str:
     lines = [f"# {h}" for h in header] + [""]
     for key, value in cfg.items():
         text = yaml.safe_dump({key: value}, sort_keys=False, default_flow_style=False).rstrip("\n")
-        if key in COMMENTS:
-            text = f"# {COMMENTS[key]}\n{text}"
+        if key in comments:
+            text = f"# {comments[key]}\n{text}"
         lines.append(text)
     return "\n".join(lines) + "\n"
 
@@ -136,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     wanted = {f"{name}.yml": render(*spec) for name, spec in matrix().items()}
     stale = sync(HERE, wanted, a.check)
-    extra = sorted(p.name for p in HERE.glob("*.yml") if p.name not in wanted)
+    extra = sorted(str(p.relative_to(HERE)) for p in HERE.rglob("*.yml") if str(p.relative_to(HERE)) not in wanted)
     if a.check and (stale or extra):
         print(f"out of sync with the matrix: {stale + extra}; run `python -m axolotl_configs.recipes`", file=sys.stderr)
         return 1

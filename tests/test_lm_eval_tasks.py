@@ -44,7 +44,7 @@ def test_cleaned_sets_have_the_expected_sizes():
 
 
 def test_tiny_mistral_end_to_end(tmp_path):
-    from codeeval.tiny_mistral import build
+    from codeeval.random_mistral import build
 
     model = build(tmp_path / "tiny")
     tasks = FULL[:-1] + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_strings",

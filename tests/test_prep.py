@@ -209,7 +209,7 @@ def test_full_run_invariants(tmp_path):
 
 def test_hf_explainer_runs_a_local_causal_lm(tmp_path):
     """`--explainer hf:PATH` end to end with a tiny random Mistral (real tokenizer): the text is noise, the path is real."""
-    from codeeval.tiny_mistral import build
+    from codeeval.random_mistral import build
 
     model = build(tmp_path / "tiny")
     rows = [{"instruction": f"Write a function that doubles number {i}", "input": "",

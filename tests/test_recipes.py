@@ -14,19 +14,6 @@ ENV = {**os.environ, "AXOLOTL_DO_NOT_TRACK": "1", "DO_NOT_TRACK": "1", "WANDB_MO
        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    """Prepared data (the real pipeline on the shared CodeAlpaca file) and a tiny Mistral with the real tokenizer."""
-    from codeeval.tiny_mistral import build
-
-    if not (ROOT / "data/prepared/code/train.jsonl").exists():
-        subprocess.run([sys.executable, "-m", "codealpaca_prep", "--no-progress", "--report-dir", ""], cwd=ROOT, check=True)
-    tiny = ROOT / "models/tiny-mistral"
-    if not (tiny / "config.json").exists():
-        build(tiny)
-    return tiny
-
-
 def test_yamls_are_in_sync_with_the_matrix():
     assert recipes_main(["--check"]) == 0
 
@@ -43,22 +30,23 @@ def test_matrix_covers_every_rank_variant_and_profile():
     assert matrix()["mistral7b-code_explained-r64"][0]["lora_alpha"] == 128
 
 
-def test_every_recipe_passes_axolotl_validation(workspace):
+def test_every_recipe_passes_axolotl_validation(workspace_tiny):
     """Axolotl's load_cfg validates each YAML; the base model is swapped for a local folder of the same
     architecture, because the hub is out of reach here (the recipe keeps the real hub id for users)."""
     script = (
         "import sys\nfrom axolotl.cli.config import load_cfg\n"
         "for path in sys.argv[1:]:\n"
-        f"    cfg = load_cfg(path, base_model={str(workspace)!r})\n"
+        f"    cfg = load_cfg(path, base_model={str(workspace_tiny)!r})\n"
         "    assert cfg.lora_r and cfg.datasets and cfg.sequence_len, path\n"
+        "    assert ('/fsdp/' in path) == (cfg.fsdp_version == 2 and bool(cfg.fsdp_config)), path\n"
         "    print('ok', path)\n")
-    paths = sorted(str(p) for p in (ROOT / "axolotl_configs").glob("*.yml"))
+    paths = sorted(str(p) for p in (ROOT / "axolotl_configs").rglob("*.yml"))
     proc = subprocess.run([sys.executable, "-c", script, *paths], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("ok ") == len(paths) == len(matrix())
 
 
-def test_tiny_recipe_trains_two_steps_and_peft_loads_the_adapter(workspace):
+def test_tiny_recipe_trains_two_steps_and_peft_loads_the_adapter(workspace_tiny):
     out = ROOT / "outputs/adapters/tiny-mistral-code-r8"
     proc = subprocess.run([sys.executable, "-m", "axolotl.cli.train", "axolotl_configs/tiny-mistral-code-r8.yml"],
                           cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
@@ -67,6 +55,19 @@ def test_tiny_recipe_trains_two_steps_and_peft_loads_the_adapter(workspace):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(workspace), out)
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(workspace_tiny), out)
     assert model.peft_config["default"].r == 8
     assert any("lora_A" in n for n, _ in model.named_parameters())
+
+
+def test_every_full_size_7b_recipe_has_an_fsdp_variant():
+    recipes = matrix()
+    for v in VARIANTS:
+        for r in RANKS:
+            single, _, _ = recipes[f"mistral7b-{v}-r{r}"]
+            multi, header, _ = recipes[f"fsdp/mistral7b-{v}-r{r}"]
+            assert multi["fsdp_config"]["transformer_layer_cls_to_wrap"] == "MistralDecoderLayer"
+            assert multi["output_dir"] != single["output_dir"]
+            assert {k: multi[k] for k in single if k not in ("output_dir", "optimizer")} == \
+                {k: single[k] for k in single if k not in ("output_dir", "optimizer")}
+            assert "accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml" in header[2]

@@ -1,0 +1,256 @@
+"""What the Mistral-7B QLoRA recipes cost on this GPU: peak memory and tokens/s, measured through the real
+Axolotl CLI on a Mistral-7B-shaped model (random weights, real tokenizer, the recipes' own settings).
+
+    python -m codeeval.random_mistral /tmp/mistral7b --shape 7b --device cuda      # once, ~14.5 GB
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite cost --out reports/perf/qlora_cost.json
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out reports/perf/qlora_levers.json
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite multigpu --gpus 2 --out ...
+
+Each case is one `python -m axolotl.cli.train` run (or `accelerate launch` for several GPUs) of a recipe YAML
+with a few overrides (base model, max_steps; what the case changes), in a fresh process. A small Axolotl plugin
+(ThroughputPlugin, below) times every optimizer step after CUDA synchronisation and reads Axolotl's own token
+counters: `slots` = token positions fed (padding included), `trainable` = response tokens (labels != -100).
+Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU.
+Prints one table per suite and writes the rows as JSON (`--out`), which `python -m codeeval.perf_report` turns
+into reports/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN = "benchmarks.bench_qlora_cost.ThroughputPlugin"
+GIB = 1024**3
+LIMIT_12GB = 12 * GIB
+
+
+@dataclass
+class Case:
+    name: str
+    recipe: str  # axolotl_configs/NAME.yml
+    overrides: dict = field(default_factory=dict)
+    lever: str = ""  # what this case changes relative to its suite's baseline
+    gpus: int = 1
+
+
+def cost_suite() -> list[Case]:
+    """Ranks 8 and 32, full-size and 12 GB profiles, packing on and off, each recipe otherwise as committed."""
+    cases = []
+    for rank in (8, 32):
+        for profile in ("", "-12gb"):
+            recipe = f"mistral7b-code-r{rank}{profile}"
+            cases.append(Case(f"{recipe} packed", recipe))
+            # without packing, rows are padded to the longest in the batch (axolotl's default when not packing)
+            cases.append(Case(f"{recipe} unpacked", recipe, {"sample_packing": False, "pad_to_sequence_len": False}))
+    return cases
+
+
+BASELINE_2048 = {"sequence_len": 2048, "micro_batch_size": 1, "gradient_accumulation_steps": 4}
+LIGER = {"plugins": ["axolotl.integrations.liger.LigerPlugin"], "liger_rope": True, "liger_rms_norm": True,
+         "liger_glu_activation": True, "liger_fused_linear_cross_entropy": True}
+LEVERS = {
+    "LoRA kernels off": {"lora_qkv_kernel": False, "lora_o_kernel": False, "lora_mlp_kernel": False},
+    "Liger kernels": LIGER,
+    "micro-batch 4": {"micro_batch_size": 4, "gradient_accumulation_steps": 1},
+    "torch.compile": {"torch_compile": True},
+}
+# Not tried: flash-attn is not installed on the GPU image (sdpa is the attention backend); turning gradient
+# checkpointing off keeps every layer's activations (estimated well over 12 GiB at 2048 tokens; not measured).
+
+
+def lever_suite() -> list[Case]:
+    """The shared README's baseline shape (r32, one 2048-token packed row per micro-batch, axolotl defaults:
+    sdpa, gradient checkpointing, LoRA kernels auto-enabled), then one lever at a time."""
+    recipe = "mistral7b-code-r32"
+    cases = [Case("baseline 2048", recipe, dict(BASELINE_2048), "axolotl defaults")]
+    for lever, over in LEVERS.items():
+        cases.append(Case(f"2048 + {lever}", recipe, {**BASELINE_2048, **over}, lever))
+    return cases
+
+
+def combined_case(rows: list[dict]) -> Case | None:
+    """Baseline plus every lever that sped it up by > 3 % and kept the peak under 12 GiB."""
+    base = next((r for r in rows if r["lever"] == "axolotl defaults" and r.get("slots_per_s")), None)
+    if base is None:
+        return None
+    over, picked = dict(BASELINE_2048), []
+    good = [r for r in rows if r["lever"] in LEVERS and r.get("slots_per_s")
+            and r["slots_per_s"] > 1.03 * base["slots_per_s"] and r["peak_gib"] < 12]
+    batch = max((r for r in good if r["lever"].startswith("micro-batch")), key=lambda r: r["slots_per_s"], default=None)
+    for r in good:
+        if r["lever"].startswith("micro-batch") and r is not batch:
+            continue
+        over.update(LEVERS[r["lever"]])
+        picked.append(r["lever"])
+    if len(picked) < 2:
+        return None
+    return Case("2048 combined", "mistral7b-code-r32", over, " + ".join(picked))
+
+
+def multigpu_suite(gpus: int) -> list[Case]:
+    """The same recipe on 1 GPU and data-parallel on N (DDP; and FSDP2, the multi-GPU recipe variant)."""
+    recipe = "mistral7b-code-r32"
+    return [Case("r32 packed, 1 GPU", recipe, {}, "1 GPU", 1),
+            Case(f"r32 packed, {gpus} GPUs DDP", recipe, {}, "DDP", gpus),
+            Case(f"r32 packed, {gpus} GPUs FSDP2", f"fsdp/{recipe}", {}, "FSDP2", gpus)]
+
+
+SUITES = {"cost": cost_suite, "levers": lever_suite}
+
+
+def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int,
+             extra: dict | None = None) -> dict:
+    cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
+    cfg.update(case.overrides)
+    cfg.update(extra or {})
+    cfg.update(base_model=model, max_steps=steps + warmup, output_dir=str(workdir / "out"), save_strategy="no",
+               val_set_size=0, test_datasets=None, evals_per_epoch=None, saves_per_epoch=None, logging_steps=1,
+               dataset_prepared_path=str(workdir.parent / f"prepared-{cfg.get('sequence_len')}"))
+    cfg.pop("eval_sample_packing", None)
+    cfg["plugins"] = [*cfg.get("plugins", []), PLUGIN]
+    path = workdir / "config.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    launch = [sys.executable, "-m", "axolotl.cli.train"] if case.gpus == 1 else [
+        sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(case.gpus), "--num_machines", "1",
+        "--mixed_precision", "bf16", "--dynamo_backend", "no", "-m", "axolotl.cli.train"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "CODELORA_THROUGHPUT_DIR": str(workdir), "AXOLOTL_DO_NOT_TRACK": "1", "DO_NOT_TRACK": "1",
+           "WANDB_MODE": "disabled", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "NCCL_NVLS_ENABLE": "0"}
+    row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
+           "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
+           "lora_r": cfg.get("lora_r")}
+    started = time.perf_counter()
+    with open(workdir / "log.txt", "w") as log:
+        try:
+            proc = subprocess.run([*launch, str(path)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  timeout=timeout)
+            rc = proc.returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+    row["wall_s"] = round(time.perf_counter() - started, 1)
+    ranks = sorted(workdir.glob("throughput-rank*.json"))
+    if rc != 0 or not ranks:
+        tail = (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
+        return {**row, "error": f"exit {rc}", "log_tail": tail}
+    per_rank = [json.loads(p.read_text()) for p in ranks]
+    steps_log = per_rank[0]["steps"]
+    if len(steps_log) <= warmup:
+        return {**row, "error": f"only {len(steps_log)} steps logged"}
+    a = steps_log[warmup - 1] if warmup else per_rank[0]["begin"]
+    b = steps_log[-1]
+    dt = b["t"] - a["t"]
+    # axolotl's counters are summed over ranks already
+    row.update(slots_per_s=round((b["slots"] - a["slots"]) / dt), trainable_per_s=round((b["trainable"] - a["trainable"]) / dt),
+               step_s=round(dt / (len(steps_log) - warmup), 3),
+               peak_gib=round(max(r["peak_allocated"] for r in per_rank) / GIB, 2),
+               peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
+               peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
+               gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"])
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    head = f"{'case':44} {'seq':>5} {'mb':>3} {'slots/s':>8} {'trainable/s':>11} {'peak GiB':>8} {'step s':>7}"
+    print(head + "\n" + "-" * len(head))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['name']:44} {'':>5} {'':>3} failed: {r['error']}")
+            continue
+        print(f"{r['name']:44} {r['sequence_len']:>5} {r['micro_batch_size']:>3} {r['slots_per_s']:>8,} "
+              f"{r['trainable_per_s']:>11,} {r['peak_gib']:>8} {r['step_s']:>7}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="a Mistral-7B-shaped folder (codeeval.random_mistral --shape 7b)")
+    p.add_argument("--suite", choices=[*SUITES, "multigpu"], required=True)
+    p.add_argument("--gpus", type=int, default=2, help="GPUs for the multigpu suite")
+    p.add_argument("--only", nargs="*", help="case names to run (default: the whole suite)")
+    p.add_argument("--steps", type=int, default=3, help="optimizer steps measured after the warm-up")
+    p.add_argument("--warmup", type=int, default=2, help="optimizer steps run before timing starts")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per case")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="extra Axolotl overrides for every case, VALUE in YAML (e.g. lora_qkv_kernel=false)")
+    p.add_argument("--out", help="JSON file for the rows (appended to, so an interrupted suite can go on)")
+    a = p.parse_args(argv)
+    extra = {k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in a.set)}
+    cases = multigpu_suite(a.gpus) if a.suite == "multigpu" else SUITES[a.suite]()
+    if a.only:
+        cases = [c for c in cases if c.name in a.only]
+    out = Path(a.out) if a.out else None
+    rows = json.loads(out.read_text()) if out and out.exists() else []
+    done = {r["name"] for r in rows if "error" not in r}
+    work = Path(tempfile.mkdtemp(prefix="qlora-cost-"))
+
+    def record(case: Case) -> None:
+        if case.name in done:
+            return
+        print(f"[{time.strftime('%H:%M:%S')}] {case.name}", file=sys.stderr, flush=True)
+        d = work / f"case{len(rows):02d}"
+        d.mkdir()
+        rows[:] = [r for r in rows if r["name"] != case.name] + [run_case(case, a.model, a.steps, a.warmup, d, a.timeout, extra)]
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(rows, indent=1))
+
+    for case in cases:
+        record(case)
+    if a.suite == "levers" and not a.only and (combo := combined_case(rows)):
+        record(combo)
+    print_table(rows)
+    return 0 if all("error" not in r for r in rows) else 1
+
+
+try:  # the plugin half runs inside the axolotl process
+    import torch
+    from axolotl.integrations.base import BasePlugin
+    from transformers import TrainerCallback
+
+    class ThroughputCallback(TrainerCallback):
+        def __init__(self, out_dir: Path):
+            self.out_dir, self.steps, self.begin = out_dir, [], None
+
+        def _mark(self, state) -> dict:
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            tokens = getattr(state, "tokens", {})
+            return {"t": time.perf_counter(), "step": state.global_step,
+                    "slots": float(tokens.get("total", torch.zeros(1)).sum()),
+                    "trainable": float(tokens.get("trainable", torch.zeros(1)).sum())}
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            if torch.cuda.is_available():
+                torch.cuda.reset_peak_memory_stats()
+            self.begin = self._mark(state)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.steps.append(self._mark(state))
+
+        def on_train_end(self, args, state, control, **kwargs):
+            rank = int(os.environ.get("RANK", 0))
+            cuda = torch.cuda.is_available()
+            (self.out_dir / f"throughput-rank{rank}.json").write_text(json.dumps({
+                "begin": self.begin, "steps": self.steps, "world_size": int(os.environ.get("WORLD_SIZE", 1)),
+                "peak_allocated": torch.cuda.max_memory_allocated() if cuda else 0,
+                "peak_reserved": torch.cuda.max_memory_reserved() if cuda else 0,
+                "gpu": torch.cuda.get_device_name() if cuda else "cpu"}))
+
+    class ThroughputPlugin(BasePlugin):
+        def add_callbacks_post_trainer(self, cfg, trainer):
+            return [ThroughputCallback(Path(os.environ.get("CODELORA_THROUGHPUT_DIR", ".")))]
+except ImportError:  # the driver half needs neither torch nor axolotl
+    pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""python -m codeeval.perf_report [--perf reports/perf] [--out reports/performance.md] — the performance report
+from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers.json, qlora_multigpu.json) and
+benchmarks/bench_eval_dp.py (eval_dp.json). Sections whose file is missing say so instead of showing numbers."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+BASELINE_README = 2700  # ../shared/gpu/README.md: axolotl defaults, Mistral-7B-shaped QLoRA r32, H100
+LIMIT_GIB = 12.0
+
+
+def _load(perf: Path, name: str) -> list | dict | None:
+    path = perf / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _fmt(n: float | None) -> str:
+    return "–" if n is None else f"{n:,.0f}"
+
+
+def cost_section(rows: list[dict] | None) -> list[str]:
+    out = ["## Cost of the Mistral-7B QLoRA recipes", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite cost`).", ""]
+    out += ["Each recipe as committed (`axolotl_configs/`), on a Mistral-7B-shaped model with random weights and the "
+            "real tokenizer; *packed* is the recipe, *unpacked* turns sample packing off (rows padded to the longest "
+            "in the micro-batch). Token slots/s counts every position fed, padding included; trainable/s counts "
+            "response tokens (the loss is on responses only).", "",
+            "| recipe | rank | profile | packing | seq | micro × accum | token slots/s | trainable tokens/s | "
+            "peak GiB (allocated) | under 12 GiB |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        profile = "12 GB" if r["recipe"].endswith("-12gb") else "full"
+        packing = "on" if r["name"].endswith("packed") and not r["name"].endswith("unpacked") else "off"
+        if "error" in r:
+            out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
+                       f"{r['micro_batch_size']} × {r['grad_accum']} | failed: {r['error']} | | | |")
+            continue
+        ok = "yes" if r["peak_gib"] < LIMIT_GIB else "**no**"
+        out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
+                   f"{r['micro_batch_size']} × {r['grad_accum']} | {_fmt(r['slots_per_s'])} | "
+                   f"{_fmt(r['trainable_per_s'])} | {r['peak_gib']} | {ok} |")
+    twelve = [r for r in rows if r["recipe"].endswith("-12gb") and "error" not in r]
+    if twelve:
+        worst = max(twelve, key=lambda r: r["peak_gib"])
+        verdict = "below" if worst["peak_gib"] < LIMIT_GIB else "**above**"
+        out += ["", f"12 GB profile: the highest peak is {worst['peak_gib']} GiB ({worst['name']}), {verdict} "
+                f"12 GiB at its sequence length ({worst['sequence_len']}). Peak reserved by the CUDA allocator: "
+                f"{max(r['peak_reserved_gib'] for r in twelve)} GiB."]
+    return out + [""]
+
+
+def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
+    out = ["## Speed levers at 2048 tokens (r32, full-size recipe)", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite levers`).", ""]
+    base = next((r for r in rows if r["lever"] == "axolotl defaults" and "error" not in r), None)
+    out += [f"The shared README's baseline shape (one 2048-token packed row per micro-batch, axolotl defaults: sdpa, "
+            f"gradient checkpointing, LoRA kernels auto-enabled) measured here, then one lever at a time, then the "
+            f"levers that helped together. Goal: ≥ 2 × {BASELINE_README:,} = {2 * BASELINE_README:,} token slots/s "
+            f"with the peak under 12 GiB.", "",
+            "| case | lever | micro × accum | token slots/s | × baseline | trainable tokens/s | peak GiB | under 12 GiB |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | failed: "
+                       f"{r['error']} | | | | |")
+            continue
+        ratio = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
+        ok = "yes" if r["peak_gib"] < LIMIT_GIB else "no"
+        out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | "
+                   f"{_fmt(r['slots_per_s'])} | {ratio} | {_fmt(r['trainable_per_s'])} | {r['peak_gib']} | {ok} |")
+    fits = [r for r in rows if "error" not in r and r["peak_gib"] < LIMIT_GIB]
+    if fits:
+        best = max(fits, key=lambda r: r["slots_per_s"])
+        goal = 2 * BASELINE_README
+        met = "meets" if best["slots_per_s"] >= goal else "**does not meet**"
+        out += ["", f"Fastest under 12 GiB: **{best['name']}** at {best['slots_per_s']:,} token slots/s "
+                f"({best['slots_per_s'] / BASELINE_README:.2f} × the README's {BASELINE_README:,}"
+                + (f", {best['slots_per_s'] / base['slots_per_s']:.2f} × the baseline measured here" if base else "")
+                + f"), peak {best['peak_gib']} GiB: it {met} the 2 × goal ({goal:,})."]
+    if figure:
+        out += ["", f"![token slots/s per lever]({figure})"]
+    return out + [""]
+
+
+def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dict | None) -> list[str]:
+    out = ["## Several GPUs", ""]
+    one = next((r for r in single or [] if r["name"] == "mistral7b-code-r32 packed" and "error" not in r), None)
+    if not rows:
+        out += ["Training on 2 GPUs: not measured yet (`benchmarks/bench_qlora_cost.py --suite multigpu`).", ""]
+    else:
+        out += ["`mistral7b-code-r32` (packed, micro-batch 4 × accumulation 4 per GPU) on one GPU (from the cost table) "
+                "and data-parallel on two (`accelerate launch --num_processes 2`). Scaling efficiency = tokens/s on N "
+                "GPUs ÷ (N × tokens/s on one).", "",
+                "| run | GPUs | token slots/s (all GPUs) | trainable tokens/s | scaling efficiency | peak GiB per GPU |",
+                "|---|---|---|---|---|---|"]
+        if one:
+            out.append(f"| single GPU | 1 | {_fmt(one['slots_per_s'])} | {_fmt(one['trainable_per_s'])} | 1.00 | "
+                       f"{one['peak_gib']} |")
+        for r in rows:
+            if "error" in r:
+                out.append(f"| {r['name']} | {r['gpus']} | failed: {r['error']} | | | |")
+                continue
+            eff = f"{r['slots_per_s'] / (r['world_size'] * one['slots_per_s']):.2f}" if one else "–"
+            out.append(f"| {r['lever']} | {r['world_size']} | {_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | "
+                       f"{eff} | {', '.join(str(g) for g in r['peak_gib_per_gpu'])} |")
+        out.append("")
+    if not dp:
+        return out + ["Evaluation on 2 GPUs: not measured yet (`benchmarks/bench_eval_dp.py`).", ""]
+    runs = dp["runs"]
+    n = max(runs, key=int)
+    same = dp["different_verdict"] == 0 and dp["missing"] == 0
+    out += [f"Evaluation, `{dp['tasks']}` with {dp['model']} (greedy, {dp['dtype']}, batch {dp['batch']} per GPU): "
+            f"`lm_eval` on one GPU vs `accelerate launch --num_processes {n} -m lm_eval` (one model copy per GPU, the "
+            "sandbox on the host's CPU cores).", "",
+            "| GPUs | wall s | pass@1 |", "|---|---|---|"]
+    for g, r in sorted(runs.items(), key=lambda kv: int(kv[0])):
+        out.append(f"| {g} | {r['wall_s']} | {', '.join(f'{t}: {v:.4f}' for t, v in r['pass@1'].items() if v is not None)} |")
+    out += ["", f"Speed-up {dp['speedup']} ×; of {dp['documents']} documents {dp['different_generation']} got a different "
+            f"generation and {dp['different_verdict']} a different verdict ({'identical' if same else 'not identical'} "
+            "pass@1)."]
+    return out + [""]
+
+
+def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
+    rows = [r for r in rows or [] if "error" not in r]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    names = [r["name"].replace("2048 + ", "+ ") for r in rows]
+    colors = ["tab:green" if r["peak_gib"] < LIMIT_GIB else "tab:red" for r in rows]
+    ax.barh(names, [r["slots_per_s"] for r in rows], color=colors)
+    ax.axvline(BASELINE_README, color="grey", ls="--", label=f"README baseline {BASELINE_README:,}")
+    ax.axvline(2 * BASELINE_README, color="black", ls=":", label=f"goal {2 * BASELINE_README:,}")
+    ax.invert_yaxis()
+    ax.set_xlabel("token slots / s (green: peak < 12 GiB)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def build(perf: Path, out: Path) -> str:
+    cost, levers = _load(perf, "qlora_cost.json"), _load(perf, "qlora_levers.json")
+    multi, dp = _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
+    gpus = sorted({r.get("gpu") for rows in (cost, levers, multi) for r in rows or [] if r.get("gpu")})
+    figure = lever_plot(levers, out.parent / "performance_levers.png")
+    text = ["# Performance", "",
+            f"Measured on {', '.join(gpus) or 'no GPU yet'} through the real Axolotl and lm-eval CLIs "
+            "(`benchmarks/bench_qlora_cost.py`, `benchmarks/bench_eval_dp.py`; raw rows in `reports/perf/`, "
+            "built by `python -m codeeval.perf_report`). Every case is a fresh `axolotl.cli.train` process; rates "
+            "are over the optimizer steps after the warm-up, timed after CUDA synchronisation; memory is "
+            "`torch.cuda.max_memory_allocated`.", ""]
+    text += cost_section(cost) + lever_section(levers, figure) + multigpu_section(cost, multi, dp)
+    out.write_text("\n".join(text))
+    return str(out)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--perf", default="reports/perf")
+    p.add_argument("--out", default="reports/performance.md")
+    a = p.parse_args()
+    print(build(Path(a.perf), Path(a.out)))

@@ -1,0 +1,194 @@
+"""Train a grid of recipes and evaluate the base model and every adapter, on N GPUs, resuming what is done.
+
+    python scripts/grid.py --recipes 'gemma3-270m-*' --gpus 0 1 --jobs-per-gpu 3        # small models: spread
+    python scripts/grid.py --recipes 'mistral7b-code-r*' --gpus 0 1 --mode dp            # 7B: data-parallel
+
+Modes
+  spread  every job (one training, or one lm-eval run) gets one GPU; --jobs-per-gpu jobs share a GPU at a time
+          (a 270M model leaves an H100 mostly idle, so several runs side by side finish sooner).
+  dp      every job uses all the GPUs through Accelerate: `accelerate launch --num_processes N -m
+          axolotl.cli.train` (DDP, or FSDP when the recipe has fsdp_config) and `accelerate launch -m lm_eval`
+          (one model copy per GPU, the documents split between them). Jobs run one after another.
+
+What runs, in order of dependencies
+  1. `axolotl.cli.preprocess` once per dataset_prepared_path (so concurrent trainings never race on it);
+  2. each recipe's training (skipped when outputs/adapters/NAME/adapter_model.safetensors exists), then its
+     evaluation on --adapter-tasks with the Alpaca prompt it was trained on;
+  3. the base model on --base-tasks (its own prompts) and --adapter-tasks (the adapters' prompt, for comparison);
+  4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
+     --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun.
+A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
+stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "AXOLOTL_DO_NOT_TRACK": "1",
+       "DO_NOT_TRACK": "1", "WANDB_MODE": "disabled", "NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1"}
+
+
+class Grid:
+    def __init__(self, a: argparse.Namespace):
+        self.a = a
+        self.results = Path(a.results)
+        self.logs = self.results / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        slots = [g for g in a.gpus for _ in range(a.jobs_per_gpu)] if a.mode == "spread" else [",".join(a.gpus)]
+        self.free = list(slots)
+        self.lock = threading.Condition()
+        self.failed: list[str] = []
+
+    # one job at a time per slot; a slot is a GPU (spread) or all of them (dp)
+    def run(self, label: str, cmd: list[str], dp_prefix: list[str]) -> bool:
+        with self.lock:
+            while not self.free:
+                self.lock.wait()
+            slot = self.free.pop(0)
+        env = {**os.environ, **ENV, "CUDA_VISIBLE_DEVICES": slot}
+        if self.a.mode == "dp":
+            cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(len(self.a.gpus)),
+                   "--num_machines", "1", "--dynamo_backend", "no", *dp_prefix, *cmd]
+        else:
+            cmd = [sys.executable, *cmd]
+        log = self.logs / f"{label}.log"
+        started = time.time()
+        print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on GPU {slot}", flush=True)
+        with open(log, "w") as f:
+            f.write(" ".join(cmd) + "\n")
+            f.flush()
+            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
+        print(f"[grid {time.strftime('%H:%M:%S')}] {'done' if rc == 0 else f'FAILED ({rc})'} {label} "
+              f"in {time.time() - started:.0f} s (log: {log})", flush=True)
+        with self.lock:
+            self.free.append(slot)
+            self.lock.notify()
+        if rc != 0:
+            self.failed.append(label)
+        return rc == 0
+
+    def train(self, recipe: Path) -> bool:
+        if (self.adapter(recipe) / "adapter_model.safetensors").exists():
+            print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
+            return True
+        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], [])
+
+    def adapter(self, recipe: Path) -> Path:
+        return ROOT / yaml.safe_load(recipe.read_text())["output_dir"]
+
+    def evaluate(self, label: str, tasks: str, adapter: Path | None = None) -> bool:
+        if list((self.results / label).glob("*/results_*.json")):
+            print(f"[grid] skip {label} (results exist)", flush=True)
+            return True
+        args = f"pretrained={self.a.base},dtype={self.a.dtype}" + (f",peft={adapter}" if adapter else "")
+        cmd = ["-m", "lm_eval", "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
+               "--tasks", tasks, "--batch_size", str(self.a.batch), "--log_samples", "--output_path",
+               str(self.results / label), "--seed", "0,1234,1234,1234"]
+        if self.a.mode == "spread":
+            cmd += ["--device", self.a.device]
+        if self.a.limit:
+            cmd += ["--limit", str(self.a.limit)]
+        return self.run(label, cmd, [])
+
+    def pass1(self, label: str, task: str) -> float | None:
+        for path in sorted((self.results / label).glob("*/results_*.json")):
+            res = json.loads(path.read_text())["results"].get(task, {})
+            if "pass@1,sandbox" in res:
+                return res["pass@1,sandbox"]
+        return None
+
+    def main(self) -> int:
+        a = self.a
+        recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))
+        if not recipes:
+            print(f"no recipe matches {a.recipes} in axolotl_configs/", file=sys.stderr)
+            return 2
+        prepared = {}
+        for r in recipes:
+            prepared.setdefault(yaml.safe_load(r.read_text())["dataset_prepared_path"], r)
+        base = Path(a.base).name
+
+        def recipe_job(recipe: Path, ready) -> None:
+            ready.result()
+            if self.train(recipe) and a.adapter_tasks:
+                self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
+
+        def preprocess(recipe: Path) -> None:
+            if not list((ROOT / yaml.safe_load(recipe.read_text())["dataset_prepared_path"]).glob("*")):
+                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], [])
+
+        with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
+            jobs = []  # the base model's runs first: they need no training
+            if a.base_tasks:
+                jobs.append(pool.submit(self.evaluate, base, a.base_tasks))
+            if a.adapter_tasks:
+                jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
+            if a.passk_task:
+                jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
+            # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
+            ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
+            jobs += [pool.submit(recipe_job, r, ready[yaml.safe_load(r.read_text())["dataset_prepared_path"]])
+                     for r in recipes]
+            for j in jobs:
+                j.result()
+            later = []
+            if a.passk_adapter_task and a.best_by:
+                scored = [(self.pass1(r.stem, a.best_by), r) for r in recipes]
+                scored = [(s, r) for s, r in scored if s is not None]
+                if scored:
+                    best = max(scored, key=lambda sr: sr[0])[1]
+                    print(f"[grid] best adapter on {a.best_by}: {best.stem} ({max(scored, key=lambda sr: sr[0])[0]:.4f})")
+                    later.append(pool.submit(self.evaluate, f"{best.stem}-passk", a.passk_adapter_task, self.adapter(best)))
+            for name in a.rerun:
+                recipe = ROOT / "axolotl_configs" / f"{name}.yml"
+                later.append(pool.submit(self.evaluate, f"{name}-rerun", a.rerun_tasks or a.adapter_tasks,
+                                         self.adapter(recipe)))
+            for j in later:
+                j.result()
+        if self.failed:
+            print(f"[grid] failed: {', '.join(self.failed)} (logs in {self.logs})", file=sys.stderr)
+            return 1
+        print("[grid] all done")
+        return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--recipes", nargs="+", required=True, help="recipe names or globs in axolotl_configs/ (no .yml)")
+    p.add_argument("--base", default="models/gemma-3-270m", help="the base model folder the recipes train on")
+    p.add_argument("--gpus", nargs="+", default=["0"], help="GPU indices to use")
+    p.add_argument("--mode", choices=["spread", "dp"], default="spread")
+    p.add_argument("--jobs-per-gpu", type=int, default=1, help="spread mode: jobs sharing one GPU at a time")
+    p.add_argument("--base-tasks", default="codeeval_all", help="tasks for the base model with its own prompts")
+    p.add_argument("--adapter-tasks", default="codeeval_alpaca", help="tasks for adapters (and the base) with the Alpaca prompt")
+    p.add_argument("--passk-task", default="", help="pass@k task for the base model, e.g. mbpp_custom_passk")
+    p.add_argument("--passk-adapter-task", default="", help="pass@k task for the best adapter, e.g. mbpp_custom_alpaca_passk")
+    p.add_argument("--best-by", default="mbpp_custom_alpaca", help="the task whose pass@1 picks the best adapter")
+    p.add_argument("--rerun", nargs="*", default=[], help="recipes whose adapter is evaluated a second time")
+    p.add_argument("--rerun-tasks", default="", help="tasks for --rerun (default: --adapter-tasks)")
+    p.add_argument("--results", default="outputs/eval")
+    p.add_argument("--device", default="cuda", help="spread mode's lm-eval device (cpu for a smoke run without GPU)")
+    p.add_argument("--dtype", default="bfloat16")
+    p.add_argument("--batch", default="64")
+    p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
+    a = p.parse_args(argv)
+    bad = [pat for pat in a.recipes if not fnmatch.filter([q.stem for q in (ROOT / "axolotl_configs").glob("*.yml")], pat)]
+    if bad:
+        p.error(f"no recipe matches {bad} in axolotl_configs/")
+    return a
+
+
+if __name__ == "__main__":
+    sys.exit(Grid(parse()).main())

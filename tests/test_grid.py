@@ -1,0 +1,58 @@
+"""scripts/grid.py on the CPU with the tiny recipe: trains (or reuses) the adapter, evaluates base and adapter
+through the real lm-eval CLI, reruns the adapter's evaluation from its saved files with identical results, and a
+second invocation resumes (skips everything). benchmarks/bench_qlora_cost.py measures one case through the real
+Axolotl CLI with its timing plugin."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
+
+
+def _samples(folder: Path) -> dict:
+    out = {}
+    for path in folder.glob("*/samples_*.jsonl"):
+        for line in path.read_text().splitlines():
+            s = json.loads(line)
+            out[s["doc_id"]] = (s["resps"], s["pass@1"])
+    return out
+
+
+def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
+    cmd = [sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
+           "--device", "cpu", "--dtype", "float32", "--batch", "2", "--limit", "2", "--jobs-per-gpu", "2",
+           "--base-tasks", "mbpp_custom", "--adapter-tasks", "mbpp_custom_alpaca", "--rerun", "tiny-mistral-code-r8",
+           "--results", str(tmp_path)]
+    first = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun"):
+        assert list((tmp_path / label).glob("*/results_*.json")), label
+    original, rerun = _samples(tmp_path / "tiny-mistral-code-r8"), _samples(tmp_path / "tiny-mistral-code-r8-rerun")
+    assert len(original) == 2 and original == rerun
+    second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0
+    assert second.stdout.count("skip") == 5 and "start" not in second.stdout
+
+
+def test_grid_rejects_an_unknown_recipe():
+    proc = subprocess.run([sys.executable, "scripts/grid.py", "--recipes", "no-such-recipe"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "no-such-recipe" in proc.stderr
+
+
+def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspace_tiny):
+    out = tmp_path / "cost.json"
+    cpu = ["lora_qkv_kernel=false", "lora_o_kernel=false", "lora_mlp_kernel=false", "load_in_4bit=false",
+           "adapter=lora", "bf16=false", "sdp_attention=false", "gradient_checkpointing=false", "sequence_len=256"]
+    proc = subprocess.run([sys.executable, "benchmarks/bench_qlora_cost.py", "--model", str(workspace_tiny),
+                           "--suite", "cost", "--only", "mistral7b-code-r8 packed", "--steps", "1", "--warmup", "1",
+                           "--set", *cpu, "--out", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (row,) = json.loads(out.read_text())
+    assert row["name"] == "mistral7b-code-r8 packed" and row["lora_r"] == 8 and row["world_size"] == 1
+    assert 0 < row["trainable_per_s"] < row["slots_per_s"]
+    assert "mistral7b-code-r8 packed" in proc.stdout and "slots/s" in proc.stdout
