@@ -8,9 +8,10 @@ Axolotl CLI on a Mistral-7B-shaped model (random weights, real tokenizer, the re
 
 Each case is one `python -m axolotl.cli.train` run (or `accelerate launch` for several GPUs) of a recipe YAML
 with a few overrides (base model, max_steps; what the case changes), in a fresh process. A small Axolotl plugin
-(ThroughputPlugin, below) times every optimizer step after CUDA synchronisation and reads Axolotl's own token
+(benchmarks/throughput_plugin.py) times every optimizer step after CUDA synchronisation and reads Axolotl's own token
 counters: `slots` = token positions fed (padding included), `trainable` = response tokens (labels != -100).
-Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU.
+Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU, read at
+every step end (axolotl resets the peak counters whenever it logs), and the allocator's reserved memory at the end.
 Prints one table per suite and writes the rows as JSON (`--out`), which `python -m codeeval.perf_report` turns
 into reports/performance.md.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGIN = "benchmarks.bench_qlora_cost.ThroughputPlugin"
+PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
 GIB = 1024**3
 LIMIT_12GB = 12 * GIB
 
@@ -155,7 +156,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
                peak_gib=round(max(r["peak_allocated"] for r in per_rank) / GIB, 2),
                peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
                peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
-               gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"])
+               gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"], peak_tracking="per-step")
     return row
 
 
@@ -209,47 +210,6 @@ def main(argv: list[str] | None = None) -> int:
         record(combo)
     print_table(rows)
     return 0 if all("error" not in r for r in rows) else 1
-
-
-try:  # the plugin half runs inside the axolotl process
-    import torch
-    from axolotl.integrations.base import BasePlugin
-    from transformers import TrainerCallback
-
-    class ThroughputCallback(TrainerCallback):
-        def __init__(self, out_dir: Path):
-            self.out_dir, self.steps, self.begin = out_dir, [], None
-
-        def _mark(self, state) -> dict:
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-            tokens = getattr(state, "tokens", {})
-            return {"t": time.perf_counter(), "step": state.global_step,
-                    "slots": float(tokens.get("total", torch.zeros(1)).sum()),
-                    "trainable": float(tokens.get("trainable", torch.zeros(1)).sum())}
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            if torch.cuda.is_available():
-                torch.cuda.reset_peak_memory_stats()
-            self.begin = self._mark(state)
-
-        def on_step_end(self, args, state, control, **kwargs):
-            self.steps.append(self._mark(state))
-
-        def on_train_end(self, args, state, control, **kwargs):
-            rank = int(os.environ.get("RANK", 0))
-            cuda = torch.cuda.is_available()
-            (self.out_dir / f"throughput-rank{rank}.json").write_text(json.dumps({
-                "begin": self.begin, "steps": self.steps, "world_size": int(os.environ.get("WORLD_SIZE", 1)),
-                "peak_allocated": torch.cuda.max_memory_allocated() if cuda else 0,
-                "peak_reserved": torch.cuda.max_memory_reserved() if cuda else 0,
-                "gpu": torch.cuda.get_device_name() if cuda else "cpu"}))
-
-    class ThroughputPlugin(BasePlugin):
-        def add_callbacks_post_trainer(self, cfg, trainer):
-            return [ThroughputCallback(Path(os.environ.get("CODELORA_THROUGHPUT_DIR", ".")))]
-except ImportError:  # the driver half needs neither torch nor axolotl
-    pass
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 
 QUALITY = ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc")
+PASSK = ("mbpp_custom_passk", "mbpp_custom_alpaca_passk")
 BENCHMARKS = ("mbpp_custom", "mbpp_custom_3shot", "mbpp_custom_alpaca", "mbppplus_custom", "mbppplus_custom_3shot",
               "mbppplus_custom_alpaca", "humaneval_custom", "humaneval_custom_alpaca", "custom_suite",
               "custom_suite_alpaca")
@@ -81,7 +82,8 @@ def _verdicts(sample: dict) -> list[dict]:
     return out
 
 
-def load_runs(dirs: list[str | Path]) -> list[Run]:
+def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[Run]:
+    """samples_root: where an unpacked samples archive mirrors the result folders (default: beside each result)."""
     runs = []
     for d in dirs:
         for res in sorted(Path(d).rglob("results_*.json")):
@@ -91,14 +93,22 @@ def load_runs(dirs: list[str | Path]) -> list[Run]:
                       n_samples={t: v.get("effective") for t, v in j.get("n-samples", {}).items()},
                       meta={k: j.get(k) for k in ("git_hash", "date", "lm_eval_version", "transformers_version",
                                                   "total_evaluation_time_seconds")})
-            for sf in res.parent.glob(f"samples_*_{stamp}.jsonl"):
+            where = res.parent
+            if samples_root:  # the archive mirrors either the given folder or its parent
+                rel = res.parent.relative_to(d)
+                where = next((c for c in (samples_root / rel, samples_root / Path(d).name / rel) if c.exists()),
+                             samples_root / rel)
+            for sf in where.glob(f"samples_*_{stamp}.jsonl"):
                 task = sf.stem[len("samples_"):-(len(stamp) + 1)]
                 run.samples[task] = [json.loads(line) for line in sf.open()]
             runs.append(run)
     seen = Counter(r.label for r in runs)
-    for r in runs:  # the same model evaluated twice: keep both, tell them apart
+    folders = Counter(r.path.parent.parent.name for r in runs)
+    for r in runs:  # the same model evaluated twice: keep both, tell them apart by their output folder
         if seen[r.label] > 1:
-            r.label = f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"
+            folder = r.path.parent.parent.name
+            r.label = folder if folders[folder] == 1 else \
+                f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"
     return runs
 
 
@@ -120,7 +130,7 @@ def leaderboard(runs: list[Run]) -> list[str]:
     tasks = _tasks(runs)
     lines = ["| model / adapter | " + " | ".join(f"{t} pass@1 % (n)" for t in tasks) + " |",
              "| --- |" + " ---: |" * len(tasks)]
-    for r in sorted(runs, key=lambda r: r.label):
+    for r in sorted((r for r in runs if any(t in r.results for t in tasks)), key=lambda r: r.label):
         cells = []
         for t in tasks:
             v, e = r.metric(t, "pass@1")
@@ -149,16 +159,18 @@ def rank_comparison(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
+    top = 0.0
     for variant in sorted({v for v, _, _ in rows}):
         for t in tasks:
             pts = sorted((rank, r.metric(t, "pass@1")[0]) for v, rank, r in rows if v == variant and r.metric(t, "pass@1")[0] is not None)
             if pts:
                 ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], marker="o", label=f"{t} ({variant})")
+                top = max(top, 100 * max(p[1] for p in pts))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("LoRA rank")
     ax.set_ylabel("pass@1 (%)")
     ax.set_title("pass@1 by LoRA rank")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, min(100, max(5, 1.25 * top)))  # small models score a few percent: keep them visible
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_dir / plot_name, dpi=110)
@@ -180,6 +192,8 @@ def variant_comparison(runs: list[Run]) -> list[str]:
              "| ---: | --- | ---: | ---: | ---: | ---: |"]
     for rank, a, b in pairs:
         for t in tasks:
+            if a.metric(t, "pass@1")[0] is None and b.metric(t, "pass@1")[0] is None:
+                continue
             lines.append(f"| {rank} | {t} | {_fmt(a.metric(t, 'pass@1')[0])} | {_fmt(b.metric(t, 'pass@1')[0])} | "
                          f"{_fmt(a.metric(t, 'loc')[0], pct=False)} | {_fmt(b.metric(t, 'loc')[0], pct=False)} |")
     return lines
@@ -267,6 +281,75 @@ def quality_table(runs: list[Run]) -> list[str]:
     return lines
 
 
+def passk_table(runs: list[Run]) -> list[str]:
+    rows = [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+    if not rows:
+        return ["No pass@k run (`mbpp_custom_passk`, `mbpp_custom_alpaca_passk`) among these runs."]
+    lines = ["| model / adapter | task | samples per task | pass@1 % (sampled) | pass@5 % | pass@10 % | tasks |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r, t in rows:
+        k = r.config.get("repeats") or next((len(_verdicts(s)) for s in r.samples.get(t, [])[:1]), "–")
+        lines.append(f"| {r.label} | {t} | {k} | {_fmt(r.metric(t, 'pass@1')[0])} | {_fmt(r.metric(t, 'pass@5')[0])} | "
+                     f"{_fmt(r.metric(t, 'pass@10')[0])} | {r.n_samples.get(t)} |")
+    return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
+
+
+def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
+    """Each rerun (the same model or adapter evaluated again from its saved files) against the first run."""
+    if not reruns:
+        return ["No rerun among these results."]
+    lines = ["| model / adapter | task | pass@1 % first | pass@1 % rerun | generations that differ | verdicts that differ |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for again in reruns:
+        first = next((r for r in runs if r.label.split(" (")[0] == again.label.split(" (")[0]
+                      and set(again.samples) <= set(r.samples)), None)
+        if first is None:
+            lines.append(f"| {again.label} | – | – | – | no first run with the same tasks | |")
+            continue
+        for task, samples in sorted(again.samples.items()):
+            before = {s["doc_id"]: s for s in first.samples[task]}
+            gen = sum(s["resps"] != before[s["doc_id"]]["resps"] for s in samples if s["doc_id"] in before)
+            ver = sum(s.get("pass@1") != before[s["doc_id"]].get("pass@1") for s in samples if s["doc_id"] in before)
+            lines.append(f"| {again.label.split(' (')[0]} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
+                         f"{_fmt(again.metric(task, 'pass@1')[0])} | {gen} of {len(samples)} | {ver} |")
+    return lines
+
+
+def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> list[str]:
+    """Loss curves from each adapter's trainer_state.json (Axolotl/HF Trainer log history)."""
+    states = sorted(training_dir.glob("*/trainer_state.json")) if training_dir else []
+    if not states:
+        return ["No training logs given (`--training DIR` with NAME/trainer_state.json)."]
+    lines = ["| adapter | epochs | steps | first train loss | last train loss | validation loss per epoch | tokens/s/GPU |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for path in states:
+        hist = json.loads(path.read_text())["log_history"]
+        train = [(h["epoch"], h["loss"]) for h in hist if "loss" in h]
+        val = [(h["epoch"], h["eval_loss"]) for h in hist if "eval_loss" in h]
+        speed = [h["tokens/train_per_sec_per_gpu"] for h in hist if "tokens/train_per_sec_per_gpu" in h]
+        name = path.parent.name
+        lines.append(f"| {name} | {max(e for e, _ in train + val):.0f} | {max(h.get('step', 0) for h in hist)} | "
+                     f"{train[0][1]:.3f} | {train[-1][1]:.3f} | " + ", ".join(f"{v:.3f}" for _, v in val) +
+                     f" | {sorted(speed)[len(speed) // 2]:,.0f} |" if train and speed else f"| {name} | incomplete log |")
+        line, = ax.plot(*zip(*train), label=f"{name} train", lw=1)
+        if val:
+            ax.plot(*zip(*val), marker="o", ls="--", color=line.get_color(), label=f"{name} validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (response tokens)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_dir / plot_name, dpi=110)
+    plt.close(fig)
+    return lines + ["", "Validation loss at epoch 0 is the base model before training; tokens/s/GPU is the median "
+                    "of Axolotl's per-log figure (several runs shared one GPU).", "", f"![loss curves]({plot_name})"]
+
+
 def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
     lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
              "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
@@ -286,8 +369,21 @@ def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
     return lines
 
 
-def build(dirs: list[str], out: Path, manifest_path: str | None, title: str) -> Path:
-    runs = load_runs(dirs)
+def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
+          samples: str | None = None, training: str | None = None) -> Path:
+    """samples: a .tar.xz of the samples_*.jsonl files laid out like the result folders (kept compressed in the
+    repo); rerun_dirs: evaluations repeated from saved files, compared document by document with the first runs."""
+    import tarfile
+    import tempfile
+
+    tmp = tempfile.TemporaryDirectory()
+    root = None
+    if samples:
+        with tarfile.open(samples) as tar:
+            tar.extractall(tmp.name, filter="data")
+        root = Path(tmp.name)
+    runs = load_runs(dirs, root)
+    reruns = load_runs(rerun_dirs, root)
     if not runs:
         raise SystemExit(f"no results_*.json under {', '.join(dirs)}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -300,12 +396,20 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str) -> 
              "## Data-variant comparison (code vs code + explanation)", "", *variant_comparison(runs), "",
              "## Per category and topic", "", *categories(runs, out.parent, f"{stem}_categories.png"), "",
              "## Error analysis", "", *error_analysis(runs), "",
-             "## Code quality", "", *quality_table(runs), "",
-             "## Provenance", "", *provenance(runs, manifest), ""]
-    ratings = out.parent / f"{stem}_ratings.md"
-    if ratings.exists():
-        parts += ["## Human ratings", "", ratings.read_text()]
+             "## Code quality", "", *quality_table(runs), ""]
+    if any(t in r.results for r in runs for t in PASSK):
+        parts += ["## pass@k (sampling)", "", *passk_table(runs), ""]
+    if training:
+        parts += ["## Training", "", *training_table(Path(training), out.parent, f"{stem}_loss.png"), ""]
+    if reruns:
+        parts += ["## Reproducibility", "", *reproducibility(runs, reruns), ""]
+    parts += ["## Provenance", "", *provenance(runs + reruns, manifest), ""]
+    for extra, heading in (("discussion", "Discussion"), ("ratings", "Human ratings")):
+        path = out.parent / f"{stem}_{extra}.md"
+        if path.exists():
+            parts += [f"## {heading}", "", path.read_text()]
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    tmp.cleanup()
     return out
 
 
@@ -372,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, default=Path("reports/results.md"))
     b.add_argument("--manifest", default="data/prepared/manifest.json")
     b.add_argument("--title", default="Evaluation results")
+    b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
+    b.add_argument("--samples", help="a .tar.xz of the samples files, laid out like the result folders")
+    b.add_argument("--training", help="folder of ADAPTER/trainer_state.json (loss curves)")
     s = sub.add_parser("rating-sheet", help="a blind human-rating CSV and its key")
     s.add_argument("dirs", nargs="+")
     s.add_argument("--out", type=Path, default=Path("reports/rating_sheet.csv"))
@@ -383,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, default=Path("reports/results_ratings.md"))
     a = p.parse_args(argv)
     if a.cmd == "build":
-        print(build(a.dirs, a.out, a.manifest, a.title))
+        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training))
     elif a.cmd == "rating-sheet":
         print(*rating_sheet(a.dirs, a.out, a.n, a.seed))
     else:

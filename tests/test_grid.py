@@ -56,3 +56,15 @@ def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspac
     assert row["name"] == "mistral7b-code-r8 packed" and row["lora_r"] == 8 and row["world_size"] == 1
     assert 0 < row["trainable_per_s"] < row["slots_per_s"]
     assert "mistral7b-code-r8 packed" in proc.stdout and "slots/s" in proc.stdout
+
+
+def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_tiny):
+    """dp mode wraps every job in `accelerate launch` (one process here: no GPU on CI)."""
+    proc = subprocess.run([sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base",
+                           str(workspace_tiny), "--gpus", "0", "--mode", "dp", "--dtype", "float32", "--batch", "2",
+                           "--limit", "1", "--base-tasks", "mbpp_custom", "--adapter-tasks", "", "--results",
+                           str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    log = (tmp_path / "logs" / "tiny-mistral.log").read_text()
+    assert log.splitlines()[0].split()[1:4] == ["-m", "accelerate.commands.launch", "--num_processes"]
+    assert list((tmp_path / "tiny-mistral").glob("*/results_*.json"))

@@ -1,4 +1,5 @@
-"""The demo notebook runs top to bottom on the CPU with the embedded default (real Gemma 3 270M)."""
+"""The demo notebook runs top to bottom on the CPU with the embedded default (real Gemma 3 270M and the committed
+LoRA adapter trained on the GPU)."""
 from pathlib import Path
 
 import nbformat
@@ -18,3 +19,4 @@ def test_demo_notebook_executes(monkeypatch):
     assert "Traceback" not in outputs
     assert "PASS" in outputs or "fail" in outputs or "error" in outputs  # a verdict was shown for every example
     assert "model: models/gemma-3-270m" in outputs
+    assert "gemma3-270m-code-r8" in outputs  # the committed adapter is compared with the base by default

@@ -25,7 +25,7 @@ def test_matrix_covers_every_rank_variant_and_profile():
             for profile in PROFILES:
                 assert f"mistral7b-{v}-r{r}" + ("" if profile == "full" else f"-{profile}") in names
             assert f"gemma3-270m-{v}-r{r}" in names
-    cfg, _ = matrix()["mistral7b-code-r32-t4"]
+    cfg, _, _ = matrix()["mistral7b-code-r32-t4"]
     assert cfg["fp16"] is True and cfg["bf16"] is False and cfg["load_in_4bit"] is True
     assert matrix()["mistral7b-code_explained-r64"][0]["lora_alpha"] == 128
 

@@ -71,3 +71,19 @@ def test_scripts_resume_and_name_the_failed_step(tmp_path):
     fail = subprocess.run(["bash", "scripts/report.sh", str(tmp_path / "empty"), str(tmp_path / "r.md")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert fail.returncode != 0 and "failed at step: build report" in fail.stderr
+
+
+def test_gemma_grid_report_from_the_committed_archive(tmp_path):
+    """The committed GPU run (result JSONs + compressed samples + trainer states): pass@k, training, rerun."""
+    grid = ROOT / "reports/runs/gemma_grid"
+    d = grid / "results"
+    (tmp_path / "results_discussion.md").write_text("hand-written discussion")
+    out = build([str(d / "gemma-3-270m"), str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp")],
+                tmp_path / "results.md", None, "Grid", rerun_dirs=[str(d / "gemma3-270m-code-r8-mbpp-rerun")],
+                samples=str(grid / "samples.tar.xz"), training=str(grid / "training"))
+    text = out.read_text()
+    assert "| gemma-3-270m-passk | mbpp_custom_passk | 10 | 0.3 | 1.4 | 2.2 | 500 |" in text
+    assert "| gemma3-270m-code-r8 | mbpp_custom_alpaca | 4.0 | 3.8 | 15 of 500 | 1 |" in text
+    assert "| gemma3-270m-code-r8 | 3 | 144 |" in text and (tmp_path / "results_loss.png").stat().st_size > 1000
+    assert "| gemma3-270m-code-r8 | 500 |" in text  # error analysis read the archived samples
+    assert text.rstrip().endswith("hand-written discussion")

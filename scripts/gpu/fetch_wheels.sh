@@ -8,7 +8,7 @@ dest=${1:-.gpu-wheels}
 plat=(--only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_28_x86_64
       --platform manylinux_2_27_x86_64 --platform manylinux_2_24_x86_64 --platform manylinux_2_17_x86_64
       --platform manylinux2014_x86_64 --platform manylinux_2_5_x86_64 --platform manylinux1_x86_64 --platform any)
-sdist_only=" axolotl_contribs_mit axolotl_contribs_lgpl langdetect sqlitedict word2number "
+sdist_only=" axolotl_contribs_mit axolotl_contribs_lgpl langdetect sqlitedict word2number tempdir wget "
 for set in a b c d; do
   list="$here/wheels-$set.txt"; [ -f "$list" ] || list="$here/../../../shared/gpu/wheels-$set.txt"
   rm -rf "${dest:?}/$set"; mkdir -p "$dest/$set"

@@ -1,0 +1,52 @@
+"""Axolotl plugin for benchmarks/bench_qlora_cost.py: times every optimizer step (after CUDA synchronisation),
+reads Axolotl's cumulative token counters and the peak GPU memory, and writes
+$CODELORA_THROUGHPUT_DIR/throughput-rank{RANK}.json when training ends. Enable with
+`plugins: [benchmarks.throughput_plugin.ThroughputPlugin]` (the repo root on PYTHONPATH)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+from axolotl.integrations.base import BasePlugin
+from transformers import TrainerCallback
+
+
+class ThroughputCallback(TrainerCallback):
+    def __init__(self, out_dir: Path):
+        self.out_dir, self.steps, self.begin, self.peak = out_dir, [], None, 0
+
+    def _mark(self, state) -> dict:
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        tokens = getattr(state, "tokens", {})
+        return {"t": time.perf_counter(), "step": state.global_step,
+                "slots": float(tokens.get("total", torch.zeros(1)).sum()),
+                "trainable": float(tokens.get("trainable", torch.zeros(1)).sum())}
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        self.begin = self._mark(state)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps.append(self._mark(state))
+        # axolotl resets the peak counters each time it logs (after this callback): keep the running maximum
+        if torch.cuda.is_available():
+            self.peak = max(self.peak, torch.cuda.max_memory_allocated())
+
+    def on_train_end(self, args, state, control, **kwargs):
+        rank = int(os.environ.get("RANK", 0))
+        cuda = torch.cuda.is_available()
+        (self.out_dir / f"throughput-rank{rank}.json").write_text(json.dumps({
+            "begin": self.begin, "steps": self.steps, "world_size": int(os.environ.get("WORLD_SIZE", 1)),
+            "peak_allocated": max(self.peak, torch.cuda.max_memory_allocated()) if cuda else 0,
+            "peak_reserved": torch.cuda.max_memory_reserved() if cuda else 0,
+            "gpu": torch.cuda.get_device_name() if cuda else "cpu"}))
+
+
+class ThroughputPlugin(BasePlugin):
+    def add_callbacks_post_trainer(self, cfg, trainer):
+        return [ThroughputCallback(Path(os.environ.get("CODELORA_THROUGHPUT_DIR", ".")))]

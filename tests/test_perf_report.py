@@ -1,0 +1,53 @@
+"""reports/performance.md from benchmark rows: the committed H200 rows, and rows that break the 12 GiB bound."""
+import json
+
+from codeeval.perf_report import build
+
+ROW = {"recipe": "mistral7b-code-r8-12gb", "name": "mistral7b-code-r8-12gb packed", "lora_r": 8, "lever": "",
+       "sequence_len": 1024, "micro_batch_size": 1, "grad_accum": 16, "slots_per_s": 3000, "trainable_per_s": 1500,
+       "peak_gib": 12.4, "peak_reserved_gib": 13.0, "peak_gib_per_gpu": [12.4], "gpu": "NVIDIA H100", "world_size": 1,
+       "peak_tracking": "per-step"}
+
+
+def test_committed_rows_give_the_verdicts(tmp_path):
+    out = tmp_path / "performance.md"
+    build(__import__("pathlib").Path("reports/perf"), out)
+    text = out.read_text()
+    assert "Measured on NVIDIA H200" in text
+    assert "below 12 GiB at its sequence length (1024)" in text
+    assert "1.57 × the baseline measured on the same NVIDIA H200" in text and "**does not meet**" in text
+    assert "Not measured in this run: torch.compile" in text
+    assert "Training on 2 GPUs: not measured yet" in text
+    assert (tmp_path / "performance_levers.png").stat().st_size > 0
+
+
+def test_a_12gb_recipe_over_the_bound_is_flagged(tmp_path):
+    perf = tmp_path / "perf"
+    perf.mkdir()
+    (perf / "qlora_cost.json").write_text(json.dumps([ROW]))
+    out = tmp_path / "performance.md"
+    build(perf, out)
+    text = out.read_text()
+    assert "| 12.4 | 13.0 | **no** |" in text
+    assert "at most 12.4 GiB (mistral7b-code-r8-12gb packed), **above** 12 GiB" in text
+    assert "Speed levers" in text and "Not measured yet" in text
+
+
+def test_multigpu_rows_give_scaling_efficiency(tmp_path):
+    perf = tmp_path / "perf"
+    perf.mkdir()
+    one = {**ROW, "recipe": "mistral7b-code-r32", "name": "mistral7b-code-r32 packed", "slots_per_s": 8000,
+           "peak_gib": 7.0}
+    two = {**one, "name": "r32 packed, 2 GPUs DDP", "lever": "DDP", "gpus": 2, "world_size": 2, "slots_per_s": 14400,
+           "peak_gib_per_gpu": [7.1, 7.0]}
+    (perf / "qlora_cost.json").write_text(json.dumps([one]))
+    (perf / "qlora_multigpu.json").write_text(json.dumps([two]))
+    (perf / "eval_dp.json").write_text(json.dumps({
+        "model": "models/gemma-3-270m", "tasks": "mbpp_custom", "batch": 32, "dtype": "float32",
+        "runs": {"1": {"wall_s": 100.0, "pass@1": {"mbpp_custom": 0.01}}, "2": {"wall_s": 55.0, "pass@1": {"mbpp_custom": 0.01}}},
+        "documents": 500, "missing": 0, "different_generation": 0, "different_verdict": 0, "speedup": 1.82}))
+    out = tmp_path / "performance.md"
+    build(perf, out)
+    text = out.read_text()
+    assert "| DDP | 2 | 14,400 | 1,500 | 0.90 | 7.1, 7.0 |" in text
+    assert "Speed-up 1.82 ×" in text and "(identical pass@1)" in text
