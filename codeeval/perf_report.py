@@ -122,11 +122,13 @@ def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
 
 def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dict | None) -> list[str]:
     out = ["## Several GPUs", ""]
-    one = next((r for r in single or [] if r["name"] == "mistral7b-code-r32 packed" and "error" not in r), None)
+    # the 1-GPU reference: the multi-GPU suite's own single-GPU case, else the cost table's row of the same recipe
+    one = next((r for r in (rows or []) + (single or []) if "error" not in r and r.get("world_size", 1) == 1
+                and r["recipe"] == "mistral7b-code-r32" and not r["name"].endswith("unpacked")), None)
     if not rows:
         out += ["Training on 2 GPUs: not measured yet (`benchmarks/bench_qlora_cost.py --suite multigpu`).", ""]
     else:
-        out += ["`mistral7b-code-r32` (packed, micro-batch 4 × accumulation 4 per GPU) on one GPU (from the cost table) "
+        out += ["`mistral7b-code-r32` (packed, micro-batch 4 × accumulation 4 per GPU) on one GPU "
                 "and data-parallel on two (`accelerate launch --num_processes 2`). Scaling efficiency = tokens/s on N "
                 "GPUs ÷ (N × tokens/s on one).", "",
                 "| run | GPUs | token slots/s (all GPUs) | trainable tokens/s | scaling efficiency | peak allocated GiB per GPU |",
@@ -135,6 +137,8 @@ def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dic
             out.append(f"| single GPU | 1 | {_fmt(one['slots_per_s'])} | {_fmt(one['trainable_per_s'])} | 1.00 | "
                        f"≤ {peak(one)} |")
         for r in rows:
+            if r is one:
+                continue
             if "error" in r:
                 out.append(f"| {r['name']} | {r['gpus']} | failed: {r['error']} | | | |")
                 continue

@@ -10,7 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dest=.gpu-wheels
-for s in a b c d; do [ -d "$dest/$s" ] || { bash scripts/gpu/fetch_wheels.sh "$dest"; break; }; done
+for s in a b c d; do  # fetch again when a list changed since the last fetch
+  list=scripts/gpu/wheels-$s.txt; [ -f "$list" ] || list=../shared/gpu/wheels-$s.txt
+  cmp -s "$list" "$dest/$s.list" || { bash scripts/gpu/fetch_wheels.sh "$dest" && for t in a b c d; do
+    l=scripts/gpu/wheels-$t.txt; [ -f "$l" ] || l=../shared/gpu/wheels-$t.txt; cp "$l" "$dest/$t.list"; done; break; }
+done
 site=$dest/site; rm -rf "$site" "$dest"/call*
 pip install -q --no-deps --no-index --no-compile --target "$site" --python-version 3.12 --implementation cp \
   --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_24_x86_64 \
