@@ -389,7 +389,9 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     out.parent.mkdir(parents=True, exist_ok=True)
     stem = out.stem
     manifest = json.loads(Path(manifest_path).read_text()) if manifest_path and Path(manifest_path).exists() else None
-    parts = [f"# {title}", "", "Built by `python -m codeeval.report build " + " ".join(dirs) + f" --out {out}`. "
+    extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {samples}" if samples else "") \
+        + (f" --training {training}" if training else "")
+    parts = [f"# {title}", "", "Built by `python -m codeeval.report build " + " ".join(dirs) + f"{extra} --out {out}`. "
              "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (n) tasks.", "",
              "## Leaderboard", "", *leaderboard(runs), "",
              "## Rank comparison", "", *rank_comparison(runs, out.parent, f"{stem}_ranks.png"), "",
