@@ -7,13 +7,12 @@ Every value that is a choice carries its reason in COMMENTS and lands as a comme
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
 
-from codeeval.generated import sync
+from codeeval.generated import cli
 
 HERE = Path(__file__).parent
 DATA = "data/prepared"  # written by `python -m codealpaca_prep`
@@ -167,17 +166,8 @@ def render(cfg: dict, header: list[str], comments: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--check", action="store_true", help="fail if the YAMLs on disk differ from the matrix")
-    a = p.parse_args(argv)
     wanted = {f"{name}.yml": render(*spec) for name, spec in matrix().items()}
-    stale = sync(HERE, wanted, a.check)
-    extra = sorted(str(p.relative_to(HERE)) for p in HERE.rglob("*.yml") if str(p.relative_to(HERE)) not in wanted)
-    if a.check and (stale or extra):
-        print(f"out of sync with the matrix: {stale + extra}; run `python -m axolotl_configs.recipes`", file=sys.stderr)
-        return 1
-    print(f"{len(wanted)} recipes {'in sync' if a.check else 'written'}")
-    return 0
+    return cli(argv, __doc__, HERE, wanted, "python -m axolotl_configs.recipes", noun="recipes", orphans="**/*.yml")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,10 @@ CATEGORIES: one subtask per category and prompt, and the groups `custom_suite` a
 (pass@1 aggregated over all tasks, weighted by category size)."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from codeeval.generated import sync
+from codeeval.generated import cli
 
 from . import CATEGORIES
 
@@ -40,15 +39,7 @@ def files() -> dict[str, str]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--check", action="store_true")
-    a = p.parse_args(argv)
-    stale = sync(OUT, files(), a.check)
-    if stale:
-        print(f"stale: {stale}; run python -m custom_suite.lm_eval_tasks", file=sys.stderr)
-        return 1
-    print(f"{len(files())} files {'in sync' if a.check else 'written'}")
-    return 0
+    return cli(argv, __doc__, OUT, files(), "python -m custom_suite.lm_eval_tasks")
 
 
 if __name__ == "__main__":
