@@ -12,43 +12,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from codeeval.report import compare_samples, load_runs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from grid import ENV  # noqa: E402
+from grid import Grid  # noqa: E402  (the grid's evaluation: same lm-eval command, environment and launcher)
 
 
-def run(gpus: int, a: argparse.Namespace, out: Path) -> float:
-    lm_eval = ["-m", "lm_eval", "run", "--model", "hf", "--model_args", f"pretrained={a.model},dtype={a.dtype}",
-               "--include_path", "lm_eval_tasks", "--tasks", a.tasks, "--batch_size", str(a.batch), "--log_samples",
-               "--output_path", str(out)]
-    if gpus == 1:
-        cmd = [sys.executable, *lm_eval, "--device", "cuda"]
-    else:
-        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus), "--num_machines", "1",
-               "--dynamo_backend", "no", *lm_eval]
-    env = {**os.environ, **ENV, "CUDA_VISIBLE_DEVICES": ",".join(str(i) for i in range(gpus))}
+def run(gpus: int, a: argparse.Namespace, results: Path) -> float:
+    """One evaluation of the base model: on GPU 0 alone, or data-parallel over GPUs 0..gpus-1."""
+    grid = Grid(argparse.Namespace(results=results, gpus=[str(i) for i in range(gpus)], jobs_per_gpu=1,
+                                   mode="spread" if gpus == 1 else "dp", base=a.model, dtype=a.dtype, batch=a.batch,
+                                   device="cuda", limit=0))
     started = time.perf_counter()
-    with open(out.with_suffix(".log"), "w") as log:
-        subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+    if not grid.evaluate("eval", a.tasks):
+        raise SystemExit(f"the {gpus}-GPU evaluation failed: {results / 'logs' / 'eval.log'}")
     return time.perf_counter() - started
-
-
-def samples(out: Path) -> tuple[dict, dict]:
-    results = json.loads(next(out.glob("*/results_*.json")).read_text())["results"]
-    per_doc = {}
-    for path in out.glob("*/samples_*.jsonl"):
-        task = path.name.split("samples_", 1)[1].rsplit("_", 1)[0]
-        for line in path.read_text().splitlines():
-            s = json.loads(line)
-            per_doc[(task, s["doc_id"])] = (s["resps"], s.get("pass@1"))
-    return results, per_doc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,18 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="eval-dp-"))
     figures = {"model": a.model, "tasks": a.tasks, "batch": a.batch, "dtype": a.dtype, "runs": {}}
-    docs = {}
+    runs = {}
     for gpus in (1, a.gpus):
         wall = run(gpus, a, work / f"gpus{gpus}")
-        results, docs[gpus] = samples(work / f"gpus{gpus}")
-        figures["runs"][gpus] = {"wall_s": round(wall, 1),
-                                 "pass@1": {t: r.get("pass@1,sandbox") for t, r in results.items()}}
+        (runs[gpus],) = load_runs([work / f"gpus{gpus}" / "eval"])
+        figures["runs"][gpus] = {"wall_s": round(wall, 1), "pass@1": {
+            t: r.get("pass@1,sandbox") for t, r in runs[gpus].results.items()}}
         print(f"{gpus} GPU(s): {wall:.1f} s, pass@1 {figures['runs'][gpus]['pass@1']}", flush=True)
-    one, many = docs[1], docs[a.gpus]
-    figures["documents"] = len(one)
-    figures["missing"] = len(set(one) ^ set(many))
-    figures["different_generation"] = sum(one[k][0] != many[k][0] for k in one.keys() & many.keys())
-    figures["different_verdict"] = sum(one[k][1] != many[k][1] for k in one.keys() & many.keys())
+    one, many = runs[1].samples, runs[a.gpus].samples
+    diffs = [compare_samples(one[t], many.get(t, [])) for t in one]
+    figures["documents"] = sum(len(v) for v in one.values())
+    figures["different_generation"], figures["different_verdict"], figures["missing"] = (
+        sum(d[i] for d in diffs) for i in range(3))
     figures["speedup"] = round(figures["runs"][1]["wall_s"] / figures["runs"][a.gpus]["wall_s"], 2)
     print(f"speed-up {figures['speedup']}x on {a.gpus} GPUs; {figures['documents']} documents, "
           f"{figures['different_generation']} different generations, {figures['different_verdict']} different verdicts, "

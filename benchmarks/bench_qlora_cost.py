@@ -29,6 +29,8 @@ from pathlib import Path
 
 import yaml
 
+from codeeval.tool_env import TOOL_ENV, accelerate_launch
+
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
 GIB = 1024**3
@@ -121,12 +123,10 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     cfg["plugins"] = [*cfg.get("plugins", []), PLUGIN]
     path = workdir / "config.yml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    launch = [sys.executable, "-m", "axolotl.cli.train"] if case.gpus == 1 else [
-        sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(case.gpus), "--num_machines", "1",
-        "--mixed_precision", "bf16", "--dynamo_backend", "no", "-m", "axolotl.cli.train"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "CODELORA_THROUGHPUT_DIR": str(workdir), "AXOLOTL_DO_NOT_TRACK": "1", "DO_NOT_TRACK": "1",
-           "WANDB_MODE": "disabled", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "NCCL_NVLS_ENABLE": "0"}
+    launch = [sys.executable] if case.gpus == 1 else [*accelerate_launch(case.gpus), "--mixed_precision", "bf16"]
+    launch += ["-m", "axolotl.cli.train"]
+    env = {**os.environ, **TOOL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "CODELORA_THROUGHPUT_DIR": str(workdir)}
     row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
            "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
            "lora_r": cfg.get("lora_r")}

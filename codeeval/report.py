@@ -294,6 +294,14 @@ def passk_table(runs: list[Run]) -> list[str]:
     return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
 
 
+def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:
+    """Two evaluations of the same documents: (generations that differ, verdicts that differ, documents only in one)."""
+    before, after = {s["doc_id"]: s for s in first}, {s["doc_id"]: s for s in again}
+    both = before.keys() & after.keys()
+    return (sum(before[d]["resps"] != after[d]["resps"] for d in both),
+            sum(before[d].get("pass@1") != after[d].get("pass@1") for d in both), len(before.keys() ^ after.keys()))
+
+
 def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
     """Each rerun (the same model or adapter evaluated again from its saved files) against the first run."""
     if not reruns:
@@ -307,9 +315,7 @@ def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
             lines.append(f"| {again.label} | – | – | – | no first run with the same tasks | |")
             continue
         for task, samples in sorted(again.samples.items()):
-            before = {s["doc_id"]: s for s in first.samples[task]}
-            gen = sum(s["resps"] != before[s["doc_id"]]["resps"] for s in samples if s["doc_id"] in before)
-            ver = sum(s.get("pass@1") != before[s["doc_id"]].get("pass@1") for s in samples if s["doc_id"] in before)
+            gen, ver, _ = compare_samples(first.samples[task], samples)
             lines.append(f"| {again.label.split(' (')[0]} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
                          f"{_fmt(again.metric(task, 'pass@1')[0])} | {gen} of {len(samples)} | {ver} |")
     return lines
@@ -376,14 +382,14 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     import tarfile
     import tempfile
 
-    tmp = tempfile.TemporaryDirectory()
-    root = None
-    if samples:
-        with tarfile.open(samples) as tar:
-            tar.extractall(tmp.name, filter="data")
-        root = Path(tmp.name)
-    runs = load_runs(dirs, root)
-    reruns = load_runs(rerun_dirs, root)
+    with tempfile.TemporaryDirectory() as tmp:  # load_runs reads the samples into memory
+        root = None
+        if samples:
+            with tarfile.open(samples) as tar:
+                tar.extractall(tmp, filter="data")
+            root = Path(tmp)
+        runs = load_runs(dirs, root)
+        reruns = load_runs(rerun_dirs, root)
     if not runs:
         raise SystemExit(f"no results_*.json under {', '.join(dirs)}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -411,7 +417,6 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
         if path.exists():
             parts += [f"## {heading}", "", path.read_text()]
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    tmp.cleanup()
     return out
 
 

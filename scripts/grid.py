@@ -31,13 +31,19 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "AXOLOTL_DO_NOT_TRACK": "1",
-       "DO_NOT_TRACK": "1", "WANDB_MODE": "disabled", "NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1"}
+sys.path.insert(0, str(ROOT))
+from codeeval.tool_env import TOOL_ENV, accelerate_launch  # noqa: E402
+
+
+@lru_cache
+def recipe_cfg(recipe: Path) -> dict:
+    return yaml.safe_load(recipe.read_text())
 
 
 class Grid:
@@ -52,15 +58,14 @@ class Grid:
         self.failed: list[str] = []
 
     # one job at a time per slot; a slot is a GPU (spread) or all of them (dp)
-    def run(self, label: str, cmd: list[str], dp_prefix: list[str]) -> bool:
+    def run(self, label: str, cmd: list[str]) -> bool:
         with self.lock:
             while not self.free:
                 self.lock.wait()
             slot = self.free.pop(0)
-        env = {**os.environ, **ENV, "CUDA_VISIBLE_DEVICES": slot}
+        env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
         if self.a.mode == "dp":
-            cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(len(self.a.gpus)),
-                   "--num_machines", "1", "--dynamo_backend", "no", *dp_prefix, *cmd]
+            cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
         else:
             cmd = [sys.executable, *cmd]
         log = self.logs / f"{label}.log"
@@ -83,10 +88,10 @@ class Grid:
         if (self.adapter(recipe) / "adapter_model.safetensors").exists():
             print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
             return True
-        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], [])
+        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)])
 
     def adapter(self, recipe: Path) -> Path:
-        return ROOT / yaml.safe_load(recipe.read_text())["output_dir"]
+        return ROOT / recipe_cfg(recipe)["output_dir"]
 
     def evaluate(self, label: str, tasks: str, adapter: Path | None = None) -> bool:
         if list((self.results / label).glob("*/results_*.json")):
@@ -100,7 +105,7 @@ class Grid:
             cmd += ["--device", self.a.device]
         if self.a.limit:
             cmd += ["--limit", str(self.a.limit)]
-        return self.run(label, cmd, [])
+        return self.run(label, cmd)
 
     def pass1(self, label: str, task: str) -> float | None:
         for path in sorted((self.results / label).glob("*/results_*.json")):
@@ -111,13 +116,10 @@ class Grid:
 
     def main(self) -> int:
         a = self.a
-        recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))
-        if not recipes:
-            print(f"no recipe matches {a.recipes} in axolotl_configs/", file=sys.stderr)
-            return 2
+        recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
         prepared = {}
         for r in recipes:
-            prepared.setdefault(yaml.safe_load(r.read_text())["dataset_prepared_path"], r)
+            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
@@ -126,8 +128,8 @@ class Grid:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
 
         def preprocess(recipe: Path) -> None:
-            if not list((ROOT / yaml.safe_load(recipe.read_text())["dataset_prepared_path"]).glob("*")):
-                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], [])
+            if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
+                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)])
 
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             jobs = []  # the base model's runs first: they need no training
@@ -139,17 +141,15 @@ class Grid:
                 jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
-            jobs += [pool.submit(recipe_job, r, ready[yaml.safe_load(r.read_text())["dataset_prepared_path"]])
-                     for r in recipes]
+            jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in recipes]
             for j in jobs:
                 j.result()
             later = []
             if a.passk_adapter_task and a.best_by:
-                scored = [(self.pass1(r.stem, a.best_by), r) for r in recipes]
-                scored = [(s, r) for s, r in scored if s is not None]
+                scored = [(s, r) for r in recipes if (s := self.pass1(r.stem, a.best_by)) is not None]
                 if scored:
-                    best = max(scored, key=lambda sr: sr[0])[1]
-                    print(f"[grid] best adapter on {a.best_by}: {best.stem} ({max(scored, key=lambda sr: sr[0])[0]:.4f})")
+                    score, best = max(scored, key=lambda sr: sr[0])
+                    print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
                     later.append(pool.submit(self.evaluate, f"{best.stem}-passk", a.passk_adapter_task, self.adapter(best)))
             for name in a.rerun:
                 recipe = ROOT / "axolotl_configs" / f"{name}.yml"

@@ -8,17 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from codeeval.report import compare_samples, load_runs
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
-
-
-def _samples(folder: Path) -> dict:
-    out = {}
-    for path in folder.glob("*/samples_*.jsonl"):
-        for line in path.read_text().splitlines():
-            s = json.loads(line)
-            out[s["doc_id"]] = (s["resps"], s["pass@1"])
-    return out
 
 
 def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
@@ -30,8 +23,10 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun"):
         assert list((tmp_path / label).glob("*/results_*.json")), label
-    original, rerun = _samples(tmp_path / "tiny-mistral-code-r8"), _samples(tmp_path / "tiny-mistral-code-r8-rerun")
-    assert len(original) == 2 and original == rerun
+    (original,) = load_runs([tmp_path / "tiny-mistral-code-r8"])
+    (rerun,) = load_runs([tmp_path / "tiny-mistral-code-r8-rerun"])
+    first, again = original.samples["mbpp_custom_alpaca"], rerun.samples["mbpp_custom_alpaca"]
+    assert len(first) == 2 and compare_samples(first, again) == (0, 0, 0)
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0
     assert second.stdout.count("skip") == 5 and "start" not in second.stdout

@@ -1,0 +1,15 @@
+"""How the project starts Axolotl and lm-eval in child processes: the offline, no-telemetry environment (NVLink
+multicast off, as the shared GPU hosts require) and the Accelerate launcher for several GPUs."""
+from __future__ import annotations
+
+import sys
+
+TOOL_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+            "AXOLOTL_DO_NOT_TRACK": "1", "DO_NOT_TRACK": "1", "WANDB_MODE": "disabled", "NCCL_NVLS_ENABLE": "0",
+            "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1"}
+
+
+def accelerate_launch(processes: int) -> list[str]:
+    """`accelerate launch` on this machine, one process per GPU; append `-m module args...`."""
+    return [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
+            "--num_machines", "1", "--dynamo_backend", "no"]
