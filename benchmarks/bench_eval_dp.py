@@ -27,6 +27,7 @@ from grid import Grid  # noqa: E402  (the grid's evaluation: same lm-eval comman
 def run(gpus: int, a: argparse.Namespace, results: Path) -> float:
     """One evaluation of the base model: on GPU 0 alone, or data-parallel over GPUs 0..gpus-1."""
     grid = Grid(argparse.Namespace(results=results, gpus=[str(i) for i in range(gpus)], jobs_per_gpu=1,
+                                   train_jobs_per_gpu=1,
                                    mode="spread" if gpus == 1 else "dp", base=a.model, dtype=a.dtype, batch=a.batch,
                                    device="cuda", limit=0))
     started = time.perf_counter()

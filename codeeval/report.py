@@ -306,17 +306,22 @@ def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
     """Each rerun (the same model or adapter evaluated again from its saved files) against the first run."""
     if not reruns:
         return ["No rerun among these results."]
-    lines = ["| model / adapter | task | pass@1 % first | pass@1 % rerun | generations that differ | verdicts that differ |",
+    lines = ["| first run | task | pass@1 % first | pass@1 % rerun | generations that differ | verdicts that differ |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
+
+    def folder(r: Run) -> str:  # RESULTS/LABEL/<model>/results_*.json
+        return r.path.parent.parent.name
+
     for again in reruns:
-        first = next((r for r in runs if r.label.split(" (")[0] == again.label.split(" (")[0]
-                      and set(again.samples) <= set(r.samples)), None)
+        same = [r for r in runs if set(again.samples) <= set(r.samples)]
+        first = next((r for r in same if folder(r) == folder(again).removesuffix("-rerun")), None) or next(
+            (r for r in same if r.label.split(" (")[0] == again.label.split(" (")[0]), None)
         if first is None:
             lines.append(f"| {again.label} | – | – | – | no first run with the same tasks | |")
             continue
         for task, samples in sorted(again.samples.items()):
             gen, ver, _ = compare_samples(first.samples[task], samples)
-            lines.append(f"| {again.label.split(' (')[0]} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
+            lines.append(f"| {folder(first)} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
                          f"{_fmt(again.metric(task, 'pass@1')[0])} | {gen} of {len(samples)} | {ver} |")
     return lines
 

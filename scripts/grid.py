@@ -5,7 +5,8 @@
 
 Modes
   spread  every job (one training, or one lm-eval run) gets one GPU; --jobs-per-gpu jobs share a GPU at a time
-          (a 270M model leaves an H100 mostly idle, so several runs side by side finish sooner).
+          (a 270M model leaves an H100 mostly idle, so several runs side by side finish sooner), of which at most
+          --train-jobs-per-gpu are trainings (a training needs far more memory than an evaluation).
   dp      every job uses all the GPUs through Accelerate: `accelerate launch --num_processes N -m
           axolotl.cli.train` (DDP, or FSDP when the recipe has fsdp_config) and `accelerate launch -m lm_eval`
           (one model copy per GPU, the documents split between them). Jobs run one after another.
@@ -16,7 +17,9 @@ What runs, in order of dependencies
      evaluation on --adapter-tasks with the Alpaca prompt it was trained on;
   3. the base model on --base-tasks (its own prompts) and --adapter-tasks (the adapters' prompt, for comparison);
   4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
-     --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun.
+     --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
+     --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
+     after the other, into LABEL-float32 and LABEL-float32-rerun.
 A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
 stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
 """
@@ -46,23 +49,44 @@ def recipe_cfg(recipe: Path) -> dict:
     return yaml.safe_load(recipe.read_text())
 
 
+def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int,
+              training: bool) -> str | None:
+    """The least busy slot with room for one more job (and one more training, for a training); None: wait."""
+    room = [s for s in jobs if jobs[s] < per_slot and (not training or trainings[s] < train_per_slot)]
+    return min(room, key=lambda s: jobs[s]) if room else None
+
+
 class Grid:
     def __init__(self, a: argparse.Namespace):
         self.a = a
         self.results = Path(a.results)
         self.logs = self.results / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
-        slots = [g for g in a.gpus for _ in range(a.jobs_per_gpu)] if a.mode == "spread" else [",".join(a.gpus)]
-        self.free = list(slots)
+        # a slot is one GPU (spread) or all of them together (dp, one job at a time)
+        slots = list(a.gpus) if a.mode == "spread" else [",".join(a.gpus)]
+        self.jobs = {s: 0 for s in slots}
+        self.trainings = {s: 0 for s in slots}
+        self.per_slot = a.jobs_per_gpu if a.mode == "spread" else 1
+        self.train_per_slot = a.train_jobs_per_gpu or self.per_slot
         self.lock = threading.Condition()
         self.failed: list[str] = []
 
-    # one job at a time per slot; a slot is a GPU (spread) or all of them (dp)
-    def run(self, label: str, cmd: list[str]) -> bool:
+    def acquire(self, training: bool) -> str:
         with self.lock:
-            while not self.free:
+            while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None:
                 self.lock.wait()
-            slot = self.free.pop(0)
+            self.jobs[slot] += 1
+            self.trainings[slot] += training
+            return slot
+
+    def release(self, slot: str, training: bool) -> None:
+        with self.lock:
+            self.jobs[slot] -= 1
+            self.trainings[slot] -= training
+            self.lock.notify_all()
+
+    def run(self, label: str, cmd: list[str], training: bool = False) -> bool:
+        slot = self.acquire(training)
         env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
         if self.a.mode == "dp":
             cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
@@ -77,9 +101,7 @@ class Grid:
             rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
         print(f"[grid {time.strftime('%H:%M:%S')}] {'done' if rc == 0 else f'FAILED ({rc})'} {label} "
               f"in {time.time() - started:.0f} s (log: {log})", flush=True)
-        with self.lock:
-            self.free.append(slot)
-            self.lock.notify()
+        self.release(slot, training)
         if rc != 0:
             self.failed.append(label)
         return rc == 0
@@ -88,16 +110,19 @@ class Grid:
         if (self.adapter(recipe) / "adapter_model.safetensors").exists():
             print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
             return True
-        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)])
+        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], training=True)
 
     def adapter(self, recipe: Path) -> Path:
         return ROOT / recipe_cfg(recipe)["output_dir"]
 
-    def evaluate(self, label: str, tasks: str, adapter: Path | None = None) -> bool:
-        if list((self.results / label).glob("*/results_*.json")):
+    def has_results(self, label: str) -> bool:
+        return bool(list((self.results / label).glob("*/results_*.json")))
+
+    def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None) -> bool:
+        if self.has_results(label):
             print(f"[grid] skip {label} (results exist)", flush=True)
             return True
-        args = f"pretrained={self.a.base},dtype={self.a.dtype}" + (f",peft={adapter}" if adapter else "")
+        args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "")
         cmd = ["-m", "lm_eval", "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
                "--tasks", tasks, "--batch_size", str(self.a.batch), "--log_samples", "--output_path",
                str(self.results / label), "--seed", "0,1234,1234,1234"]
@@ -114,17 +139,31 @@ class Grid:
                 return res["pass@1,sandbox"]
         return None
 
+    def rerun(self, recipe: Path, dtype: str) -> bool:
+        """The adapter's evaluation again from its saved files: against the grid's own run (same dtype), or twice in
+        another dtype, one after the other."""
+        tasks, name, adapter = self.a.rerun_tasks or self.a.adapter_tasks, recipe.stem, self.adapter(recipe)
+        if not self.train(recipe):  # its adapter is not kept when the grid only had to evaluate it
+            return False
+        if dtype == self.a.dtype:
+            return self.evaluate(f"{name}-rerun", tasks, adapter)
+        return (self.evaluate(f"{name}-{dtype}", tasks, adapter, dtype)
+                and self.evaluate(f"{name}-{dtype}-rerun", tasks, adapter, dtype))
+
     def main(self) -> int:
         a = self.a
         recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
-        prepared = {}
+        prepared = {}  # one preprocessing per dataset that a training still needs
         for r in recipes:
-            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
+            if not (a.adapter_tasks and self.has_results(r.stem)):
+                prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
             ready.result()
-            if self.train(recipe) and a.adapter_tasks:
+            if a.adapter_tasks and self.has_results(recipe.stem):  # evaluated already: no need for its adapter
+                print(f"[grid] skip {recipe.stem} (results exist)", flush=True)
+            elif self.train(recipe) and a.adapter_tasks:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
 
         def preprocess(recipe: Path) -> None:
@@ -141,7 +180,8 @@ class Grid:
                 jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
-            jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in recipes]
+            done = pool.submit(lambda: None)
+            jobs += [pool.submit(recipe_job, r, ready.get(recipe_cfg(r)["dataset_prepared_path"], done)) for r in recipes]
             for j in jobs:
                 j.result()
             later = []
@@ -150,11 +190,11 @@ class Grid:
                 if scored:
                     score, best = max(scored, key=lambda sr: sr[0])
                     print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
-                    later.append(pool.submit(self.evaluate, f"{best.stem}-passk", a.passk_adapter_task, self.adapter(best)))
+                    later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
+                        f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r)), best))
             for name in a.rerun:
-                recipe = ROOT / "axolotl_configs" / f"{name}.yml"
-                later.append(pool.submit(self.evaluate, f"{name}-rerun", a.rerun_tasks or a.adapter_tasks,
-                                         self.adapter(recipe)))
+                for dtype in a.rerun_dtype or [a.dtype]:
+                    later.append(pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{name}.yml", dtype))
             for j in later:
                 j.result()
         if self.failed:
@@ -178,6 +218,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--best-by", default="mbpp_custom_alpaca", help="the task whose pass@1 picks the best adapter")
     p.add_argument("--rerun", nargs="*", default=[], help="recipes whose adapter is evaluated a second time")
     p.add_argument("--rerun-tasks", default="", help="tasks for --rerun (default: --adapter-tasks)")
+    p.add_argument("--rerun-dtype", nargs="*", default=[],
+                   help="dtypes for --rerun (default: --dtype); another dtype evaluates the adapter twice in it")
+    p.add_argument("--train-jobs-per-gpu", type=int, default=0,
+                   help="spread mode: trainings sharing one GPU at a time (default: --jobs-per-gpu)")
     p.add_argument("--results", default="outputs/eval")
     p.add_argument("--device", default="cuda", help="spread mode's lm-eval device (cpu for a smoke run without GPU)")
     p.add_argument("--dtype", default="bfloat16")

@@ -11,6 +11,8 @@ from pathlib import Path
 from codeeval.report import compare_samples, load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from grid import pick_slot  # noqa: E402
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
 
 
@@ -18,18 +20,30 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     cmd = [sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
            "--device", "cpu", "--dtype", "float32", "--batch", "2", "--limit", "2", "--jobs-per-gpu", "2",
            "--base-tasks", "mbpp_custom", "--adapter-tasks", "mbpp_custom_alpaca", "--rerun", "tiny-mistral-code-r8",
-           "--results", str(tmp_path)]
+           "--rerun-dtype", "float32", "float64", "--results", str(tmp_path)]
     first = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
-    for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun"):
+    for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun",
+                  "tiny-mistral-code-r8-float64", "tiny-mistral-code-r8-float64-rerun"):
         assert list((tmp_path / label).glob("*/results_*.json")), label
-    (original,) = load_runs([tmp_path / "tiny-mistral-code-r8"])
-    (rerun,) = load_runs([tmp_path / "tiny-mistral-code-r8-rerun"])
-    first, again = original.samples["mbpp_custom_alpaca"], rerun.samples["mbpp_custom_alpaca"]
-    assert len(first) == 2 and compare_samples(first, again) == (0, 0, 0)
+    for first_label in ("tiny-mistral-code-r8", "tiny-mistral-code-r8-float64"):
+        (original,) = load_runs([tmp_path / first_label])
+        (rerun,) = load_runs([tmp_path / f"{first_label}-rerun"])
+        first, again = original.samples["mbpp_custom_alpaca"], rerun.samples["mbpp_custom_alpaca"]
+        assert len(first) == 2 and compare_samples(first, again) == (0, 0, 0), first_label
+    (f64,) = load_runs([tmp_path / "tiny-mistral-code-r8-float64"])
+    assert "float64" in str(f64.config["model_args"])
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0
-    assert second.stdout.count("skip") == 5 and "start" not in second.stdout
+    assert second.stdout.count("skip") == 8 and "start" not in second.stdout
+
+
+def test_grid_caps_trainings_per_gpu_but_not_evaluations():
+    jobs, trainings = {"0": 1, "1": 2}, {"0": 1, "1": 0}
+    assert pick_slot(jobs, trainings, 3, 1, training=False) == "0"  # the least busy GPU
+    assert pick_slot(jobs, trainings, 3, 1, training=True) == "1"  # GPU 0 already trains
+    assert pick_slot({"0": 1}, {"0": 1}, 3, 1, training=True) is None  # waits for the training to end
+    assert pick_slot({"0": 3}, {"0": 0}, 3, 1, training=False) is None  # GPU full
 
 
 def test_grid_rejects_an_unknown_recipe():
