@@ -3,7 +3,7 @@ Axolotl CLI on a Mistral-7B-shaped model (random weights, real tokenizer, the re
 
     python -m codeeval.random_mistral /tmp/mistral7b --shape 7b --device cuda      # once, ~14.5 GB
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite cost --out reports/perf/qlora_cost.json
-    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out reports/perf/qlora_levers.json
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out reports/perf/qlora_levers_h100.json
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite multigpu --gpus 2 --out ...
 
 Each case is one `python -m axolotl.cli.train` run (or `accelerate launch` for several GPUs) of a recipe YAML
@@ -137,6 +137,10 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     launch += ["-m", "axolotl.cli.train"]
     env = {**os.environ, **TOOL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "CODELORA_THROUGHPUT_DIR": str(workdir)}
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # a 1-GPU case must not see the others: Transformers would
+    if visible or case.gpus == 1:                      # spread the model over every visible GPU (device_map auto)
+        ids = visible.split(",") if visible else [str(i) for i in range(case.gpus)]
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(ids[:case.gpus])
     row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
            "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
            "lora_r": cfg.get("lora_r")}
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", required=True, help="a Mistral-7B-shaped folder (codeeval.random_mistral --shape 7b)")
     p.add_argument("--suite", choices=[*SUITES, "multigpu"], required=True)
     p.add_argument("--gpus", type=int, default=2, help="GPUs for the multigpu suite")
-    p.add_argument("--only", nargs="*", help="case names to run (default: the whole suite)")
+    p.add_argument("--only", nargs="*", help="case names to run, in this order (default: the whole suite)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps measured after the warm-up")
     p.add_argument("--warmup", type=int, default=2, help="optimizer steps run before timing starts")
     p.add_argument("--timeout", type=int, default=600, help="seconds per case")
@@ -196,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     extra = {k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in a.set)}
     cases = multigpu_suite(a.gpus) if a.suite == "multigpu" else SUITES[a.suite]()
-    if a.only:
-        cases = [c for c in cases if c.name in a.only]
+    if a.only:  # in the order given
+        by_name = {c.name: c for c in cases}
+        if unknown := [n for n in a.only if n not in by_name]:
+            p.error(f"no case {unknown} in this suite; its cases: {list(by_name)}")
+        cases = [by_name[n] for n in a.only]
     out = Path(a.out) if a.out else None
     rows = json.loads(out.read_text()) if out and out.exists() else []
     done = {r["name"] for r in rows if "error" not in r}

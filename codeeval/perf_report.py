@@ -1,5 +1,5 @@
 """python -m codeeval.perf_report [--perf reports/perf] [--out reports/performance.md] — the performance report
-from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers.json, qlora_multigpu.json) and
+from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers_<gpu>.json, qlora_multigpu.json) and
 benchmarks/bench_eval_dp.py (eval_dp.json), with the run's conditions from NOTES.md beside them. Sections whose
 file is missing say so instead of showing numbers."""
 from __future__ import annotations
@@ -82,7 +82,8 @@ def _suite_levers() -> list[str]:
 
 
 def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
-    out = ["## Speed levers at 2048 tokens (r32, full-size recipe)", ""]
+    gpu = next((r["gpu"] for r in rows or [] if r.get("gpu")), None)
+    out = [f"## Speed levers at 2048 tokens (r32, full-size recipe){f' on {gpu}' if gpu else ''}", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite levers`).", ""]
     base = next((r for r in rows if r["lever"] == "axolotl defaults" and "error" not in r), None)
@@ -94,14 +95,15 @@ def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
             "reserved GiB | under 12 GiB |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | failed: "
-                       f"{r['error']} | | | | | |")
+            why = f"did not finish within the case's {r['wall_s']:.0f} s" if r["error"] == "exit timeout" else \
+                f"failed: {r['error']}"
+            out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | {why} | | | | | |")
             continue
         ratio = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
         ok = "yes" if peak(r) < LIMIT_GIB else "no"
         out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | "
                    f"{_fmt(r['slots_per_s'])} | {ratio} | {_fmt(r['trainable_per_s'])} | {_mem(r)} | {ok} |")
-    missing = [lever for lever in _suite_levers() if lever not in {r["lever"] for r in rows if "error" not in r}]
+    missing = [lever for lever in _suite_levers() if lever not in {r["lever"] for r in rows}]
     if missing:
         out += ["", f"Not measured in this run: {', '.join(missing)}" + ("" if any(
             r["name"] == "2048 combined" for r in rows) else "; nor the combination of the levers that helped") + "."]
@@ -110,11 +112,19 @@ def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
         best = max(fits, key=lambda r: r["slots_per_s"])
         same = best["slots_per_s"] / base["slots_per_s"]
         verdict = "meets" if same >= 2 else "**does not meet**"
+        readme = best["slots_per_s"] / BASELINE_README
         out += ["", f"Fastest under 12 GiB: **{best['name']}** at {best['slots_per_s']:,} token slots/s, memory at most "
                 f"{peak(best)} GiB: {same:.2f} × the baseline measured on the same {base.get('gpu', 'GPU')}, so it "
-                f"{verdict} the goal of 2 × the axolotl-default baseline on the same card. (Against the README's "
-                f"{BASELINE_README:,} tokens/s, measured on an H100, it is {best['slots_per_s'] / BASELINE_README:.2f} ×; "
-                "that compares different cards and does not count.)"]
+                f"{verdict} the goal of 2 × the axolotl-default baseline on the same card."]
+        if "H100" in base.get("gpu", ""):
+            out[-1] += (f" Against the shared README's figure ({BASELINE_README:,} tokens/s, also an H100) it is "
+                        f"{readme:.2f} ×, which {'meets' if readme >= 2 else 'does not meet'} the goal as the issue words "
+                        f"it; but the README's own baseline shape runs at {base['slots_per_s']:,} token slots/s here "
+                        f"({base['slots_per_s'] / BASELINE_README:.2f} × its figure), so that figure was taken some other "
+                        "way, and the same-card ratio is the one to trust.")
+        else:
+            out[-1] += (f" (Against the README's {BASELINE_README:,} tokens/s, measured on an H100, it is {readme:.2f} ×; "
+                        "that compares different cards and does not count.)")
     if figure:
         out += ["", f"![token slots/s per lever]({figure})"]
     return out + [""]
@@ -189,10 +199,11 @@ def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
 
 
 def build(perf: Path, out: Path) -> str:
-    cost, levers = _load(perf, "qlora_cost.json"), _load(perf, "qlora_levers.json")
-    multi, dp = _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
-    gpus = sorted({r.get("gpu") for rows in (cost, levers, multi) for r in rows or [] if r.get("gpu")})
-    figure = lever_plot(levers, out.parent / "performance_levers.png")
+    cost, multi, dp = _load(perf, "qlora_cost.json"), _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
+    # one lever suite per card: qlora_levers_<gpu>.json (or qlora_levers.json)
+    lever_files = sorted(perf.glob("qlora_levers*.json"))
+    levers = {f.stem.removeprefix("qlora_levers").strip("_") or "gpu": json.loads(f.read_text()) for f in lever_files}
+    gpus = sorted({r.get("gpu") for rows in (cost, multi, *levers.values()) for r in rows or [] if r.get("gpu")})
     text = ["# Performance", "",
             f"Measured on {', '.join(gpus) or 'no GPU yet'} through the real Axolotl and lm-eval CLIs "
             "(`benchmarks/bench_qlora_cost.py`, `benchmarks/bench_eval_dp.py`; raw rows in `reports/perf/`, "
@@ -202,7 +213,11 @@ def build(perf: Path, out: Path) -> str:
     notes = perf / "NOTES.md"
     if notes.exists():
         text += ["## Run conditions", "", notes.read_text().strip(), ""]
-    text += cost_section(cost) + lever_section(levers, figure) + multigpu_section(cost, multi, dp)
+    text += cost_section(cost)
+    for card, rows in levers.items() or {"": None}.items():
+        figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None
+        text += lever_section(rows, figure)
+    text += multigpu_section(cost, multi, dp)
     out.write_text("\n".join(text))
     return str(out)
 

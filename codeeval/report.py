@@ -56,7 +56,10 @@ class Run:
         args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
         tasks = ",".join(sorted(self.n_samples))
         limit = f" --limit {int(self.config['limit'])}" if self.config.get("limit") else ""
-        return f"lm_eval run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks --tasks {tasks}{limit} --log_samples"
+        # the batch shapes change bfloat16 rounding, so the batch size is part of what reproduces a run
+        batch = f" --batch_size {self.config['batch_size']}" if self.config.get("batch_size") else ""
+        return (f"lm_eval run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks "
+                f"--tasks {tasks}{batch}{limit} --log_samples")
 
 
 def _label(config: dict) -> str:
@@ -141,7 +144,7 @@ def leaderboard(runs: list[Run]) -> list[str]:
 
 
 def _rank_variant(label: str) -> tuple[str | None, int | None]:
-    m = re.search(r"-(code_explained|code)-r(\d+)", label)
+    m = re.search(r"-(code_explained|code)-r(\d+)$", label)  # not …-r8-float32, …-r32-passk: other setups
     return (m.group(1), int(m.group(2))) if m else (None, None)
 
 
