@@ -78,12 +78,16 @@ def test_gemma_grid_report_from_the_committed_archive(tmp_path):
     grid = ROOT / "reports/runs/gemma_grid"
     d = grid / "results"
     (tmp_path / "results_discussion.md").write_text("hand-written discussion")
-    out = build([str(d / "gemma-3-270m"), str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp")],
-                tmp_path / "results.md", None, "Grid", rerun_dirs=[str(d / "gemma3-270m-code-r8-mbpp-rerun")],
+    out = build([str(d / "gemma-3-270m"), str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp"),
+                 str(d / "gemma3-270m-code-r8-float32")], tmp_path / "results.md", None, "Grid",
+                rerun_dirs=[str(d / "gemma3-270m-code-r8-mbpp-rerun"), str(d / "gemma3-270m-code-r8-float32-rerun")],
                 samples=str(grid / "samples.tar.xz"), training=str(grid / "training"))
     text = out.read_text()
     assert "| gemma-3-270m-passk | mbpp_custom_passk | 10 | 0.3 | 1.4 | 2.2 | 500 |" in text
-    assert "| gemma3-270m-code-r8 | mbpp_custom_alpaca | 4.0 | 3.8 | 15 of 500 | 1 |" in text
+    # each rerun is matched with the run of its folder: bfloat16 differs, float32 is identical
+    assert "| gemma3-270m-code-r8-mbpp | mbpp_custom_alpaca | 4.0 | 3.8 | 15 of 500 | 1 |" in text
+    assert "| gemma3-270m-code-r8-float32 | mbpp_custom_alpaca | 2.6 | 2.6 | 0 of 500 | 0 |" in text
+    assert "dtype=float32,peft=" in text and "--batch_size 512" in text  # provenance: what reproduces a run
     assert "| gemma3-270m-code-r8 | 3 | 144 |" in text and (tmp_path / "results_loss.png").stat().st_size > 1000
-    assert "| gemma3-270m-code-r8 | 500 |" in text  # error analysis read the archived samples
+    assert "| gemma3-270m-code-r8-mbpp | 500 |" in text  # error analysis read the archived samples
     assert text.rstrip().endswith("hand-written discussion")
