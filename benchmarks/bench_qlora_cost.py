@@ -29,12 +29,12 @@ from pathlib import Path
 
 import yaml
 
+from codeeval.perf_report import LIMIT_GIB, peak
 from codeeval.tool_env import TOOL_ENV, accelerate_launch
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
 GIB = 1024**3
-LIMIT_12GB = 12 * GIB
 
 
 @dataclass
@@ -98,7 +98,7 @@ def combined_case(rows: list[dict]) -> Case | None:
         return None
     over, picked = dict(BASELINE_2048), []
     good = [r for r in rows if r["lever"] in LEVERS and " + " not in r["lever"] and r.get("slots_per_s")
-            and r["slots_per_s"] > 1.03 * base["slots_per_s"] and r["peak_gib"] < 12]
+            and r["slots_per_s"] > 1.03 * base["slots_per_s"] and peak(r) < LIMIT_GIB]
     batch = max((r for r in good if r["lever"].startswith("micro-batch")), key=lambda r: r["slots_per_s"], default=None)
     for r in good:
         if r["lever"].startswith("micro-batch") and r is not batch:

@@ -214,7 +214,7 @@ def build(perf: Path, out: Path) -> str:
     if notes.exists():
         text += ["## Run conditions", "", notes.read_text().strip(), ""]
     text += cost_section(cost)
-    for card, rows in levers.items() or {"": None}.items():
+    for card, rows in (levers or {"": None}).items():  # no file: one section saying so
         figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None
         text += lever_section(rows, figure)
     text += multigpu_section(cost, multi, dp)

@@ -51,6 +51,11 @@ class Run:
         err = err if isinstance(err, (int, float)) and not (isinstance(err, float) and math.isnan(err)) else None
         return value, err
 
+    @property
+    def folder(self) -> str:
+        """The output folder the run was written to: RESULTS/FOLDER/<model>/results_*.json."""
+        return self.path.parent.parent.name
+
     def command(self) -> str:
         args = self.config.get("model_args")
         args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
@@ -106,12 +111,10 @@ def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[
                 run.samples[task] = [json.loads(line) for line in sf.open()]
             runs.append(run)
     seen = Counter(r.label for r in runs)
-    folders = Counter(r.path.parent.parent.name for r in runs)
+    folders = Counter(r.folder for r in runs)
     for r in runs:  # the same model evaluated twice: keep both, tell them apart by their output folder
         if seen[r.label] > 1:
-            folder = r.path.parent.parent.name
-            r.label = folder if folders[folder] == 1 else \
-                f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"
+            r.label = r.folder if folders[r.folder] == 1 else f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"
     return runs
 
 
@@ -311,20 +314,16 @@ def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
         return ["No rerun among these results."]
     lines = ["| first run | task | pass@1 % first | pass@1 % rerun | generations that differ | verdicts that differ |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
-
-    def folder(r: Run) -> str:  # RESULTS/LABEL/<model>/results_*.json
-        return r.path.parent.parent.name
-
     for again in reruns:
         same = [r for r in runs if set(again.samples) <= set(r.samples)]
-        first = next((r for r in same if folder(r) == folder(again).removesuffix("-rerun")), None) or next(
+        first = next((r for r in same if r.folder == again.folder.removesuffix("-rerun")), None) or next(
             (r for r in same if r.label.split(" (")[0] == again.label.split(" (")[0]), None)
         if first is None:
             lines.append(f"| {again.label} | – | – | – | no first run with the same tasks | |")
             continue
         for task, samples in sorted(again.samples.items()):
             gen, ver, _ = compare_samples(first.samples[task], samples)
-            lines.append(f"| {folder(first)} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
+            lines.append(f"| {first.folder} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
                          f"{_fmt(again.metric(task, 'pass@1')[0])} | {gen} of {len(samples)} | {ver} |")
     return lines
 
@@ -351,6 +350,8 @@ def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> 
         lines.append(f"| {name} | {max(e for e, _ in train + val):.0f} | {max(h.get('step', 0) for h in hist)} | "
                      f"{train[0][1]:.3f} | {train[-1][1]:.3f} | " + ", ".join(f"{v:.3f}" for _, v in val) +
                      f" | {sorted(speed)[len(speed) // 2]:,.0f} |" if train and speed else f"| {name} | incomplete log |")
+        if not train:  # nothing to draw (a run stopped before its first log)
+            continue
         line, = ax.plot(*zip(*train), label=f"{name} train", lw=1)
         if val:
             ax.plot(*zip(*val), marker="o", ls="--", color=line.get_color(), label=f"{name} validation")

@@ -1,7 +1,9 @@
 """How the project starts Axolotl and lm-eval in child processes: the offline, no-telemetry environment (NVLink
-multicast off, as the shared GPU hosts require) and the Accelerate launcher for several GPUs."""
+multicast off, as the shared GPU hosts require) and the Accelerate launcher for several GPUs.
+`python -m codeeval.tool_env` prints the environment as shell exports (for `eval` in shell scripts)."""
 from __future__ import annotations
 
+import shlex
 import sys
 
 TOOL_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
@@ -13,3 +15,7 @@ def accelerate_launch(processes: int) -> list[str]:
     """`accelerate launch` on this machine, one process per GPU; append `-m module args...`."""
     return [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
             "--num_machines", "1", "--dynamo_backend", "no"]
+
+
+if __name__ == "__main__":
+    print("export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in TOOL_ENV.items()))

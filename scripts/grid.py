@@ -153,17 +153,18 @@ class Grid:
     def main(self) -> int:
         a = self.a
         recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
+        evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)]  # no need for their adapters
+        for r in evaluated:
+            print(f"[grid] skip {r.stem} (results exist)", flush=True)
+        todo = [r for r in recipes if r not in evaluated]
         prepared = {}  # one preprocessing per dataset that a training still needs
-        for r in recipes:
-            if not (a.adapter_tasks and self.has_results(r.stem)):
-                prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
+        for r in todo:
+            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
             ready.result()
-            if a.adapter_tasks and self.has_results(recipe.stem):  # evaluated already: no need for its adapter
-                print(f"[grid] skip {recipe.stem} (results exist)", flush=True)
-            elif self.train(recipe) and a.adapter_tasks:
+            if self.train(recipe) and a.adapter_tasks:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
 
         def preprocess(recipe: Path) -> None:
@@ -180,8 +181,7 @@ class Grid:
                 jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
-            done = pool.submit(lambda: None)
-            jobs += [pool.submit(recipe_job, r, ready.get(recipe_cfg(r)["dataset_prepared_path"], done)) for r in recipes]
+            jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
             for j in jobs:
                 j.result()
             later = []

@@ -77,3 +77,13 @@ def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_ti
     log = (tmp_path / "logs" / "tiny-mistral.log").read_text()
     assert log.splitlines()[0].split()[1:4] == ["-m", "accelerate.commands.launch", "--num_processes"]
     assert list((tmp_path / "tiny-mistral").glob("*/results_*.json"))
+
+
+def test_tool_env_exports_the_launch_environment_to_shell_scripts():
+    """scripts/gpu/unpack.sh evals `python -m codeeval.tool_env`: the shell gets exactly TOOL_ENV."""
+    from codeeval.tool_env import TOOL_ENV
+
+    proc = subprocess.run(["bash", "-c", f'eval "$({sys.executable} -m codeeval.tool_env)" && env'], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    exported = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert {k: exported.get(k) for k in TOOL_ENV} == TOOL_ENV

@@ -15,9 +15,8 @@ for d in .gpu-wheels/call*; do
   [ -f "$d/prepared.tar.xz" ] && untar "$d/prepared.tar.xz" "$W/repo"
   cp "$d"/gguf.* "$W/gguf/" 2>/dev/null || true
 done
-export PYTHONPATH=$W/site:$W/repo HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 WANDB_MODE=disabled AXOLOTL_DO_NOT_TRACK=1 \
-  DO_NOT_TRACK=1 NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 \
-  TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1 HF_HOME=$W/hf
+eval "$(python3 -m codeeval.tool_env)"  # offline, no telemetry, NVLink multicast off (codeeval/tool_env.py)
+export PYTHONPATH=$W/site:$W/repo PYTHONUNBUFFERED=1 HF_HOME=$W/hf
 gemma=$W/repo/models/gemma-3-270m
 if [ ! -f "$gemma/config.json" ] && [ -f "$W/gguf/gguf.count" ] && \
    [ "$(ls "$W"/gguf/gguf.[0-9]* | wc -l)" = "$(cat "$W/gguf/gguf.count")" ]; then
