@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for case in cases:
         record(case)
-    if a.suite == "levers" and not a.only and (combo := combined_case(rows)):
+    if a.suite == "levers" and (combo := combined_case(rows)):  # from this run's rows and those it resumed
         record(combo)
     print_table(rows)
     return 0 if all("error" not in r for r in rows) else 1

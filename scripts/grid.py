@@ -19,7 +19,10 @@ What runs, in order of dependencies
   4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
      --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
-     after the other, into LABEL-float32 and LABEL-float32-rerun.
+     after the other, into LABEL-float32 and LABEL-float32-rerun. A rerun of an adapter that already exists
+     starts with the first wave, beside the adapter's first evaluation.
+With --deterministic every evaluation runs through `python -m codeeval.lm_eval_cli --deterministic` (lm-eval with
+PyTorch's deterministic algorithms), so that a rerun repeats each greedy generation exactly.
 A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
 stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
 """
@@ -69,15 +72,26 @@ class Grid:
         self.per_slot = a.jobs_per_gpu if a.mode == "spread" else 1
         self.train_per_slot = a.train_jobs_per_gpu or self.per_slot
         self.lock = threading.Condition()
+        self.to_train: set[str] = set()  # recipes whose training has not started yet
         self.failed: list[str] = []
 
     def acquire(self, training: bool) -> str:
+        """A slot for the job. Trainings go first (evaluations wait for them): while trainings are still to start,
+        an evaluation takes only a slot that no training may take."""
         with self.lock:
-            while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None:
+            while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None \
+                    or (not training and self.to_train
+                        and pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, True)):
                 self.lock.wait()
             self.jobs[slot] += 1
             self.trainings[slot] += training
             return slot
+
+    def training_settled(self, recipe: str) -> None:
+        """The recipe's training has started, or will not run (idempotent)."""
+        with self.lock:
+            self.to_train.discard(recipe)
+            self.lock.notify_all()
 
     def release(self, slot: str, training: bool) -> None:
         with self.lock:
@@ -85,29 +99,38 @@ class Grid:
             self.trainings[slot] -= training
             self.lock.notify_all()
 
-    def run(self, label: str, cmd: list[str], training: bool = False) -> bool:
-        slot = self.acquire(training)
+    def run(self, label: str, cmd: list[str], training: bool = False, gpu: bool = True) -> bool:
+        """One job, logged to RESULTS/logs/LABEL.log; gpu=False: CPU work, outside the GPU slots."""
+        slot = self.acquire(training) if gpu else ""
+        if training:
+            self.training_settled(label.removeprefix("train-"))
         env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
-        if self.a.mode == "dp":
+        if not gpu:
+            cmd = [sys.executable, *cmd]
+        elif self.a.mode == "dp":
             cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
         else:
             cmd = [sys.executable, *cmd]
         log = self.logs / f"{label}.log"
         started = time.time()
-        print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on GPU {slot}", flush=True)
+        print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}", flush=True)
         with open(log, "w") as f:
             f.write(" ".join(cmd) + "\n")
             f.flush()
             rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
         print(f"[grid {time.strftime('%H:%M:%S')}] {'done' if rc == 0 else f'FAILED ({rc})'} {label} "
               f"in {time.time() - started:.0f} s (log: {log})", flush=True)
-        self.release(slot, training)
+        if gpu:
+            self.release(slot, training)
         if rc != 0:
             self.failed.append(label)
         return rc == 0
 
+    def needs_training(self, recipe: Path) -> bool:
+        return not (self.adapter(recipe) / "adapter_model.safetensors").exists()
+
     def train(self, recipe: Path) -> bool:
-        if (self.adapter(recipe) / "adapter_model.safetensors").exists():
+        if not self.needs_training(recipe):
             print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
             return True
         return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], training=True)
@@ -122,8 +145,10 @@ class Grid:
         if self.has_results(label):
             print(f"[grid] skip {label} (results exist)", flush=True)
             return True
-        args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "")
-        cmd = ["-m", "lm_eval", "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
+        args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "") \
+            + (f",{self.a.model_args}" if self.a.model_args else "")
+        launcher = ["-m", "codeeval.lm_eval_cli", "--deterministic"] if self.a.deterministic else ["-m", "lm_eval"]
+        cmd = [*launcher, "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
                "--tasks", tasks, "--batch_size", str(self.a.batch), "--log_samples", "--output_path",
                str(self.results / label), "--seed", "0,1234,1234,1234"]
         if self.a.mode == "spread":
@@ -163,14 +188,19 @@ class Grid:
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
-            ready.result()
-            if self.train(recipe) and a.adapter_tasks:
+            try:
+                ready.result()
+                trained = self.train(recipe)
+            finally:
+                self.training_settled(recipe.stem)
+            if trained and a.adapter_tasks:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
 
         def preprocess(recipe: Path) -> None:
             if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
-                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)])
+                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], gpu=False)
 
+        self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             jobs = []  # the base model's runs first: they need no training
             if a.base_tasks:
@@ -182,6 +212,11 @@ class Grid:
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
             jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
+            # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
+            early = [n for n in a.rerun if (self.adapter(ROOT / "axolotl_configs" / f"{n}.yml")
+                                            / "adapter_model.safetensors").exists()]
+            jobs += [pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{n}.yml", d)
+                     for n in early for d in a.rerun_dtype or [a.dtype]]
             for j in jobs:
                 j.result()
             later = []
@@ -192,7 +227,7 @@ class Grid:
                     print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
                     later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
                         f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r)), best))
-            for name in a.rerun:
+            for name in (n for n in a.rerun if n not in early):
                 for dtype in a.rerun_dtype or [a.dtype]:
                     later.append(pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{name}.yml", dtype))
             for j in later:
@@ -225,6 +260,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--results", default="outputs/eval")
     p.add_argument("--device", default="cuda", help="spread mode's lm-eval device (cpu for a smoke run without GPU)")
     p.add_argument("--dtype", default="bfloat16")
+    p.add_argument("--model-args", default="",
+                   help="more lm-eval --model_args for every evaluation, e.g. attn_implementation=eager")
+    p.add_argument("--deterministic", action="store_true",
+                   help="evaluate through `python -m codeeval.lm_eval_cli --deterministic` (PyTorch's deterministic "
+                        "algorithms, fixed cuBLAS workspace): the same command gives the same generations")
     p.add_argument("--batch", default="64")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
     a = p.parse_args(argv)

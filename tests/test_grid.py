@@ -68,15 +68,21 @@ def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspac
 
 
 def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_tiny):
-    """dp mode wraps every job in `accelerate launch` (one process here: no GPU on CI)."""
+    """dp mode wraps every job in `accelerate launch` (one process here: no GPU on CI); --deterministic evaluates
+    through codeeval.lm_eval_cli --deterministic, --model-args reaches the model."""
     proc = subprocess.run([sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base",
                            str(workspace_tiny), "--gpus", "0", "--mode", "dp", "--dtype", "float32", "--batch", "2",
                            "--limit", "1", "--base-tasks", "mbpp_custom", "--adapter-tasks", "", "--results",
-                           str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+                           str(tmp_path), "--deterministic", "--model-args", "attn_implementation=eager"],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     log = (tmp_path / "logs" / "tiny-mistral.log").read_text()
-    assert log.splitlines()[0].split()[1:4] == ["-m", "accelerate.commands.launch", "--num_processes"]
-    assert list((tmp_path / "tiny-mistral").glob("*/results_*.json"))
+    cmd = log.splitlines()[0].split()
+    assert cmd[1:4] == ["-m", "accelerate.commands.launch", "--num_processes"]
+    assert cmd[cmd.index("codeeval.lm_eval_cli") + 1] == "--deterministic"  # lm-eval through the deterministic launcher
+    assert "[codeeval] deterministic algorithms on" in log
+    (run,) = load_runs([tmp_path / "tiny-mistral"])
+    assert run.config["model_args"].get("attn_implementation") == "eager", run.config["model_args"]
 
 
 def test_tool_env_exports_the_launch_environment_to_shell_scripts():

@@ -39,6 +39,17 @@ def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
     assert results["mbppplus_custom"]["pass@1_base,sandbox"] == expected
 
 
+def test_deterministic_launcher_runs_lm_eval_with_deterministic_torch(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "codeeval.lm_eval_cli", "--deterministic", "run", "--model",
+                           "codeeval-oracle", "--include_path", "lm_eval_tasks", "--tasks", "mbpp_custom", "--limit", "3",
+                           "--output_path", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "[codeeval] deterministic algorithms on, CUBLAS_WORKSPACE_CONFIG=:4096:8" in proc.stderr
+    (results,) = out.rglob("results_*.json")
+    assert json.loads(results.read_text())["results"]["mbpp_custom"]["pass@1,sandbox"] == 1.0
+
+
 def test_cleaned_sets_have_the_expected_sizes():
     assert len(mbpp_docs()) == 500 and len(mbppplus_docs()) == 398 and len(humaneval_docs()) == 164
 

@@ -3,8 +3,8 @@
 # exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
-#   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations, pass@10, reruns (GEMMA_GPUS,
-#             default "0"; two trainings per >100 GB card, else one); starts from reports/runs/gemma_grid
+#   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations, pass@10, the code-r8 rerun, every
+#             evaluation deterministic (GEMMA_GPUS, default "0"; two trainings per >100 GB card, else one)
 #   multigpu  the 7B QLoRA on 1 GPU, then data-parallel on both with DDP and FSDP2
 #   evaldp    Gemma evaluation on 1 vs 2 GPUs (waits for the Gemma conversion)
 #   gemmaprep Axolotl's preprocessing of the Gemma code dataset, on the CPU (waits for the Gemma conversion)
@@ -22,23 +22,30 @@ case ${1:?job name} in
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
     gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9]*' | tr H h)
-    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps 2 --warmup 1 --timeout 240 \
-      --out "$W/out/qlora_levers_${gpu:-gpu}.json" ;;
+    # resumes from the committed rows of this card: only the cases missing or failed there run (torch.compile's
+    # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT)
+    [ -f "reports/perf/qlora_levers_${gpu:-gpu}.json" ] && cp -n "reports/perf/qlora_levers_${gpu:-gpu}.json" "$W/out/"
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps 2 --warmup 1 \
+      --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/qlora_levers_${gpu:-gpu}.json" ;;
   gemma)
-    # resume from the committed run: its result folders are skipped, its code-r8 adapter is not trained again
+    # every evaluation deterministic (codeeval.lm_eval_cli --deterministic), into outputs/eval; GEMMA_RESUME=DIR
+    # (e.g. reports/runs/gemma_grid/results) starts from a committed deterministic run instead of from nothing.
+    # The committed code-r8 adapter is evaluated (and evaluated again: the reproducibility pair), not trained again.
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     mkdir -p outputs/eval outputs/adapters
-    cp -rn reports/runs/gemma_grid/results/. outputs/eval/
+    [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     [ -d outputs/adapters/gemma3-270m-code-r8 ] || cp -r reports/runs/gemma_grid/adapters/gemma3-270m-code-r8 outputs/adapters/
-    # a Gemma training peaks near 49 GiB (262k-vocabulary logits): two per H200, one per H100; evaluations (batch
-    # 512: decoding a 270M model is bound by per-step overhead, not by the GPU) fill the rest
+    # a Gemma training peaks near 49 GiB (262k-vocabulary logits), an evaluation at batch 512 holds up to ~45 GiB:
+    # two jobs per H200 (trainings first), one per H100. The base model's pass@10 is not repeated: the model is the
+    # same as in the first grid and sampling has no greedy result to reproduce (GEMMA_PASSK=mbpp_custom_passk does).
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
+    per=$(( mem > 100000 ? 2 : 1 ))
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
-    python3 scripts/grid.py --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $(( mem > 100000 ? 4 : 3 )) \
-      --train-jobs-per-gpu $(( mem > 100000 ? 2 : 1 )) --batch 512 --results outputs/eval \
+    python3 scripts/grid.py --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
+      --batch 512 --results outputs/eval --deterministic --passk-task "${GEMMA_PASSK:-}" \
       --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
                 gemma3-270m-code_explained-r8 gemma3-270m-code_explained-r32 \
-      --passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk \
-      --rerun gemma3-270m-code-r8 --rerun-dtype bfloat16 float32 ;;
+      --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 ;;
   multigpu)
     mistral7b
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite multigpu --gpus 2 --steps 2 --warmup 1 \
