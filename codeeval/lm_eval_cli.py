@@ -4,9 +4,9 @@ documented equivalent of `lm_eval --model codeeval-oracle ...`; lm-eval's own mo
 `lm_eval`.
 
 --deterministic (first argument) turns on PyTorch's deterministic algorithms and cuBLAS's fixed workspace
-(CUBLAS_WORKSPACE_CONFIG=:4096:8) before lm-eval starts, which lm-eval has no option for. Batched bfloat16
-generation on a GPU is otherwise not bit-reproducible between two runs of the same command (reports/results.md,
-Reproducibility); the batch size still has to be the same, since it decides the shapes every kernel sees."""
+(CUBLAS_WORKSPACE_CONFIG=:4096:8) before lm-eval starts, which lm-eval has no option for. Measured on Gemma 3 270M
+(reports/results_grid2.md): not enough to repeat batched bfloat16 generation exactly; its sdpa attention decodes
+differently run to run, `--model_args ...,attn_implementation=eager` does not (benchmarks/gpu_determinism.py)."""
 import os
 import sys
 

@@ -56,14 +56,14 @@ class Run:
         """The output folder the run was written to: RESULTS/FOLDER/<model>/results_*.json."""
         return self.path.parent.parent.name
 
-    def command(self) -> str:
+    def command(self, launcher: str = "lm_eval") -> str:
         args = self.config.get("model_args")
         args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
         tasks = ",".join(sorted(self.n_samples))
         limit = f" --limit {int(self.config['limit'])}" if self.config.get("limit") else ""
         # the batch shapes change bfloat16 rounding, so the batch size is part of what reproduces a run
         batch = f" --batch_size {self.config['batch_size']}" if self.config.get("batch_size") else ""
-        return (f"lm_eval run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks "
+        return (f"{launcher} run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks "
                 f"--tasks {tasks}{batch}{limit} --log_samples")
 
 
@@ -365,7 +365,7 @@ def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> 
                     "of Axolotl's per-log figure (several runs shared one GPU).", "", f"![loss curves]({plot_name})"]
 
 
-def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
+def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:
     lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
              "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
     for r in sorted(runs, key=lambda r: r.label):
@@ -373,9 +373,9 @@ def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
         wall = m.get("total_evaluation_time_seconds")
         seeds = f"{c.get('random_seed')}/{c.get('numpy_seed')}/{c.get('torch_seed')}"
         lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
-                     f"{seeds} | {float(wall):.0f} | `{r.command()}` |" if wall else
+                     f"{seeds} | {float(wall):.0f} | `{r.command(launcher)}` |" if wall else
                      f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
-                     f"{seeds} | – | `{r.command()}` |")
+                     f"{seeds} | – | `{r.command(launcher)}` |")
     if manifest:
         outs = manifest.get("outputs", {})
         lines += ["", "Training data (from the data manifest): " + ", ".join(
@@ -385,9 +385,10 @@ def provenance(runs: list[Run], manifest: dict | None) -> list[str]:
 
 
 def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
-          samples: str | None = None, training: str | None = None) -> Path:
+          samples: str | None = None, training: str | None = None, launcher: str = "lm_eval") -> Path:
     """samples: a .tar.xz of the samples_*.jsonl files laid out like the result folders (kept compressed in the
-    repo); rerun_dirs: evaluations repeated from saved files, compared document by document with the first runs."""
+    repo); rerun_dirs: evaluations repeated from saved files, compared document by document with the first runs;
+    launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
     import tarfile
     import tempfile
 
@@ -405,7 +406,7 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     stem = out.stem
     manifest = json.loads(Path(manifest_path).read_text()) if manifest_path and Path(manifest_path).exists() else None
     extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {samples}" if samples else "") \
-        + (f" --training {training}" if training else "")
+        + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "")
     parts = [f"# {title}", "", "Built by `python -m codeeval.report build " + " ".join(dirs) + f"{extra} --out {out}`. "
              "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (n) tasks.", "",
              "## Leaderboard", "", *leaderboard(runs), "",
@@ -420,7 +421,7 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
         parts += ["## Training", "", *training_table(Path(training), out.parent, f"{stem}_loss.png"), ""]
     if reruns:
         parts += ["## Reproducibility", "", *reproducibility(runs, reruns), ""]
-    parts += ["## Provenance", "", *provenance(runs + reruns, manifest), ""]
+    parts += ["## Provenance", "", *provenance(runs + reruns, manifest, launcher), ""]
     for extra, heading in (("discussion", "Discussion"), ("ratings", "Human ratings")):
         path = out.parent / f"{stem}_{extra}.md"
         if path.exists():
@@ -495,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
     b.add_argument("--samples", help="a .tar.xz of the samples files, laid out like the result folders")
     b.add_argument("--training", help="folder of ADAPTER/trainer_state.json (loss curves)")
+    b.add_argument("--launcher", default="lm_eval",
+                   help="what ran lm-eval, for the provenance commands, e.g. 'python -m codeeval.lm_eval_cli --deterministic'")
     s = sub.add_parser("rating-sheet", help="a blind human-rating CSV and its key")
     s.add_argument("dirs", nargs="+")
     s.add_argument("--out", type=Path, default=Path("reports/rating_sheet.csv"))
@@ -506,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, default=Path("reports/results_ratings.md"))
     a = p.parse_args(argv)
     if a.cmd == "build":
-        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training))
+        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training, a.launcher))
     elif a.cmd == "rating-sheet":
         print(*rating_sheet(a.dirs, a.out, a.n, a.seed))
     else:

@@ -21,8 +21,10 @@ What runs, in order of dependencies
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
      after the other, into LABEL-float32 and LABEL-float32-rerun. A rerun of an adapter that already exists
      starts with the first wave, beside the adapter's first evaluation.
-With --deterministic every evaluation runs through `python -m codeeval.lm_eval_cli --deterministic` (lm-eval with
-PyTorch's deterministic algorithms), so that a rerun repeats each greedy generation exactly.
+--model-args adds lm-eval model arguments to every evaluation: with `attn_implementation=eager` a Gemma-3-shaped
+model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
+runs lm-eval through `python -m codeeval.lm_eval_cli --deterministic` (PyTorch's deterministic algorithms), which
+was measured not to be enough for that.
 A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
 stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
 """
@@ -213,8 +215,7 @@ class Grid:
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
             jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
             # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
-            early = [n for n in a.rerun if (self.adapter(ROOT / "axolotl_configs" / f"{n}.yml")
-                                            / "adapter_model.safetensors").exists()]
+            early = [n for n in a.rerun if not self.needs_training(ROOT / "axolotl_configs" / f"{n}.yml")]
             jobs += [pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{n}.yml", d)
                      for n in early for d in a.rerun_dtype or [a.dtype]]
             for j in jobs:
@@ -264,7 +265,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="more lm-eval --model_args for every evaluation, e.g. attn_implementation=eager")
     p.add_argument("--deterministic", action="store_true",
                    help="evaluate through `python -m codeeval.lm_eval_cli --deterministic` (PyTorch's deterministic "
-                        "algorithms, fixed cuBLAS workspace): the same command gives the same generations")
+                        "algorithms, fixed cuBLAS workspace)")
     p.add_argument("--batch", default="64")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
     a = p.parse_args(argv)

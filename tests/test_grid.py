@@ -1,7 +1,7 @@
 """scripts/grid.py on the CPU with the tiny recipe: trains (or reuses) the adapter, evaluates base and adapter
 through the real lm-eval CLI, reruns the adapter's evaluation from its saved files with identical results, and a
 second invocation resumes (skips everything). benchmarks/bench_qlora_cost.py measures one case through the real
-Axolotl CLI with its timing plugin."""
+Axolotl CLI with its timing plugin; benchmarks/gpu_determinism.py compares runs of one batch."""
 import json
 import os
 import subprocess
@@ -93,3 +93,18 @@ def test_tool_env_exports_the_launch_environment_to_shell_scripts():
                           capture_output=True, text=True, check=True)
     exported = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert {k: exported.get(k) for k in TOOL_ENV} == TOOL_ENV
+
+
+def test_gpu_determinism_compares_runs_of_one_batch(tmp_path):
+    """benchmarks/gpu_determinism.py on the CPU with a 1-layer model: every run (one after another, two at once)
+    decodes the same tokens and the summary says so."""
+    out = tmp_path / "det.json"
+    proc = subprocess.run([sys.executable, "benchmarks/gpu_determinism.py", "--gpus", "0", "--layers", "1", "--vocab",
+                           "512", "--batch", "3", "--min-len", "4", "--max-len", "10", "--new-tokens", "4", "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    runs = json.loads(out.read_text())["runs"]
+    assert list(runs) == ["GPU 0", "GPU 0 again", "GPU 0 shared 1", "GPU 0 shared 2"]
+    assert {r["tokens"] for r in runs.values()} == {runs["GPU 0"]["tokens"]}
+    assert all(r["rows_differing"] == 0 for r in runs.values())
+    assert "rows differing from the first run" in proc.stdout

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Merge a Gemma grid run brought back by scripts/gpu/receive.sh into reports/runs/gemma_grid, so that the next GPU
-# session resumes from it and scripts/report_gemma_grid.sh can rebuild the report: the LABELs' result JSONs (into
-# results/), their samples (into samples.tar.xz), every log of the run (into logs.tar.xz under today's date), the
-# trainer_state.json of each adapter trained in the run (into training/) and the adapters' sha256.
-#   scripts/gpu/archive_gemma.sh outputs/gpu/tmp/codelora LABEL...
+# Merge a Gemma grid run brought back by scripts/gpu/receive.sh into an archive (GEMMA_ARCHIVE, default
+# reports/runs/gemma_grid; created when missing), so that the next GPU session resumes from it and
+# scripts/report_gemma_grid.sh can rebuild the report: the LABELs' result JSONs (into results/), their samples (into
+# samples.tar.xz), every log of the run (into logs.tar.xz under today's date), the trainer_state.json of each adapter
+# trained in the run (into training/) and the adapters' sha256.
+#   [GEMMA_ARCHIVE=DIR] scripts/gpu/archive_gemma.sh outputs/gpu/tmp/codelora LABEL...
 set -euo pipefail
 got=${1:?folder that receive.sh filled (…/tmp/codelora)}; shift
-src=$got/repo/outputs; R=reports/runs/gemma_grid
+src=$got/repo/outputs; R=${GEMMA_ARCHIVE:-reports/runs/gemma_grid}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/samples" "$tmp/logs/$(date +%F)"
-tar -C "$tmp/samples" -xJf "$R/samples.tar.xz"
-tar -C "$tmp/logs" -xJf "$R/logs.tar.xz"
+mkdir -p "$tmp/samples" "$tmp/logs/$(date +%F)" "$R/results"
+touch "$R/adapters.sha256"
+[ -f "$R/samples.tar.xz" ] && tar -C "$tmp/samples" -xJf "$R/samples.tar.xz"
+[ -f "$R/logs.tar.xz" ] && tar -C "$tmp/logs" -xJf "$R/logs.tar.xz"
 for label in "$@"; do
   found=0
   for f in "$src/eval/$label"/*/results_*.json; do

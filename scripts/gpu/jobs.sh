@@ -3,8 +3,9 @@
 # exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
-#   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations, pass@10, the code-r8 rerun, every
-#             evaluation deterministic (GEMMA_GPUS, default "0"; two trainings per >100 GB card, else one)
+#   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
+#             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
+#   determinism  is batched greedy decoding bit-reproducible? sdpa and eager (benchmarks/gpu_determinism.py)
 #   multigpu  the 7B QLoRA on 1 GPU, then data-parallel on both with DDP and FSDP2
 #   evaldp    Gemma evaluation on 1 vs 2 GPUs (waits for the Gemma conversion)
 #   gemmaprep Axolotl's preprocessing of the Gemma code dataset, on the CPU (waits for the Gemma conversion)
@@ -28,24 +29,29 @@ case ${1:?job name} in
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps 2 --warmup 1 \
       --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/qlora_levers_${gpu:-gpu}.json" ;;
   gemma)
-    # every evaluation deterministic (codeeval.lm_eval_cli --deterministic), into outputs/eval; GEMMA_RESUME=DIR
-    # (e.g. reports/runs/gemma_grid/results) starts from a committed deterministic run instead of from nothing.
-    # The committed code-r8 adapter is evaluated (and evaluated again: the reproducibility pair), not trained again.
+    # GEMMA_RESUME=DIR (e.g. reports/runs/gemma_grid_3/results) starts from committed results of the same setting.
+    # The committed code-r8 adapter is evaluated (twice: the reproducibility pair), not trained again. Eager attention:
+    # Gemma's sdpa decoding is not bit-reproducible (benchmarks/gpu_determinism.py; reports/results_discussion.md).
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     mkdir -p outputs/eval outputs/adapters
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     [ -d outputs/adapters/gemma3-270m-code-r8 ] || cp -r reports/runs/gemma_grid/adapters/gemma3-270m-code-r8 outputs/adapters/
-    # a Gemma training peaks near 49 GiB (262k-vocabulary logits), an evaluation at batch 512 holds up to ~45 GiB:
+    # a Gemma training peaks near 59 GB (262k-vocabulary logits), an evaluation at batch 512 holds ~50 GB and the
+    # base model's own-prompt run (3-shot prompts, answers that run to the token limit) went past 85 GB: batch 256,
     # two jobs per H200 (trainings first), one per H100. The base model's pass@10 is not repeated: the model is the
     # same as in the first grid and sampling has no greedy result to reproduce (GEMMA_PASSK=mbpp_custom_passk does).
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=$(( mem > 100000 ? 2 : 1 ))
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     python3 scripts/grid.py --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
-      --batch 512 --results outputs/eval --deterministic --passk-task "${GEMMA_PASSK:-}" \
+      --batch 256 --results outputs/eval --model-args attn_implementation=eager --passk-task "${GEMMA_PASSK:-}" \
       --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
                 gemma3-270m-code_explained-r8 gemma3-270m-code_explained-r32 \
       --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 ;;
+  determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
+    for attn in sdpa eager; do
+      python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"
+    done ;;
   multigpu)
     mistral7b
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite multigpu --gpus 2 --steps 2 --warmup 1 \
