@@ -12,7 +12,7 @@ from codeeval.report import compare_samples, load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from grid import pick_slot  # noqa: E402
+from grid import Grid, parse, pick_slot  # noqa: E402
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
 
 
@@ -44,6 +44,22 @@ def test_grid_caps_trainings_per_gpu_but_not_evaluations():
     assert pick_slot(jobs, trainings, 3, 1, training=True) == "1"  # GPU 0 already trains
     assert pick_slot({"0": 1}, {"0": 1}, 3, 1, training=True) is None  # waits for the training to end
     assert pick_slot({"0": 3}, {"0": 0}, 3, 1, training=False) is None  # GPU full
+
+
+def test_grid_evaluations_wait_while_a_training_could_take_the_slot(tmp_path):
+    import threading
+
+    grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--gpus", "0", "--jobs-per-gpu", "2",
+                       "--results", str(tmp_path)]))
+    grid.to_train = {"tiny-mistral-code-r8"}
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(grid.acquire(training=False)))
+    waiter.start()
+    waiter.join(1)
+    assert waiter.is_alive() and not got  # the free slot is kept for the training still to start
+    grid.training_settled("tiny-mistral-code-r8")
+    waiter.join(10)
+    assert got == ["0"] and grid.jobs["0"] == 1
 
 
 def test_grid_rejects_an_unknown_recipe():
