@@ -18,12 +18,12 @@ import sys
 
 def worker(a: argparse.Namespace) -> dict:
     if a.deterministic:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        from codeeval.lm_eval_cli import deterministic_torch
+
+        deterministic_torch()
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    if a.deterministic:
-        torch.use_deterministic_algorithms(True, warn_only=True)
     torch.manual_seed(0)
     cfg = Gemma3TextConfig(vocab_size=a.vocab, hidden_size=640, intermediate_size=2048, num_hidden_layers=a.layers,
                            num_attention_heads=4, num_key_value_heads=1, head_dim=256, sliding_window=512,
@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(a)))
         return 0
     args = [f"--attn={a.attn}", f"--dtype={a.dtype}", f"--batch={a.batch}", f"--min-len={a.min_len}",
-            f"--max-len={a.max_len}", f"--new-tokens={a.new_tokens}", f"--layers={a.layers}", f"--vocab={a.vocab}"] + (["--deterministic"] if a.deterministic else [])
+            f"--max-len={a.max_len}", f"--new-tokens={a.new_tokens}", f"--layers={a.layers}", f"--vocab={a.vocab}",
+            *(["--deterministic"] if a.deterministic else [])]
     runs = {}
     for gpu in a.gpus:  # one after another: nothing else on the GPU
         runs[f"GPU {gpu}"] = spawn(gpu, args).communicate()[0]
@@ -82,18 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     for i, proc in enumerate(both):
         runs[f"GPU {a.gpus[0]} shared {i + 1}"] = proc.communicate()[0]
     rows = {name: json.loads(text.strip().splitlines()[-1]) for name, text in runs.items() if text.strip()}
-    ref = next(iter(rows.values()))
+    first = next(iter(rows.values()))["rows"]
+    for r in rows.values():
+        r["rows_differing"] = sum(x != y for x, y in zip(r.pop("rows"), first))
     print(f"{a.dtype}, {a.attn}{', deterministic algorithms' if a.deterministic else ''}, batch {a.batch}, "
           f"{a.new_tokens} new tokens")
     print(f"{'run':18} {'card':24} {'uuid':10} {'logits':16} {'tokens':16} rows differing from the first run")
     for name, r in rows.items():
-        diff = sum(x != y for x, y in zip(r["rows"], ref["rows"]))
-        print(f"{name:18} {r['gpu']:24} {r['uuid'][:8]:10} {r['logits']:16} {r['tokens']:16} {diff}")
+        print(f"{name:18} {r['gpu']:24} {r['uuid'][:8]:10} {r['logits']:16} {r['tokens']:16} {r['rows_differing']}")
     if a.out:
         with open(a.out, "w") as f:
-            json.dump({"settings": vars(a), "runs": {n: {k: v for k, v in r.items() if k != "rows"} | {
-                "rows_differing": sum(x != y for x, y in zip(r["rows"], ref["rows"]))} for n, r in rows.items()}},
-                      f, indent=1)
+            json.dump({"settings": vars(a), "runs": rows}, f, indent=1)
     return 0
 
 

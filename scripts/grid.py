@@ -107,9 +107,7 @@ class Grid:
         if training:
             self.training_settled(label.removeprefix("train-"))
         env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
-        if not gpu:
-            cmd = [sys.executable, *cmd]
-        elif self.a.mode == "dp":
+        if gpu and self.a.mode == "dp":
             cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
         else:
             cmd = [sys.executable, *cmd]
@@ -215,9 +213,9 @@ class Grid:
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
             jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
             # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
-            early = [n for n in a.rerun if not self.needs_training(ROOT / "axolotl_configs" / f"{n}.yml")]
-            jobs += [pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{n}.yml", d)
-                     for n in early for d in a.rerun_dtype or [a.dtype]]
+            reruns = [ROOT / "axolotl_configs" / f"{n}.yml" for n in a.rerun]
+            early = [r for r in reruns if not self.needs_training(r)]
+            jobs += [pool.submit(self.rerun, r, d) for r in early for d in a.rerun_dtype or [a.dtype]]
             for j in jobs:
                 j.result()
             later = []
@@ -228,9 +226,9 @@ class Grid:
                     print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
                     later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
                         f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r)), best))
-            for name in (n for n in a.rerun if n not in early):
+            for recipe in (r for r in reruns if r not in early):
                 for dtype in a.rerun_dtype or [a.dtype]:
-                    later.append(pool.submit(self.rerun, ROOT / "axolotl_configs" / f"{name}.yml", dtype))
+                    later.append(pool.submit(self.rerun, recipe, dtype))
             for j in later:
                 j.result()
         if self.failed:
