@@ -81,9 +81,10 @@ def _suite_levers() -> list[str]:
     return list(module.LEVERS)
 
 
-def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
+def lever_section(rows: list[dict] | None, figure: str | None, source: str = "") -> list[str]:
     gpu = next((r["gpu"] for r in rows or [] if r.get("gpu")), None)
-    out = [f"## Speed levers at 2048 tokens (r32, full-size recipe){f' on {gpu}' if gpu else ''}", ""]
+    out = [f"## Speed levers at 2048 tokens (r32, full-size recipe){f' on {gpu}' if gpu else ''}"
+           f"{f' (`{source}`)' if source else ''}", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite levers`).", ""]
     base = next((r for r in rows if r["lever"] == "axolotl defaults" and "error" not in r), None)
@@ -128,6 +129,34 @@ def lever_section(rows: list[dict] | None, figure: str | None) -> list[str]:
     if figure:
         out += ["", f"![token slots/s per lever]({figure})"]
     return out + [""]
+
+
+def repeat_section(levers: dict[str, list[dict]]) -> list[str]:
+    """The same case measured in several lever files of one card: how far apart the runs are."""
+    by_gpu: dict[str, dict[str, list[dict]]] = {}
+    for name, rows in levers.items():
+        for r in rows:
+            if "error" not in r and r.get("gpu"):
+                by_gpu.setdefault(r["gpu"], {}).setdefault(name, []).append(r)
+    out = []
+    for gpu, runs in by_gpu.items():
+        if len(runs) < 2:
+            continue
+        names = list(runs)
+        cases = [c for c in dict.fromkeys(r["name"] for rows in runs.values() for r in rows)
+                 if sum(any(r["name"] == c for r in rows) for rows in runs.values()) > 1]
+        out += [f"## Run to run on {gpu}", "",
+                f"The cases measured in more than one lever file ({', '.join(f'`qlora_levers_{n}.json`' for n in names)}; "
+                "separate machines, same command). Spread = (highest − lowest) ÷ lowest.", "",
+                "| case | " + " | ".join(f"{n} token slots/s" for n in names) + " | spread |",
+                "|---|" + "---|" * (len(names) + 1)]
+        for case in cases:
+            rates = {n: next((r["slots_per_s"] for r in runs[n] if r["name"] == case), None) for n in names}
+            got = [v for v in rates.values() if v]
+            out.append(f"| {case} | " + " | ".join(_fmt(rates[n]) for n in names) +
+                       f" | {100 * (max(got) - min(got)) / min(got):.0f} % |")
+        out.append("")
+    return out
 
 
 def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dict | None) -> list[str]:
@@ -216,7 +245,8 @@ def build(perf: Path, out: Path) -> str:
     text += cost_section(cost)
     for card, rows in (levers or {"": None}).items():  # no file: one section saying so
         figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None
-        text += lever_section(rows, figure)
+        text += lever_section(rows, figure, f"qlora_levers_{card}.json" if len(levers) > 1 else "")
+    text += repeat_section(levers)
     text += multigpu_section(cost, multi, dp)
     out.write_text("\n".join(text))
     return str(out)

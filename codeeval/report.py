@@ -385,17 +385,19 @@ def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval"
 
 
 def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
-          samples: str | None = None, training: str | None = None, launcher: str = "lm_eval") -> Path:
-    """samples: a .tar.xz of the samples_*.jsonl files laid out like the result folders (kept compressed in the
-    repo); rerun_dirs: evaluations repeated from saved files, compared document by document with the first runs;
-    launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
+          samples: str | list[str] | None = None, training: str | None = None, launcher: str = "lm_eval") -> Path:
+    """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
+    the repo; several when the runs come from several archives: a samples file is named by its run's timestamp, so
+    they never clash); rerun_dirs: evaluations repeated from saved files, compared document by document with the
+    first runs; launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
     import tarfile
     import tempfile
 
+    samples = [samples] if isinstance(samples, str) else list(samples or [])
     with tempfile.TemporaryDirectory() as tmp:  # load_runs reads the samples into memory
         root = None
-        if samples:
-            with tarfile.open(samples) as tar:
+        for archive in samples:
+            with tarfile.open(archive) as tar:
                 tar.extractall(tmp, filter="data")
             root = Path(tmp)
         runs = load_runs(dirs, root)
@@ -405,7 +407,7 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     out.parent.mkdir(parents=True, exist_ok=True)
     stem = out.stem
     manifest = json.loads(Path(manifest_path).read_text()) if manifest_path and Path(manifest_path).exists() else None
-    extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {samples}" if samples else "") \
+    extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {' '.join(samples)}" if samples else "") \
         + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "")
     parts = [f"# {title}", "", "Built by `python -m codeeval.report build " + " ".join(dirs) + f"{extra} --out {out}`. "
              "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (n) tasks.", "",
@@ -494,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--manifest", default="data/prepared/manifest.json")
     b.add_argument("--title", default="Evaluation results")
     b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
-    b.add_argument("--samples", help="a .tar.xz of the samples files, laid out like the result folders")
+    b.add_argument("--samples", nargs="+", help=".tar.xz archives of the samples files, laid out like the result folders")
     b.add_argument("--training", help="folder of ADAPTER/trainer_state.json (loss curves)")
     b.add_argument("--launcher", default="lm_eval",
                    help="what ran lm-eval, for the provenance commands, e.g. 'python -m codeeval.lm_eval_cli --deterministic'")

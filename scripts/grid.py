@@ -141,7 +141,8 @@ class Grid:
     def has_results(self, label: str) -> bool:
         return bool(list((self.results / label).glob("*/results_*.json")))
 
-    def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None) -> bool:
+    def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None,
+                 batch: str | None = None) -> bool:
         if self.has_results(label):
             print(f"[grid] skip {label} (results exist)", flush=True)
             return True
@@ -149,7 +150,7 @@ class Grid:
             + (f",{self.a.model_args}" if self.a.model_args else "")
         launcher = ["-m", "codeeval.lm_eval_cli", "--deterministic"] if self.a.deterministic else ["-m", "lm_eval"]
         cmd = [*launcher, "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
-               "--tasks", tasks, "--batch_size", str(self.a.batch), "--log_samples", "--output_path",
+               "--tasks", tasks, "--batch_size", str(batch or self.a.batch), "--log_samples", "--output_path",
                str(self.results / label), "--seed", "0,1234,1234,1234"]
         if self.a.mode == "spread":
             cmd += ["--device", self.a.device]
@@ -204,7 +205,7 @@ class Grid:
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             jobs = []  # the base model's runs first: they need no training
             if a.base_tasks:
-                jobs.append(pool.submit(self.evaluate, base, a.base_tasks))
+                jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
             if a.adapter_tasks:
                 jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
             if a.passk_task:
@@ -265,6 +266,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="evaluate through `python -m codeeval.lm_eval_cli --deterministic` (PyTorch's deterministic "
                         "algorithms, fixed cuBLAS workspace)")
     p.add_argument("--batch", default="64")
+    p.add_argument("--base-batch", default="",
+                   help="batch size of the base model's run on --base-tasks (default: --batch); few-shot prompts are "
+                        "long, and eager attention holds batch × heads × prompt² scores at once")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
     a = p.parse_args(argv)
     bad = [pat for pat in a.recipes if not fnmatch.filter([q.stem for q in (ROOT / "axolotl_configs").glob("*.yml")], pat)]

@@ -18,7 +18,7 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL
 
 def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     cmd = [sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
-           "--device", "cpu", "--dtype", "float32", "--batch", "2", "--limit", "2", "--jobs-per-gpu", "2",
+           "--device", "cpu", "--dtype", "float32", "--batch", "2", "--base-batch", "1", "--limit", "2", "--jobs-per-gpu", "2",
            "--base-tasks", "mbpp_custom", "--adapter-tasks", "mbpp_custom_alpaca", "--rerun", "tiny-mistral-code-r8",
            "--rerun-dtype", "float32", "float64", "--results", str(tmp_path)]
     first = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200)
@@ -31,6 +31,8 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
         (rerun,) = load_runs([tmp_path / f"{first_label}-rerun"])
         first, again = original.samples["mbpp_custom_alpaca"], rerun.samples["mbpp_custom_alpaca"]
         assert len(first) == 2 and compare_samples(first, again) == (0, 0, 0), first_label
+    batch = {label: load_runs([tmp_path / label])[0].config["batch_size"] for label in ("tiny-mistral", "tiny-mistral-alpaca")}
+    assert batch == {"tiny-mistral": "1", "tiny-mistral-alpaca": "2"}, batch  # --base-batch: the base's own prompts only
     (f64,) = load_runs([tmp_path / "tiny-mistral-code-r8-float64"])
     assert "float64" in str(f64.config["model_args"])
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)

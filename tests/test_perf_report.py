@@ -23,7 +23,12 @@ def test_committed_rows_give_the_verdicts(tmp_path):
     assert "Not measured in this run: LoRA kernels off, flex attention; nor the combination" in text
     assert "| DDP | 2 | 15,542 | 7,477 | 0.97 | 7.39, 7.39 |" in text
     assert "of 500 documents 52 got a different generation and 0 a different verdict (identical pass@1)" in text
-    for card in ("h100", "h200"):
+    # the second H100 run: the levers the first did not reach, and how far the two runs are apart
+    assert "on NVIDIA H100 80GB HBM3 (`qlora_levers_h100_run2.json`)" in text
+    assert "| 2048 + LoRA kernels off | LoRA kernels off | 1 × 4 | 5,182 | 1.00 |" in text
+    assert "| 2048 + flex attention | flex attention | 1 × 4 | 4,508 | 0.87 |" in text
+    assert "| 2048 + Liger kernels | 5,435 | 3,778 | 44 % |" in text and "| baseline 2048 | 5,613 | 5,188 | 8 % |" in text
+    for card in ("h100", "h100_run2", "h200"):
         assert (tmp_path / f"performance_levers_{card}.png").stat().st_size > 0
 
 

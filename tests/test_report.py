@@ -91,3 +91,21 @@ def test_gemma_grid_report_from_the_committed_archive(tmp_path):
     assert "| gemma3-270m-code-r8 | 3 | 144 |" in text and (tmp_path / "results_loss.png").stat().st_size > 1000
     assert "| gemma3-270m-code-r8-mbpp | 500 |" in text  # error analysis read the archived samples
     assert text.rstrip().endswith("hand-written discussion")
+
+
+def test_eager_grid_report_reads_two_archives_and_shows_exact_reruns(tmp_path):
+    """reports/runs/gemma_grid_3 (eager attention): both rerun pairs match generation by generation; the base model's
+    pass@10 comes from the first grid's archive, and its samples are found there."""
+    g1, g3 = ROOT / "reports/runs/gemma_grid", ROOT / "reports/runs/gemma_grid_3"
+    d = g3 / "results"
+    out = build([str(g1 / "results/gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code-r16")],
+                tmp_path / "results.md", None, "Eager grid",
+                rerun_dirs=[str(d / "gemma3-270m-code-r8-rerun"), str(d / "gemma3-270m-code-r16-rerun")],
+                samples=[str(g3 / "samples.tar.xz"), str(g1 / "samples.tar.xz")])
+    text = out.read_text()
+    for name, mbpp in (("gemma3-270m-code-r8", "3.2"), ("gemma3-270m-code-r16", "3.8")):
+        assert f"| {name} | mbpp_custom_alpaca | {mbpp} | {mbpp} | 0 of 500 | 0 |" in text
+        assert f"| {name} | humaneval_custom_alpaca |" in text
+    assert "| gemma-3-270m | 5000 |" in text  # error analysis: its samples came from the other archive
+    assert f"--samples {g3 / 'samples.tar.xz'} {g1 / 'samples.tar.xz'}" in text
+    assert "attn_implementation=eager" in text

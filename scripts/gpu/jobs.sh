@@ -22,7 +22,7 @@ case ${1:?job name} in
   levers)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
-    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9]*' | tr H h)
+    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
     # resumes from the committed rows of this card: only the cases missing or failed there run (torch.compile's
     # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT)
     [ -f "reports/perf/qlora_levers_${gpu:-gpu}.json" ] && cp -n "reports/perf/qlora_levers_${gpu:-gpu}.json" "$W/out/"
@@ -30,24 +30,27 @@ case ${1:?job name} in
       --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/qlora_levers_${gpu:-gpu}.json" ;;
   gemma)
     # GEMMA_RESUME=DIR (e.g. reports/runs/gemma_grid_3/results) starts from committed results of the same setting.
-    # The committed code-r8 adapter is evaluated (twice: the reproducibility pair), not trained again. Eager attention:
-    # Gemma's sdpa decoding is not bit-reproducible (benchmarks/gpu_determinism.py; reports/results_discussion.md).
+    # The committed code-r8 adapter is evaluated, not trained again; it and the freshly trained r16 are evaluated twice
+    # (the reproducibility pairs). Eager attention: Gemma's sdpa decoding is not bit-reproducible
+    # (benchmarks/gpu_determinism.py; reports/results_grid1_discussion.md).
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     mkdir -p outputs/eval outputs/adapters
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     [ -d outputs/adapters/gemma3-270m-code-r8 ] || cp -r reports/runs/gemma_grid/adapters/gemma3-270m-code-r8 outputs/adapters/
-    # a Gemma training peaks near 59 GB (262k-vocabulary logits), an evaluation at batch 512 holds ~50 GB and the
-    # base model's own-prompt run (3-shot prompts, answers that run to the token limit) went past 85 GB: batch 256,
-    # two jobs per H200 (trainings first), one per H100. The base model's pass@10 is not repeated: the model is the
-    # same as in the first grid and sampling has no greedy result to reproduce (GEMMA_PASSK=mbpp_custom_passk does).
+    # a Gemma training peaks near 59 GB (262k-vocabulary logits), an adapter evaluation at batch 256 ~48 GB: two jobs
+    # per H200 (trainings first), one per H100. The base model's own prompts (3-shot) at batch 256 asked eager
+    # attention for 71.7 GiB in one softmax: batch 64 for that run (it then held ~13 GB). The base model's pass@10 is
+    # not repeated: the model is the same as in the first grid and sampling has no greedy result to reproduce
+    # (GEMMA_PASSK=mbpp_custom_passk does).
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=$(( mem > 100000 ? 2 : 1 ))
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     python3 scripts/grid.py --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
-      --batch 256 --results outputs/eval --model-args attn_implementation=eager --passk-task "${GEMMA_PASSK:-}" \
+      --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager \
+      --passk-task "${GEMMA_PASSK:-}" \
       --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
                 gemma3-270m-code_explained-r8 gemma3-270m-code_explained-r32 \
-      --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 ;;
+      --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 gemma3-270m-code-r16 ;;
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
     for attn in sdpa eager; do
       python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"

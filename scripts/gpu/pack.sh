@@ -6,16 +6,20 @@
 #                    mistral-common's other tokenizers, lm-eval's built-in task folders)
 #   prepared.tar.xz  data/prepared/{code,code_explained} (python -m codealpaca_prep)
 #   gguf.NN          the Gemma 3 270M GGUF from PyPI, xz-compressed, split to fill the calls
-# On the GPU machine: scripts/gpu/unpack.sh. Usage: bash scripts/gpu/pack.sh
+#   callL            site and prepared data only, for runs that need no Gemma (the 7B benchmarks)
+# On the GPU machine: scripts/gpu/unpack.sh. Usage: bash scripts/gpu/pack.sh [--split]
+# (--split only cuts the calls again from what was packed: the room per call depends on the repo's size, so run it
+# right before a GPU session.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dest=.gpu-wheels
+if [ "${1:-}" != --split ]; then
 for s in a b c d; do  # fetch again when a list changed since the last fetch
   list=scripts/gpu/wheels-$s.txt; [ -f "$list" ] || list=../shared/gpu/wheels-$s.txt
   cmp -s "$list" "$dest/$s.list" || { bash scripts/gpu/fetch_wheels.sh "$dest" && for t in a b c d; do
     l=scripts/gpu/wheels-$t.txt; [ -f "$l" ] || l=../shared/gpu/wheels-$t.txt; cp "$l" "$dest/$t.list"; done; break; }
 done
-site=$dest/site; rm -rf "$site" "$dest"/call*
+site=$dest/site; rm -rf "$site"
 pip install -q --no-deps --no-index --no-compile --target "$site" --python-version 3.12 --implementation cp \
   --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_24_x86_64 \
   --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_5_x86_64 \
@@ -37,21 +41,24 @@ with open(sys.argv[1], "wb") as f:
         f.write(comp.compress(p.read_bytes()))
     f.write(comp.flush())
 PY
+fi
+rm -rf "$dest"/call*
 python - "$dest" <<'PY'
-import subprocess, sys
+import os, subprocess, sys
 from pathlib import Path
 dest = Path(sys.argv[1])
 files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True).stdout
 repo = sum(Path(f).stat().st_size for f in files.decode().split("\0") if f and Path(f).is_file())
-room = 64 * 2**20 - repo - 2 * 2**20  # 2 MiB margin for growth of the tree
+room = 64 * 2**20 - repo - 2**20  # 1 MiB margin for growth of the tree
 first = [dest / "site.tar.xz", dest / "prepared.tar.xz"]
 gguf = (dest / "gguf.xz").read_bytes()
 call, used, pos, n = 1, sum(p.stat().st_size for p in first), 0, 0
-(dest / "call1").mkdir()
-for p in first:
-    p.rename(dest / "call1" / p.name)
+for folder in ("call1", "callL"):
+    (dest / folder).mkdir()
+    for p in first:
+        os.link(p, dest / folder / p.name)
 while pos < len(gguf):
-    take = room - used
+    take = int(room - used)
     (dest / f"call{call}" / f"gguf.{n:02d}").write_bytes(gguf[pos:pos + take])
     pos, n = pos + take, n + 1
     if pos < len(gguf):
