@@ -133,27 +133,25 @@ def lever_section(rows: list[dict] | None, figure: str | None, source: str = "")
 
 def repeat_section(levers: dict[str, list[dict]]) -> list[str]:
     """The same case measured in several lever files of one card: how far apart the runs are."""
-    by_gpu: dict[str, dict[str, list[dict]]] = {}
+    rates: dict[str, dict[str, dict[str, int]]] = {}  # card -> case -> lever file -> token slots/s
     for name, rows in levers.items():
         for r in rows:
             if "error" not in r and r.get("gpu"):
-                by_gpu.setdefault(r["gpu"], {}).setdefault(name, []).append(r)
+                rates.setdefault(r["gpu"], {}).setdefault(r["name"], {})[name] = r["slots_per_s"]
     out = []
-    for gpu, runs in by_gpu.items():
-        if len(runs) < 2:
+    for gpu, cases in rates.items():
+        repeated = {case: by_file for case, by_file in cases.items() if len(by_file) > 1}
+        if not repeated:
             continue
-        names = list(runs)
-        cases = [c for c in dict.fromkeys(r["name"] for rows in runs.values() for r in rows)
-                 if sum(any(r["name"] == c for r in rows) for rows in runs.values()) > 1]
+        names = [n for n in levers if any(n in by_file for by_file in cases.values())]
         out += [f"## Run to run on {gpu}", "",
                 f"The cases measured in more than one lever file ({', '.join(f'`qlora_levers_{n}.json`' for n in names)}; "
                 "separate machines, same command). Spread = (highest − lowest) ÷ lowest.", "",
                 "| case | " + " | ".join(f"{n} token slots/s" for n in names) + " | spread |",
                 "|---|" + "---|" * (len(names) + 1)]
-        for case in cases:
-            rates = {n: next((r["slots_per_s"] for r in runs[n] if r["name"] == case), None) for n in names}
-            got = [v for v in rates.values() if v]
-            out.append(f"| {case} | " + " | ".join(_fmt(rates[n]) for n in names) +
+        for case, by_file in repeated.items():
+            got = by_file.values()
+            out.append(f"| {case} | " + " | ".join(_fmt(by_file.get(n)) for n in names) +
                        f" | {100 * (max(got) - min(got)) / min(got):.0f} % |")
         out.append("")
     return out
