@@ -42,6 +42,7 @@ with open(sys.argv[1], "wb") as f:
     f.write(comp.flush())
 PY
 fi
+[ -f "$dest/site.tar.xz" ] && [ -f "$dest/gguf.xz" ] || { echo "[pack] nothing packed to split yet: run scripts/gpu/pack.sh without --split" >&2; exit 1; }
 rm -rf "$dest"/call*
 python - "$dest" <<'PY'
 import os, subprocess, sys
