@@ -24,10 +24,14 @@ case ${1:?job name} in
     mistral7b
     gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
     # resumes from the committed rows of this card: only the cases missing or failed there run (torch.compile's
-    # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT)
-    [ -f "reports/perf/qlora_levers_${gpu:-gpu}.json" ] && cp -n "reports/perf/qlora_levers_${gpu:-gpu}.json" "$W/out/"
-    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps 2 --warmup 1 \
-      --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/qlora_levers_${gpu:-gpu}.json" ;;
+    # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT). LEVERS_RUN=run3 writes (and resumes)
+    # qlora_levers_<gpu>_run3.json instead; LEVERS_ONLY="case|case|..." runs those cases, in that order.
+    out="qlora_levers_${gpu:-gpu}${LEVERS_RUN:+_$LEVERS_RUN}.json"
+    [ -f "reports/perf/$out" ] && cp -n "reports/perf/$out" "$W/out/"
+    only=()
+    [ -n "${LEVERS_ONLY:-}" ] && IFS='|' read -ra only <<< "$LEVERS_ONLY" && only=(--only "${only[@]}")
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps "${LEVERS_STEPS:-2}" \
+      --warmup "${LEVERS_WARMUP:-1}" --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/$out" "${only[@]}" ;;
   gemma)
     # GEMMA_RESUME=DIR (e.g. reports/runs/gemma_grid_3/results) starts from committed results of the same setting.
     # The committed code-r8 adapter is evaluated, not trained again; it and the freshly trained r16 are evaluated twice
