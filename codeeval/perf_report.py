@@ -162,10 +162,11 @@ def summary_section(levers: dict[str, list[dict]]) -> list[str]:
     for name, rows in levers.items():
         if gpu := next((r["gpu"] for r in rows if r.get("gpu")), None):
             by_card.setdefault(gpu, {})[name] = rows
-    out = []
+    out, order = [], ["axolotl defaults", *_suite_levers()]
     for gpu, runs in by_card.items():
-        order = ["axolotl defaults", *_suite_levers()]
         names = list(runs)
+        bases = {n: next((r for r in runs[n] if r["lever"] == "axolotl defaults" and "error" not in r), None)
+                 for n in names}
         out += [f"## What each lever gave on {gpu}", "",
                 "× the same run's axolotl-default baseline (peak GiB: allocated, or reserved in rows taken before "
                 "allocation was tracked every step); bold where the peak is under 12 GiB. Details per run below.", "",
@@ -174,8 +175,7 @@ def summary_section(levers: dict[str, list[dict]]) -> list[str]:
         for lever in order + sorted({r["lever"] for rows in runs.values() for r in rows} - set(order)):
             cells, seen = [], False
             for n in names:
-                base = next((r for r in runs[n] if r["lever"] == "axolotl defaults" and "error" not in r), None)
-                r = next((r for r in runs[n] if r["lever"] == lever), None)
+                base, r = bases[n], next((r for r in runs[n] if r["lever"] == lever), None)
                 seen |= r is not None
                 if r is None or base is None:
                     cells.append("–")
