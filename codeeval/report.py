@@ -371,11 +371,10 @@ def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval"
     for r in sorted(runs, key=lambda r: r.label):
         m, c = r.meta, r.config
         wall = m.get("total_evaluation_time_seconds")
+        wall = f"{float(wall):.0f}" if wall else "–"
         seeds = f"{c.get('random_seed')}/{c.get('numpy_seed')}/{c.get('torch_seed')}"
         lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
-                     f"{seeds} | {float(wall):.0f} | `{r.command(launcher)}` |" if wall else
-                     f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
-                     f"{seeds} | – | `{r.command(launcher)}` |")
+                     f"{seeds} | {wall} | `{r.command(launcher)}` |")
     if manifest:
         outs = manifest.get("outputs", {})
         lines += ["", "Training data (from the data manifest): " + ", ".join(
@@ -385,7 +384,7 @@ def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval"
 
 
 def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
-          samples: str | list[str] | None = None, training: str | None = None, launcher: str = "lm_eval") -> Path:
+          samples: list[str] = (), training: str | None = None, launcher: str = "lm_eval") -> Path:
     """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
     the repo; several when the runs come from several archives: a samples file is named by its run's timestamp, so
     they never clash); rerun_dirs: evaluations repeated from saved files, compared document by document with the
@@ -393,7 +392,6 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     import tarfile
     import tempfile
 
-    samples = [samples] if isinstance(samples, str) else list(samples or [])
     with tempfile.TemporaryDirectory() as tmp:  # load_runs reads the samples into memory
         root = None
         for archive in samples:
@@ -496,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--manifest", default="data/prepared/manifest.json")
     b.add_argument("--title", default="Evaluation results")
     b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
-    b.add_argument("--samples", nargs="+", help=".tar.xz archives of the samples files, laid out like the result folders")
+    b.add_argument("--samples", nargs="+", default=[], help=".tar.xz archives of the samples files, laid out like the result folders")
     b.add_argument("--training", help="folder of ADAPTER/trainer_state.json (loss curves)")
     b.add_argument("--launcher", default="lm_eval",
                    help="what ran lm-eval, for the provenance commands, e.g. 'python -m codeeval.lm_eval_cli --deterministic'")

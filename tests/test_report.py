@@ -81,7 +81,7 @@ def test_gemma_grid_report_from_the_committed_archive(tmp_path):
     out = build([str(d / "gemma-3-270m"), str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp"),
                  str(d / "gemma3-270m-code-r8-float32")], tmp_path / "results.md", None, "Grid",
                 rerun_dirs=[str(d / "gemma3-270m-code-r8-mbpp-rerun"), str(d / "gemma3-270m-code-r8-float32-rerun")],
-                samples=str(grid / "samples.tar.xz"), training=str(grid / "training"))
+                samples=[str(grid / "samples.tar.xz")], training=str(grid / "training"))
     text = out.read_text()
     assert "| gemma-3-270m-passk | mbpp_custom_passk | 10 | 0.3 | 1.4 | 2.2 | 500 |" in text
     # each rerun is matched with the run of its folder: bfloat16 differs, float32 is identical
