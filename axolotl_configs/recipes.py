@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from codeeval.generated import cli
+from common.generated_files import cli
 
 HERE = Path(__file__).parent
 DATA = "data/prepared"  # written by `python -m codealpaca_prep`
@@ -68,12 +68,12 @@ COMMENTS = {
 MODELS = {
     "mistral7b": {"base_model": "mistralai/Mistral-7B-v0.1", "model_type": "MistralForCausalLM",
                   "tokenizer_type": "LlamaTokenizer"},
-    # the real pretrained model that runs here (converted once by `python -m codeeval.gemma models/gemma-3-270m`)
+    # the real pretrained model that runs here (converted once by `python -m model_builders.gemma_gguf models/gemma-3-270m`)
     "gemma3-270m": {"base_model": "models/gemma-3-270m", "model_type": "Gemma3ForCausalLM", "load_in_4bit": False,
                     "adapter": "lora", "micro_batch_size": 16, "gradient_accumulation_steps": 1,
                     "optimizer": "adamw_torch", "learning_rate": 0.0005, "eval_batch_size": 4, "evals_per_epoch": 1,
                     "dataset_num_proc": 1},
-    # random weights, real tokenizer (`python -m codeeval.random_mistral models/tiny-mistral`): smoke tests only
+    # random weights, real tokenizer (`python -m model_builders.random_mistral models/tiny-mistral`): smoke tests only
     "tiny-mistral": {"base_model": "models/tiny-mistral", "model_type": "MistralForCausalLM", "load_in_4bit": False,
                      "adapter": "lora", "micro_batch_size": 2, "gradient_accumulation_steps": 1, "max_steps": 2,
                      "optimizer": "adamw_torch", "bf16": False, "sdp_attention": False, "gradient_checkpointing": False,

@@ -17,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from codeeval.report import compare_samples, load_runs
+from reporting.results import compare_samples, load_runs
+
+from experiment.grid import Grid  # the grid's evaluation: same lm-eval command, environment and launcher
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from grid import Grid  # noqa: E402  (the grid's evaluation: same lm-eval command, environment and launcher)
 
 
 def run(gpus: int, a: argparse.Namespace, results: Path) -> float:

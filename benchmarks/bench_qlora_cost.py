@@ -1,9 +1,9 @@
 """What the Mistral-7B QLoRA recipes cost on this GPU: peak memory and tokens/s, measured through the real
 Axolotl CLI on a Mistral-7B-shaped model (random weights, real tokenizer, the recipes' own settings).
 
-    python -m codeeval.random_mistral /tmp/mistral7b --shape 7b --device cuda      # once, ~14.5 GB
-    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite cost --out reports/perf/qlora_cost.json
-    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out reports/perf/qlora_levers_h100.json
+    python -m model_builders.random_mistral /tmp/mistral7b --shape 7b --device cuda      # once, ~14.5 GB
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite cost --out runs/perf/qlora_cost.json
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out runs/perf/qlora_levers_h100.json
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite multigpu --gpus 2 --out ...
 
 Each case is one `python -m axolotl.cli.train` run (or `accelerate launch` for several GPUs) of a recipe YAML
@@ -12,7 +12,7 @@ with a few overrides (base model, max_steps; what the case changes), in a fresh 
 counters: `slots` = token positions fed (padding included), `trainable` = response tokens (labels != -100).
 Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU, read at
 every step end (axolotl resets the peak counters whenever it logs), and the allocator's reserved memory at the end.
-Prints one table per suite and writes the rows as JSON (`--out`), which `python -m codeeval.perf_report` turns
+Prints one table per suite and writes the rows as JSON (`--out`), which `python -m reporting.performance` turns
 into reports/performance.md.
 """
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import yaml
 
-from codeeval.perf_report import LIMIT_GIB, peak
-from codeeval.tool_env import TOOL_ENV, accelerate_launch
+from reporting.performance import LIMIT_GIB, peak
+from common.launch import TOOL_ENV, accelerate_launch
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
@@ -189,7 +189,7 @@ def print_table(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="a Mistral-7B-shaped folder (codeeval.random_mistral --shape 7b)")
+    p.add_argument("--model", required=True, help="a Mistral-7B-shaped folder (model_builders.random_mistral --shape 7b)")
     p.add_argument("--suite", choices=[*SUITES, "multigpu"], required=True)
     p.add_argument("--gpus", type=int, default=2, help="GPUs for the multigpu suite")
     p.add_argument("--only", nargs="*", help="case names to run, in this order (default: the whole suite)")

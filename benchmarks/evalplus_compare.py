@@ -21,12 +21,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from codeeval.benchmarks import MBPPPLUS_PATH
-from codeeval.extract import extract_code
-from codeeval.grading import grade, references
-from codeeval.mutate import mutants
-from codeeval.sandbox import isolation_report
-from codeeval.tasks import mbppplus_docs
+from common.benchmark_sets import MBPPPLUS_PATH
+from evaluation.extract import extract_code
+from evaluation.grading import grade, references
+from custom_suite.mutate import mutants
+from sandbox import isolation_report
+from evaluation.documents import mbppplus_docs
 
 
 def build_samples(docs, n_mutants: int, n_second_order: int, model_files: list[str]) -> list[dict]:
@@ -59,7 +59,7 @@ def run_evalplus(samples: list[dict], workers: int, tmp: Path) -> tuple[dict, fl
     with open(path, "w") as fh:
         for s in samples:
             fh.write(json.dumps({"task_id": s["task_id"], "solution": s["solution"]}) + "\n")
-        from codeeval.benchmarks import load_mbppplus
+        from common.benchmark_sets import load_mbppplus
         for t in load_mbppplus():  # a stub that fails at once, so that unused tasks cost EvalPlus ~nothing
             if t["task_id"] not in have:
                 stub = f"def {t['entry_point']}(*args):\n    raise NotImplementedError\n"

@@ -18,7 +18,7 @@ import sys
 
 def worker(a: argparse.Namespace) -> dict:
     if a.deterministic:
-        from codeeval.lm_eval_cli import deterministic_torch
+        from evaluation.lm_eval_cli import deterministic_torch
 
         deterministic_torch()
     import torch

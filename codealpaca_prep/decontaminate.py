@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from codeeval.benchmarks import load_humaneval, load_mbpp
+from common.benchmark_sets import load_humaneval, load_mbpp
 
 from .load import Row
 from .ngrams import ContainmentIndex, code_tokens, ngrams, task_words

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codeeval.pysource import normalize_newlines
+from common.pysource import normalize_newlines
 
 # Instruction mentions of other languages. "C", "R" and "Go" only in phrases that mean the language.
 _OTHER_LANGS = [

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeeval.pysource import normalize_newlines
+from common.pysource import normalize_newlines
 
 FIELDS = ("instruction", "input", "output")
 HUB_ID = "sahil2801/CodeAlpaca-20k"

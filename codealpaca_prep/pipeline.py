@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from codeeval.pysource import CleanError, clean_code
+from common.pysource import CleanError, clean_code
 
 from .decontaminate import Decontaminator
 from .dedup import deduplicate
 from .explain import HFExplainer, explain_code, with_explanation
 from .language import rejection_reason
-from .load import Row, read_source, validate
+from .load import HUB_ID, Row, read_source, validate
 from .report import histogram, write_markdown
 from .split import SPLITS, split_of
 from .tokens import AlpacaLengths, recommend_sequence_len, summarize
 
 VARIANTS = ("code", "code_explained")
-DEFAULT_SOURCE = "../shared/data/codealpaca/code_alpaca_20k.json"
+DEFAULT_SOURCE = HUB_ID  # or a local .json/.jsonl copy: --input PATH
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codeeval.prompts import alpaca_prompt
+from common.prompts import alpaca_prompt
 
 SEQUENCE_LENS = (512, 768, 1024, 1536, 2048, 3072, 4096)
 

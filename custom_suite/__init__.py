@@ -70,9 +70,9 @@ def load_tasks(tasks_dir: str = str(TASKS_DIR)) -> tuple[dict, ...]:
 
 
 def as_docs(tasks=None) -> tuple[dict, ...]:
-    """The tasks in the evaluation-document schema of codeeval.tasks."""
+    """The tasks in the evaluation-document schema of evaluation.documents."""
     tasks = load_tasks() if tasks is None else tasks
     return tuple({"task_id": f"custom/{t['id']}", "text": t["instruction"].strip(), "prompt_hint": t["signature"],
                   "entry_point": t["entry_point"], "reference": t["reference"].strip("\n"), "prefix": "",
                   "setup": TEST_SETUP, "tests": list(t["tests"]), "inputs_json": "", "n_base": 0, "atol": 0.0,
-                  "category": t["category"], "difficulty": t["difficulty"]} for t in tasks)
+                  "category": t["category"], "difficulty": t["difficulty"], "test_helpers": True} for t in tasks)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from codeeval.generated import cli
+from common.generated_files import cli
 
 from . import CATEGORIES
 

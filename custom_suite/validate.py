@@ -3,7 +3,7 @@
 1. schema: required fields, unique ids, difficulty easy/medium/hard, >= 5 tests, the signature's name is defined
    by the reference, >= 10 tasks per category and >= 150 in all;
 2. every reference passes all its tests in the project's sandbox;
-3. test strength: mechanical mutants of each reference (codeeval.mutate) must be killed by the tests;
+3. test strength: mechanical mutants of each reference (custom_suite.mutate) must be killed by the tests;
    mutation score >= 90 % in every category;
 4. originality: no task is a near-duplicate of an MBPP or HumanEval prompt or solution (the same n-gram
    check that decontaminates the training data);
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from codealpaca_prep.decontaminate import Decontaminator
 from codealpaca_prep.load import Row
-from codeeval.mutate import mutants
-from codeeval.sandbox import Test, run_many
+from custom_suite.mutate import mutants
+from sandbox import Test, run_many
 
 from . import CATEGORIES, TEST_SETUP, SuiteError, as_docs, load_tasks
 

@@ -7,7 +7,7 @@ step "install"; bash scripts/setup.sh
 bash scripts/prepare.sh
 MODEL=${MODEL:-models/gemma-3-270m}
 if [ "$MODEL" = models/gemma-3-270m ] && [ ! -f "$MODEL/config.json" ]; then
-  step "convert Gemma 3 270M (GGUF from PyPI) -> $MODEL"; python3 -m codeeval.gemma "$MODEL"
+  step "convert Gemma 3 270M (GGUF from PyPI) -> $MODEL"; python3 -m model_builders.gemma_gguf "$MODEL"
 fi
 export MODEL LIMIT=${LIMIT-3} RESULTS=${RESULTS:-outputs/main} GEN_KWARGS=${GEN_KWARGS-max_gen_toks=128}
 TASKS=${TASKS:-mbpp_custom,mbpp_custom_3shot,mbppplus_custom,humaneval_custom,custom_suite} bash scripts/evaluate.sh

@@ -2,4 +2,4 @@
 # Build the Markdown report and plots from result folders:  scripts/report.sh outputs/eval reports/results.md
 source "$(dirname "$0")/_lib.sh"
 step "build report"
-python3 -m codeeval.report build "${1:-outputs/eval}" --out "${2:-reports/results.md}" --title "${TITLE:-Evaluation results}"
+python3 -m reporting.results build "${1:-outputs/eval}" --out "${2:-reports/results.md}" --title "${TITLE:-Evaluation results}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild the Gemma 3 270M reports from the committed grids in reports/runs/ (result JSONs, compressed samples,
+# Rebuild the Gemma 3 270M reports from the committed grids in runs/ (result JSONs, compressed samples,
 # training logs), each with its hand-written reports/<name>_discussion.md:
 #   reports/results.md        gemma_grid_3: the grid with eager attention (fourth GPU session, 4 × H200, 2026-11-26),
 #                             whose greedy evaluations repeat exactly; the base model's pass@10 comes from gemma_grid
@@ -11,9 +11,9 @@
 #                             launcher (third GPU session); its base own-prompt run ran out of GPU memory at batch 512
 #                             and the best adapter's pass@10 was cut short
 source "$(dirname "$0")/_lib.sh"
-G1=reports/runs/gemma_grid; G3=reports/runs/gemma_grid_3; D=$G3/results
+G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
-python3 -m codeeval.report build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
+python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 \
   $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 $D/gemma3-270m-code-r16-passk \
   --rerun $D/gemma3-270m-code-r8-rerun $D/gemma3-270m-code-r16-rerun --samples $G3/samples.tar.xz $G1/samples.tar.xz \
@@ -21,7 +21,7 @@ python3 -m codeeval.report build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/resu
   --title "Gemma 3 270M: base vs LoRA adapters (4 × H200, 2026-11-26, eager attention)"
 step "build reports/results_grid1.md"
 D=$G1/results
-python3 -m codeeval.report build $D/gemma-3-270m $D/gemma-3-270m-alpaca $D/gemma-3-270m-passk \
+python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $D/gemma-3-270m-passk \
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 \
   $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 $D/gemma3-270m-code-r32-passk \
   $D/gemma3-270m-code-r8-float32 $D/gemma3-270m-code-r8-mbpp $D/gemma3-270m-code-r32-mbpp \
@@ -29,9 +29,9 @@ python3 -m codeeval.report build $D/gemma-3-270m $D/gemma-3-270m-alpaca $D/gemma
   --samples $G1/samples.tar.xz --training $G1/training --out reports/results_grid1.md \
   --title "Gemma 3 270M, first grid: sdpa attention (H200 runs, 2026-11-25 and 2026-11-26)"
 step "build reports/results_grid2.md"
-G2=reports/runs/gemma_grid_2; D=$G2/results
-python3 -m codeeval.report build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 \
+G2=runs/gemma_grid_2; D=$G2/results
+python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 \
   $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 \
   --rerun $D/gemma3-270m-code-r8-rerun --samples $G2/samples.tar.xz --training $G2/training \
-  --launcher "python -m codeeval.lm_eval_cli --deterministic" --out reports/results_grid2.md \
+  --launcher "python -m evaluation.lm_eval_cli --deterministic" --out reports/results_grid2.md \
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, third GPU session)"

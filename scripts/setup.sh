@@ -7,4 +7,4 @@ python3 -m pip install -q --disable-pip-version-check -e ".[all]" 2>&1 | grep -v
 # extras (modal, google-generativeai) pin protobuf < 6 but are not used here, so pip's conflict warning is expected.
 python3 -m pip install -q --disable-pip-version-check "protobuf==7.36.2" 2>&1 | grep -v -e "Running pip as the 'root' user" -e "dependency resolver" -e "requires protobuf" -e "which is incompatible" || true
 python3 -m ipykernel install --user --name python3 >/dev/null  # the kernel nbclient runs the demo notebook in
-python3 -c "import codeeval, codealpaca_prep, lm_eval, axolotl" || { echo "setup.sh: install failed" >&2; exit 1; }
+python3 -c "import sandbox, evaluation, codealpaca_prep, lm_eval, axolotl" || { echo "setup.sh: install failed" >&2; exit 1; }

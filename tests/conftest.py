@@ -1,4 +1,5 @@
 """Shared fixtures: the real prepared data and a tiny random Mistral with the real tokenizer."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -6,15 +7,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The CodeAlpaca source the tests prepare: the hub id, or a local copy where the hub is out of reach.
+CODEALPACA = os.environ.get("CODEALPACA", "sahil2801/CodeAlpaca-20k")
 
 
 @pytest.fixture(scope="session")
 def workspace_tiny(tmp_path_factory):
-    """Prepared data (the real pipeline on the shared CodeAlpaca file) and a tiny Mistral with the real tokenizer."""
-    from codeeval.random_mistral import build
+    """Prepared data (the real pipeline on the CodeAlpaca file named by CODEALPACA) and a tiny Mistral with the real tokenizer."""
+    from model_builders.random_mistral import build
 
     if not (ROOT / "data/prepared/code/train.jsonl").exists():
-        subprocess.run([sys.executable, "-m", "codealpaca_prep", "--no-progress", "--report-dir", ""], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "codealpaca_prep", "--input", CODEALPACA, "--no-progress", "--report-dir", ""],
+                       cwd=ROOT, check=True)
     tiny = ROOT / "models/tiny-mistral"
     if not (tiny / "config.json").exists():
         build(tiny)

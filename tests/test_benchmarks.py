@@ -1,6 +1,6 @@
 import hashlib
 
-from codeeval.benchmarks import HUMANEVAL_PATH, MBPP_PATH, MBPPPLUS_PATH, load_humaneval, load_mbpp, load_mbppplus
+from common.benchmark_sets import HUMANEVAL_PATH, MBPP_PATH, MBPPPLUS_PATH, load_humaneval, load_mbpp, load_mbppplus
 
 HASHES = {MBPP_PATH: "143559fa164408d45cab058238471288b0e447507ce55db3057c56113d9dccb4",
           MBPPPLUS_PATH: "f7ac9d4027a26c771c06d2e0129636a76d11b95decc7a676c6a7bb52daf2ed95",

@@ -1,4 +1,4 @@
-"""scripts/grid.py on the CPU with the tiny recipe: trains (or reuses) the adapter, evaluates base and adapter
+"""experiment/grid.py on the CPU with the tiny recipe: trains (or reuses) the adapter, evaluates base and adapter
 through the real lm-eval CLI, reruns the adapter's evaluation from its saved files with identical results, and a
 second invocation resumes (skips everything). benchmarks/bench_qlora_cost.py measures one case through the real
 Axolotl CLI with its timing plugin; benchmarks/gpu_determinism.py compares runs of one batch."""
@@ -8,16 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codeeval.report import compare_samples, load_runs
+from reporting.results import compare_samples, load_runs
+
+from experiment.grid import Grid, parse, pick_slot
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from grid import Grid, parse, pick_slot  # noqa: E402
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
 
 
 def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
-    cmd = [sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
+    cmd = [sys.executable, "-m", "experiment.grid", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
            "--device", "cpu", "--dtype", "float32", "--batch", "2", "--base-batch", "1", "--limit", "2", "--jobs-per-gpu", "2",
            "--base-tasks", "mbpp_custom", "--adapter-tasks", "mbpp_custom_alpaca", "--rerun", "tiny-mistral-code-r8",
            "--rerun-dtype", "float32", "float64", "--results", str(tmp_path)]
@@ -65,7 +65,7 @@ def test_grid_evaluations_wait_while_a_training_could_take_the_slot(tmp_path):
 
 
 def test_grid_rejects_an_unknown_recipe():
-    proc = subprocess.run([sys.executable, "scripts/grid.py", "--recipes", "no-such-recipe"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "experiment.grid", "--recipes", "no-such-recipe"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "no-such-recipe" in proc.stderr
 
@@ -87,8 +87,8 @@ def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspac
 
 def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_tiny):
     """dp mode wraps every job in `accelerate launch` (one process here: no GPU on CI); --deterministic evaluates
-    through codeeval.lm_eval_cli --deterministic, --model-args reaches the model."""
-    proc = subprocess.run([sys.executable, "scripts/grid.py", "--recipes", "tiny-mistral-code-r8", "--base",
+    through evaluation.lm_eval_cli --deterministic, --model-args reaches the model."""
+    proc = subprocess.run([sys.executable, "-m", "experiment.grid", "--recipes", "tiny-mistral-code-r8", "--base",
                            str(workspace_tiny), "--gpus", "0", "--mode", "dp", "--dtype", "float32", "--batch", "2",
                            "--limit", "1", "--base-tasks", "mbpp_custom", "--adapter-tasks", "", "--results",
                            str(tmp_path), "--deterministic", "--model-args", "attn_implementation=eager"],
@@ -97,17 +97,17 @@ def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_ti
     log = (tmp_path / "logs" / "tiny-mistral.log").read_text()
     cmd = log.splitlines()[0].split()
     assert cmd[1:4] == ["-m", "accelerate.commands.launch", "--num_processes"]
-    assert cmd[cmd.index("codeeval.lm_eval_cli") + 1] == "--deterministic"  # lm-eval through the deterministic launcher
-    assert "[codeeval] deterministic algorithms on" in log
+    assert cmd[cmd.index("evaluation.lm_eval_cli") + 1] == "--deterministic"  # lm-eval through the deterministic launcher
+    assert "[lm_eval_cli] deterministic algorithms on" in log
     (run,) = load_runs([tmp_path / "tiny-mistral"])
     assert run.config["model_args"].get("attn_implementation") == "eager", run.config["model_args"]
 
 
 def test_tool_env_exports_the_launch_environment_to_shell_scripts():
-    """scripts/gpu/unpack.sh evals `python -m codeeval.tool_env`: the shell gets exactly TOOL_ENV."""
-    from codeeval.tool_env import TOOL_ENV
+    """lab/offline_gpu/unpack.sh evals `python -m common.launch`: the shell gets exactly TOOL_ENV."""
+    from common.launch import TOOL_ENV
 
-    proc = subprocess.run(["bash", "-c", f'eval "$({sys.executable} -m codeeval.tool_env)" && env'], cwd=ROOT,
+    proc = subprocess.run(["bash", "-c", f'eval "$({sys.executable} -m common.launch)" && env'], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     exported = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert {k: exported.get(k) for k in TOOL_ENV} == TOOL_ENV

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from codeeval.extract import extract_code
+from evaluation.extract import extract_code
 from custom_suite import CATEGORIES
-from codeeval.grading import classify, doc_metrics, grade, pass_at_k
-from codeeval.sandbox import TaskResult
-from codeeval.tasks import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
+from evaluation.grading import classify, doc_metrics, grade, pass_at_k
+from sandbox import TaskResult
+from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 FULL = ["mbpp_custom", "mbpp_custom_3shot", "mbppplus_custom", "humaneval_custom", "custom_suite"]
 
 
-def _lm_eval(tmp_path, *args, launcher=("-m", "codeeval.lm_eval_cli")):
+def _lm_eval(tmp_path, *args, launcher=("-m", "evaluation.lm_eval_cli")):
     out = tmp_path / "out"
     cmd = [sys.executable, *launcher, "run", "--include_path", "lm_eval_tasks", "--output_path", str(out), *args]
     proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1800)
@@ -41,11 +41,11 @@ def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
 
 def test_deterministic_launcher_runs_lm_eval_with_deterministic_torch(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "codeeval.lm_eval_cli", "--deterministic", "run", "--model",
+    proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "--deterministic", "run", "--model",
                            "codeeval-oracle", "--include_path", "lm_eval_tasks", "--tasks", "mbpp_custom", "--limit", "3",
                            "--output_path", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "[codeeval] deterministic algorithms on, CUBLAS_WORKSPACE_CONFIG=:4096:8" in proc.stderr
+    assert "[lm_eval_cli] deterministic algorithms on, CUBLAS_WORKSPACE_CONFIG=:4096:8" in proc.stderr
     (results,) = out.rglob("results_*.json")
     assert json.loads(results.read_text())["results"]["mbpp_custom"]["pass@1,sandbox"] == 1.0
 
@@ -55,7 +55,7 @@ def test_cleaned_sets_have_the_expected_sizes():
 
 
 def test_tiny_mistral_end_to_end(tmp_path):
-    from codeeval.random_mistral import build
+    from model_builders.random_mistral import build
 
     model = build(tmp_path / "tiny")
     tasks = FULL[:-1] + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_strings",

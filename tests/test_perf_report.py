@@ -1,7 +1,7 @@
 """reports/performance.md from benchmark rows: the committed H200 rows, and rows that break the 12 GiB bound."""
 import json
 
-from codeeval.perf_report import build
+from reporting.performance import build
 
 ROW = {"recipe": "mistral7b-code-r8-12gb", "name": "mistral7b-code-r8-12gb packed", "lora_r": 8, "lever": "",
        "sequence_len": 1024, "micro_batch_size": 1, "grad_accum": 16, "slots_per_s": 3000, "trainable_per_s": 1500,

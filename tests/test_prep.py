@@ -1,5 +1,6 @@
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,11 @@ from codealpaca_prep.language import rejection_reason
 from codealpaca_prep.load import validate
 from codealpaca_prep.pipeline import Config, run
 from codealpaca_prep.split import split_of
-from codeeval.benchmarks import load_mbpp
-from codeeval.pysource import _string_lines, ast_equal, clean_code, indentation_ok
+from common.benchmark_sets import load_mbpp
+from common.pysource import _string_lines, ast_equal, clean_code, indentation_ok
 
 ROOT = Path(__file__).resolve().parents[1]
-FULL_DATA = ROOT.parent / "shared" / "data" / "codealpaca" / "code_alpaca_20k.json"
+FULL_DATA = Path(os.environ.get("CODEALPACA", "code_alpaca_20k.json"))  # a local copy of the full data set
 
 PY_FUNC = "def add(a, b):\n    return a + b"
 
@@ -173,7 +174,7 @@ def test_cli_help_explains():
     assert "--explainer" in out and "hf:PATH" in out and "hub dataset id" in out
 
 
-@pytest.mark.skipif(not FULL_DATA.exists(), reason="shared CodeAlpaca data not present")
+@pytest.mark.skipif(not FULL_DATA.is_file(), reason="CODEALPACA names no local copy of CodeAlpaca-20k")
 def test_full_run_invariants(tmp_path):
     m = run(Config(source=str(FULL_DATA), out_dir=tmp_path / "out", report_dir=None, progress=False))
     assert m["input"]["rows"] == 20022
@@ -209,7 +210,7 @@ def test_full_run_invariants(tmp_path):
 
 def test_hf_explainer_runs_a_local_causal_lm(tmp_path):
     """`--explainer hf:PATH` end to end with a tiny random Mistral (real tokenizer): the text is noise, the path is real."""
-    from codeeval.random_mistral import build
+    from model_builders.random_mistral import build
 
     model = build(tmp_path / "tiny")
     rows = [{"instruction": f"Write a function that doubles number {i}", "input": "",

@@ -1,4 +1,4 @@
-from codeeval.prompts import alpaca_prompt
+from common.prompts import alpaca_prompt
 
 
 def test_alpaca_prompt_matches_axolotl():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codeeval.report import aggregate_ratings, build, load_runs, rating_sheet
+from reporting.results import aggregate_ratings, build, load_runs, rating_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
@@ -75,7 +75,7 @@ def test_scripts_resume_and_name_the_failed_step(tmp_path):
 
 def test_gemma_grid_report_from_the_committed_archive(tmp_path):
     """The committed GPU run (result JSONs + compressed samples + trainer states): pass@k, training, rerun."""
-    grid = ROOT / "reports/runs/gemma_grid"
+    grid = ROOT / "runs/gemma_grid"
     d = grid / "results"
     (tmp_path / "results_discussion.md").write_text("hand-written discussion")
     out = build([str(d / "gemma-3-270m"), str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp"),
@@ -94,9 +94,9 @@ def test_gemma_grid_report_from_the_committed_archive(tmp_path):
 
 
 def test_eager_grid_report_reads_two_archives_and_shows_exact_reruns(tmp_path):
-    """reports/runs/gemma_grid_3 (eager attention): both rerun pairs match generation by generation; the base model's
+    """runs/gemma_grid_3 (eager attention): both rerun pairs match generation by generation; the base model's
     pass@10 comes from the first grid's archive, and its samples are found there."""
-    g1, g3 = ROOT / "reports/runs/gemma_grid", ROOT / "reports/runs/gemma_grid_3"
+    g1, g3 = ROOT / "runs/gemma_grid", ROOT / "runs/gemma_grid_3"
     d = g3 / "results"
     out = build([str(g1 / "results/gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code-r16")],
                 tmp_path / "results.md", None, "Eager grid",

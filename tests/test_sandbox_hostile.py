@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from codeeval.sandbox import ERROR, FAIL, MEMORY, NOT_RUN, PASS, TIMEOUT, Limits, Test, run_many, run_program
+from sandbox import ERROR, FAIL, MEMORY, NOT_RUN, PASS, TIMEOUT, Limits, Test, run_many, run_program
 
 FAST = Limits(default_test_time=2.0, memory_bytes=1 << 30)
 T = [Test(code="assert f() == 1")]

@@ -1,1 +1,0 @@
-"""Shared code-evaluation core: sandboxed execution, code extraction, metrics, benchmark loading."""

@@ -1,0 +1,141 @@
+"""Grade generations by running them: references first (for time limits and MBPP+ expected outputs), then
+every sample in the sandbox; per-sample verdicts, error taxonomy and code quality; per-document metrics."""
+from __future__ import annotations
+
+import base64
+import math
+import pickle
+import threading
+
+import numpy as np
+
+from .extract import extract_code
+from common.pysource import parses
+from .quality import quality
+from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, run_many
+
+ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
+PASS_AT_K = (1, 5, 10)
+
+_ref_cache: dict[str, dict] = {}
+_ref_lock = threading.Lock()
+
+
+def _tests(doc: dict, expected: list | None = None) -> list[Test]:
+    if doc["inputs_json"]:
+        inputs = pickle.loads(base64.b64decode(doc["inputs_json"]))  # built by evaluation.documents from vendored data
+        expected = expected if expected is not None else [None] * len(inputs)
+        return [Test(entry_point=doc["entry_point"], args=args, expected=exp, atol=doc["atol"], oracle="mbpp")
+                for args, exp in zip(inputs, expected)]
+    return [Test(code=t) for t in doc["tests"]]
+
+
+def references(docs: list[dict], limits: Limits = Limits(), progress: bool = False) -> dict[str, dict]:
+    """Run each distinct reference once (cached per process): times per test, and MBPP+ expected outputs."""
+    todo = {d["task_id"]: d for d in docs if d["task_id"] not in _ref_cache}
+    if todo:
+        # references get generous limits: they define the time budget, they are not judged by it
+        ref_limits = Limits(memory_bytes=limits.memory_bytes, default_test_time=30.0, max_task_time=600.0)
+        ids = list(todo)
+        results = run_many([{"program": todo[i]["reference"], "tests": _tests(todo[i]), "setup": todo[i]["setup"],
+                             "limits": ref_limits, "record": True} for i in ids],
+                           progress=progress, desc="references")
+        with _ref_lock:
+            for task_id, res in zip(ids, results):
+                _ref_cache[task_id] = {"result": res, "times": [t.seconds for t in res.tests],
+                                       "module_time": res.module_seconds, "tests": res.tests,
+                                       "expected": [t.output for t in res.tests] if todo[task_id]["inputs_json"] else None}
+    return {d["task_id"]: _ref_cache[d["task_id"]] for d in docs}
+
+
+def classify(code: str, result: TaskResult) -> str | None:
+    """None for a pass, else one of ERROR_KINDS."""
+    if result.passed:
+        return None
+    if not parses(code):
+        return "syntax"
+    status, etype, msg = result.status, result.etype or "", result.msg or ""
+    if status == TIMEOUT:
+        return "timeout"
+    if status == MEMORY:
+        return "memory"
+    if etype in ("AssertionError", "WrongAnswer"):
+        return "wrong_answer"
+    if etype == "NameError" or (etype == "TypeError" and "argument" in msg):
+        return "name_signature"
+    return "exception"
+
+
+def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limits(), progress: bool = True) -> list[list[dict]]:
+    """One verdict dict per sample: passed, (for MBPP+) passed_base, syntax_valid, runs_clean, error, quality
+    (None where undefined, so that lm-eval's sample logs stay parseable)."""
+    refs = references(docs, limits, progress=progress)
+    jobs, where = [], []
+    codes: list[list[str]] = []
+    for d_i, (doc, gens) in enumerate(zip(docs, generations)):
+        ref = refs[doc["task_id"]]
+        codes.append([])
+        for s_i, gen in enumerate(gens):
+            code = extract_code(gen, doc["prefix"])
+            codes[-1].append(code)
+            jobs.append({"program": code, "tests": _tests(doc, ref["expected"]), "setup": doc["setup"],
+                         "limits": limits, "test_times": ref["times"], "references": ref["tests"]})
+            where.append((d_i, s_i))
+    results = run_many(jobs, progress=progress, desc="grade")
+    out: list[list[dict]] = [[{} for _ in g] for g in generations]
+    for (d_i, s_i), res in zip(where, results):
+        doc, code = docs[d_i], codes[d_i][s_i]
+        ref = refs[doc["task_id"]]
+        error = classify(code, res)
+        verdict = {"passed": res.passed, "status": res.status, "etype": res.etype, "error": error,
+                   "isolation": res.isolation, "in_process_tests": res.in_process_tests,
+                   "syntax_valid": parses(code), "runs_clean": res.module_ok, "code": code,
+                   "first_failure": None if res.passed else {"status": res.status, "etype": res.etype,
+                                                             "msg": (res.msg or "")[:200], "stderr": res.stderr[-300:]}}
+        if doc["inputs_json"]:
+            verdict["passed_base"] = all(t.status == PASS for t in res.tests[:doc["n_base"]])
+        ref_time = sum(t or 0 for t in ref["times"])
+        cand_time = sum(t.seconds or 0 for t in res.tests)
+        verdict["runtime_ratio"] = cand_time / ref_time if res.passed and ref_time > 0 else None
+        verdict.update({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in quality(code).items()})
+        out[d_i][s_i] = verdict
+    return out
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased estimator of Chen et al. (2021): 1 - C(n-c, k) / C(n, k)."""
+    if n - c < k:
+        return 1.0
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
+
+
+def doc_metrics(verdicts: list[dict]) -> dict:
+    """Per-document metrics from its samples' verdicts (lm-eval's process_results)."""
+    n = len(verdicts)
+    c = sum(v["passed"] for v in verdicts)
+    m = {f"pass@{k}": pass_at_k(n, c, k) if k <= n else math.nan for k in PASS_AT_K}
+    m["pass@1_base"] = pass_at_k(n, sum(v["passed_base"] for v in verdicts), 1) if "passed_base" in verdicts[0] else math.nan
+    m["syntax_valid"] = float(np.mean([v["syntax_valid"] for v in verdicts]))
+    m["runs_clean"] = float(np.mean([v["runs_clean"] for v in verdicts]))
+    for kind in ERROR_KINDS:
+        m[f"err_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
+    for key in ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc"):
+        values = [v[key] for v in verdicts if v[key] is not None and not math.isnan(v[key])]
+        m[key] = float(np.mean(values)) if values else math.nan
+    return m
+
+
+def nanmean(values) -> float:
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return float(np.mean(values)) if values else math.nan
+
+
+def grade_filter(resps, docs):
+    """lm-eval `custom` filter: all generations of all documents at once, graded in parallel."""
+    return grade(list(docs), [list(r) for r in resps])
+
+
+def process_results(doc, results):
+    """lm-eval `process_results`: the document's metrics from its samples' verdicts."""
+    verdicts = results[0] if results and isinstance(results[0], list) else results
+    return doc_metrics(verdicts)

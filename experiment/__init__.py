@@ -1,0 +1,1 @@
+"""Experiments that train and evaluate many recipes: the grid."""

@@ -1,0 +1,281 @@
+"""Train a grid of recipes and evaluate the base model and every adapter, on N GPUs, resuming what is done.
+
+    python -m experiment.grid --recipes 'gemma3-270m-*' --gpus 0 1 --jobs-per-gpu 3        # small models: spread
+    python -m experiment.grid --recipes 'mistral7b-code-r*' --gpus 0 1 --mode dp            # 7B: data-parallel
+
+Modes
+  spread  every job (one training, or one lm-eval run) gets one GPU; --jobs-per-gpu jobs share a GPU at a time
+          (a 270M model leaves an H100 mostly idle, so several runs side by side finish sooner), of which at most
+          --train-jobs-per-gpu are trainings (a training needs far more memory than an evaluation).
+  dp      every job uses all the GPUs through Accelerate: `accelerate launch --num_processes N -m
+          axolotl.cli.train` (DDP, or FSDP when the recipe has fsdp_config) and `accelerate launch -m lm_eval`
+          (one model copy per GPU, the documents split between them). Jobs run one after another.
+
+What runs, in order of dependencies
+  1. `axolotl.cli.preprocess` once per dataset_prepared_path (so concurrent trainings never race on it);
+  2. each recipe's training (skipped when outputs/adapters/NAME/adapter_model.safetensors exists), then its
+     evaluation on --adapter-tasks with the Alpaca prompt it was trained on;
+  3. the base model on --base-tasks (its own prompts) and --adapter-tasks (the adapters' prompt, for comparison);
+  4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
+     --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
+     --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
+     after the other, into LABEL-float32 and LABEL-float32-rerun. A rerun of an adapter that already exists
+     starts with the first wave, beside the adapter's first evaluation.
+--model-args adds lm-eval model arguments to every evaluation: with `attn_implementation=eager` a Gemma-3-shaped
+model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
+runs lm-eval through `python -m evaluation.lm_eval_cli --deterministic` (PyTorch's deterministic algorithms), which
+was measured not to be enough for that.
+A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
+stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from common.launch import TOOL_ENV, accelerate_launch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@lru_cache
+def recipe_cfg(recipe: Path) -> dict:
+    return yaml.safe_load(recipe.read_text())
+
+
+def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int,
+              training: bool) -> str | None:
+    """The least busy slot with room for one more job (and one more training, for a training); None: wait."""
+    room = [s for s in jobs if jobs[s] < per_slot and (not training or trainings[s] < train_per_slot)]
+    return min(room, key=lambda s: jobs[s]) if room else None
+
+
+class Grid:
+    def __init__(self, a: argparse.Namespace):
+        self.a = a
+        self.results = Path(a.results)
+        self.logs = self.results / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        # a slot is one GPU (spread) or all of them together (dp, one job at a time)
+        slots = list(a.gpus) if a.mode == "spread" else [",".join(a.gpus)]
+        self.jobs = {s: 0 for s in slots}
+        self.trainings = {s: 0 for s in slots}
+        self.per_slot = a.jobs_per_gpu if a.mode == "spread" else 1
+        self.train_per_slot = a.train_jobs_per_gpu or self.per_slot
+        self.lock = threading.Condition()
+        self.to_train: set[str] = set()  # recipes whose training has not started yet
+        self.failed: list[str] = []
+
+    def acquire(self, training: bool) -> str:
+        """A slot for the job. Trainings go first (evaluations wait for them): while trainings are still to start,
+        an evaluation takes only a slot that no training may take."""
+        with self.lock:
+            while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None \
+                    or (not training and self.to_train
+                        and pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, True)):
+                self.lock.wait()
+            self.jobs[slot] += 1
+            self.trainings[slot] += training
+            return slot
+
+    def training_settled(self, recipe: str) -> None:
+        """The recipe's training has started, or will not run (idempotent)."""
+        with self.lock:
+            self.to_train.discard(recipe)
+            self.lock.notify_all()
+
+    def release(self, slot: str, training: bool) -> None:
+        with self.lock:
+            self.jobs[slot] -= 1
+            self.trainings[slot] -= training
+            self.lock.notify_all()
+
+    def run(self, label: str, cmd: list[str], training: bool = False, gpu: bool = True) -> bool:
+        """One job, logged to RESULTS/logs/LABEL.log; gpu=False: CPU work, outside the GPU slots."""
+        slot = self.acquire(training) if gpu else ""
+        if training:
+            self.training_settled(label.removeprefix("train-"))
+        env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
+        if gpu and self.a.mode == "dp":
+            cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
+        else:
+            cmd = [sys.executable, *cmd]
+        log = self.logs / f"{label}.log"
+        started = time.time()
+        print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}", flush=True)
+        with open(log, "w") as f:
+            f.write(" ".join(cmd) + "\n")
+            f.flush()
+            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
+        print(f"[grid {time.strftime('%H:%M:%S')}] {'done' if rc == 0 else f'FAILED ({rc})'} {label} "
+              f"in {time.time() - started:.0f} s (log: {log})", flush=True)
+        if gpu:
+            self.release(slot, training)
+        if rc != 0:
+            self.failed.append(label)
+        return rc == 0
+
+    def needs_training(self, recipe: Path) -> bool:
+        return not (self.adapter(recipe) / "adapter_model.safetensors").exists()
+
+    def train(self, recipe: Path) -> bool:
+        if not self.needs_training(recipe):
+            print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
+            return True
+        return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], training=True)
+
+    def adapter(self, recipe: Path) -> Path:
+        return ROOT / recipe_cfg(recipe)["output_dir"]
+
+    def has_results(self, label: str) -> bool:
+        return bool(list((self.results / label).glob("*/results_*.json")))
+
+    def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None,
+                 batch: str | None = None) -> bool:
+        if self.has_results(label):
+            print(f"[grid] skip {label} (results exist)", flush=True)
+            return True
+        args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "") \
+            + (f",{self.a.model_args}" if self.a.model_args else "")
+        launcher = ["-m", "evaluation.lm_eval_cli", "--deterministic"] if self.a.deterministic else ["-m", "lm_eval"]
+        cmd = [*launcher, "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
+               "--tasks", tasks, "--batch_size", str(batch or self.a.batch), "--log_samples", "--output_path",
+               str(self.results / label), "--seed", "0,1234,1234,1234"]
+        if self.a.mode == "spread":
+            cmd += ["--device", self.a.device]
+        if self.a.limit:
+            cmd += ["--limit", str(self.a.limit)]
+        return self.run(label, cmd)
+
+    def pass1(self, label: str, task: str) -> float | None:
+        for path in sorted((self.results / label).glob("*/results_*.json")):
+            res = json.loads(path.read_text())["results"].get(task, {})
+            if "pass@1,sandbox" in res:
+                return res["pass@1,sandbox"]
+        return None
+
+    def rerun(self, recipe: Path, dtype: str) -> bool:
+        """The adapter's evaluation again from its saved files: against the grid's own run (same dtype), or twice in
+        another dtype, one after the other."""
+        tasks, name, adapter = self.a.rerun_tasks or self.a.adapter_tasks, recipe.stem, self.adapter(recipe)
+        if not self.train(recipe):  # its adapter is not kept when the grid only had to evaluate it
+            return False
+        if dtype == self.a.dtype:
+            return self.evaluate(f"{name}-rerun", tasks, adapter)
+        return (self.evaluate(f"{name}-{dtype}", tasks, adapter, dtype)
+                and self.evaluate(f"{name}-{dtype}-rerun", tasks, adapter, dtype))
+
+    def main(self) -> int:
+        a = self.a
+        recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
+        evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)]  # no need for their adapters
+        for r in evaluated:
+            print(f"[grid] skip {r.stem} (results exist)", flush=True)
+        todo = [r for r in recipes if r not in evaluated]
+        prepared = {}  # one preprocessing per dataset that a training still needs
+        for r in todo:
+            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
+        base = Path(a.base).name
+
+        def recipe_job(recipe: Path, ready) -> None:
+            try:
+                ready.result()
+                trained = self.train(recipe)
+            finally:
+                self.training_settled(recipe.stem)
+            if trained and a.adapter_tasks:
+                self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
+
+        def preprocess(recipe: Path) -> None:
+            if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
+                self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], gpu=False)
+
+        self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
+        with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
+            jobs = []  # the base model's runs first: they need no training
+            if a.base_tasks:
+                jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
+            if a.adapter_tasks:
+                jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
+            if a.passk_task:
+                jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
+            # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
+            ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
+            jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
+            # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
+            reruns = [ROOT / "axolotl_configs" / f"{n}.yml" for n in a.rerun]
+            early = [r for r in reruns if not self.needs_training(r)]
+            jobs += [pool.submit(self.rerun, r, d) for r in early for d in a.rerun_dtype or [a.dtype]]
+            for j in jobs:
+                j.result()
+            later = []
+            if a.passk_adapter_task and a.best_by:
+                scored = [(s, r) for r in recipes if (s := self.pass1(r.stem, a.best_by)) is not None]
+                if scored:
+                    score, best = max(scored, key=lambda sr: sr[0])
+                    print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
+                    later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
+                        f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r)), best))
+            for recipe in (r for r in reruns if r not in early):
+                for dtype in a.rerun_dtype or [a.dtype]:
+                    later.append(pool.submit(self.rerun, recipe, dtype))
+            for j in later:
+                j.result()
+        if self.failed:
+            print(f"[grid] failed: {', '.join(self.failed)} (logs in {self.logs})", file=sys.stderr)
+            return 1
+        print("[grid] all done")
+        return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--recipes", nargs="+", required=True, help="recipe names or globs in axolotl_configs/ (no .yml)")
+    p.add_argument("--base", default="models/gemma-3-270m", help="the base model folder the recipes train on")
+    p.add_argument("--gpus", nargs="+", default=["0"], help="GPU indices to use")
+    p.add_argument("--mode", choices=["spread", "dp"], default="spread")
+    p.add_argument("--jobs-per-gpu", type=int, default=1, help="spread mode: jobs sharing one GPU at a time")
+    p.add_argument("--base-tasks", default="codeeval_all", help="tasks for the base model with its own prompts")
+    p.add_argument("--adapter-tasks", default="codeeval_alpaca", help="tasks for adapters (and the base) with the Alpaca prompt")
+    p.add_argument("--passk-task", default="", help="pass@k task for the base model, e.g. mbpp_custom_passk")
+    p.add_argument("--passk-adapter-task", default="", help="pass@k task for the best adapter, e.g. mbpp_custom_alpaca_passk")
+    p.add_argument("--best-by", default="mbpp_custom_alpaca", help="the task whose pass@1 picks the best adapter")
+    p.add_argument("--rerun", nargs="*", default=[], help="recipes whose adapter is evaluated a second time")
+    p.add_argument("--rerun-tasks", default="", help="tasks for --rerun (default: --adapter-tasks)")
+    p.add_argument("--rerun-dtype", nargs="*", default=[],
+                   help="dtypes for --rerun (default: --dtype); another dtype evaluates the adapter twice in it")
+    p.add_argument("--train-jobs-per-gpu", type=int, default=0,
+                   help="spread mode: trainings sharing one GPU at a time (default: --jobs-per-gpu)")
+    p.add_argument("--results", default="outputs/eval")
+    p.add_argument("--device", default="cuda", help="spread mode's lm-eval device (cpu for a smoke run without GPU)")
+    p.add_argument("--dtype", default="bfloat16")
+    p.add_argument("--model-args", default="",
+                   help="more lm-eval --model_args for every evaluation, e.g. attn_implementation=eager")
+    p.add_argument("--deterministic", action="store_true",
+                   help="evaluate through `python -m evaluation.lm_eval_cli --deterministic` (PyTorch's deterministic "
+                        "algorithms, fixed cuBLAS workspace)")
+    p.add_argument("--batch", default="64")
+    p.add_argument("--base-batch", default="",
+                   help="batch size of the base model's run on --base-tasks (default: --batch); few-shot prompts are "
+                        "long, and eager attention holds batch × heads × prompt² scores at once")
+    p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
+    a = p.parse_args(argv)
+    bad = [pat for pat in a.recipes if not fnmatch.filter([q.stem for q in (ROOT / "axolotl_configs").glob("*.yml")], pat)]
+    if bad:
+        p.error(f"no recipe matches {bad} in axolotl_configs/")
+    return a
+
+
+if __name__ == "__main__":
+    sys.exit(Grid(parse()).main())

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The GPU session's background jobs (start one detached: lab/offline_gpu/start.sh NAME). Logs: $W/out/NAME.log,
+# exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
+#   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
+#   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
+#   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
+#             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
+#   determinism  is batched greedy decoding bit-reproducible? sdpa and eager (benchmarks/gpu_determinism.py)
+#   multigpu  the 7B QLoRA on 1 GPU, then data-parallel on both with DDP and FSDP2
+#   evaldp    Gemma evaluation on 1 vs 2 GPUs (waits for the Gemma conversion)
+#   gemmaprep Axolotl's preprocessing of the Gemma code dataset, on the CPU (waits for the Gemma conversion)
+set -uo pipefail
+W=/tmp/codelora
+cd "$W/repo"
+mistral7b() { [ -f "$W/mistral7b/config.json" ] || python3 -m model_builders.random_mistral "$W/mistral7b" --shape 7b --device cuda; }
+case ${1:?job name} in
+  cost)
+    export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
+    mistral7b
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 2 --warmup 1 --timeout 300 \
+      --out "$W/out/qlora_cost.json" ;;
+  levers)
+    export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
+    mistral7b
+    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    # resumes from the committed rows of this card: only the cases missing or failed there run (torch.compile's
+    # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT). LEVERS_RUN=run3 writes (and resumes)
+    # qlora_levers_<gpu>_run3.json instead; LEVERS_ONLY="case|case|..." runs those cases, in that order.
+    out="qlora_levers_${gpu:-gpu}${LEVERS_RUN:+_$LEVERS_RUN}.json"
+    [ -f "runs/perf/$out" ] && cp -n "runs/perf/$out" "$W/out/"
+    only=()
+    [ -n "${LEVERS_ONLY:-}" ] && IFS='|' read -ra only <<< "$LEVERS_ONLY" && only=(--only "${only[@]}")
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps "${LEVERS_STEPS:-2}" \
+      --warmup "${LEVERS_WARMUP:-1}" --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/$out" "${only[@]}" ;;
+  gemma)
+    # GEMMA_RESUME=DIR (e.g. runs/gemma_grid_3/results) starts from committed results of the same setting.
+    # The committed code-r8 adapter is evaluated, not trained again; it and the freshly trained r16 are evaluated twice
+    # (the reproducibility pairs). Eager attention: Gemma's sdpa decoding is not bit-reproducible
+    # (benchmarks/gpu_determinism.py; reports/results_grid1_discussion.md).
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    mkdir -p outputs/eval outputs/adapters
+    [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
+    [ -d outputs/adapters/gemma3-270m-code-r8 ] || cp -r runs/gemma_grid/adapters/gemma3-270m-code-r8 outputs/adapters/
+    # a Gemma training peaks near 59 GB (262k-vocabulary logits), an adapter evaluation at batch 256 ~48 GB: two jobs
+    # per H200 (trainings first), one per H100. The base model's own prompts (3-shot) at batch 256 asked eager
+    # attention for 71.7 GiB in one softmax: batch 64 for that run (it then held ~13 GB). The base model's pass@10 is
+    # not repeated: the model is the same as in the first grid and sampling has no greedy result to reproduce
+    # (GEMMA_PASSK=mbpp_custom_passk does).
+    mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
+    per=$(( mem > 100000 ? 2 : 1 ))
+    export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
+      --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager \
+      --passk-task "${GEMMA_PASSK:-}" \
+      --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
+                gemma3-270m-code_explained-r8 gemma3-270m-code_explained-r32 \
+      --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 gemma3-270m-code-r16 ;;
+  determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
+    for attn in sdpa eager; do
+      python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"
+    done ;;
+  multigpu)
+    mistral7b
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite multigpu --gpus 2 --steps 2 --warmup 1 \
+      --timeout 300 --out "$W/out/qlora_multigpu.json" ;;
+  gemmaprep)  # axolotl's tokenisation of the code variant on the CPU, while the GPUs run something else
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    CUDA_VISIBLE_DEVICES= python3 -m axolotl.cli.preprocess axolotl_configs/gemma3-270m-code-r16.yml ;;
+  evaldp)
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    python3 benchmarks/bench_eval_dp.py --model models/gemma-3-270m --tasks mbpp_custom --gpus 2 --batch 64 \
+      --out "$W/out/eval_dp.json" ;;
+  *) echo "unknown job $1" >&2; exit 2 ;;
+esac

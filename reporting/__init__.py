@@ -1,0 +1,1 @@
+"""Reports built from evaluation results and benchmark rows: results.md, performance.md."""

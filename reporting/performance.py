@@ -1,0 +1,325 @@
+"""python -m reporting.performance [--perf runs/perf] [--out reports/performance.md] — the performance report
+from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers_<gpu>.json, qlora_multigpu.json) and
+benchmarks/bench_eval_dp.py (eval_dp.json), with the runs' conditions from CONDITIONS.md beside them. Sections whose
+file is missing say so instead of showing numbers."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LIMIT_GIB = 12.0
+PARAMS = 7.24e9  # the Mistral-7B-shaped model's parameters
+H100_FLOPS = 790e12  # H100 bf16 dense matrix throughput (NVIDIA's figure for the SXM card, dense)
+
+
+def _load(perf: Path, name: str) -> list | dict | None:
+    path = perf / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _fmt(n: float | None) -> str:
+    return "–" if n is None else f"{n:,.0f}"
+
+
+def peak(r: dict) -> float:
+    """The memory bound used for verdicts: peak allocated where it was tracked every step, else the allocator's
+    reserved memory at the end (rows measured before the tracking fix; axolotl had reset the allocated peak at each
+    log, and reserved memory, never released during these runs, bounds every allocation from above)."""
+    return r["peak_gib"] if r.get("peak_tracking") == "per-step" else r["peak_reserved_gib"]
+
+
+def _mem(r: dict) -> str:
+    alloc = f"{r['peak_gib']}" if r.get("peak_tracking") == "per-step" else "–"
+    return f"{alloc} | {r['peak_reserved_gib']}"
+
+
+def _log_progress(r: dict) -> tuple[tuple[int, int, int] | None, str | None]:
+    """From an unfinished case's log tail: (optimizer steps done, of, seconds into training) and the last max allocated
+    GiB axolotl logged."""
+    tail = "\n".join(r.get("log_tail", [])).replace("\r", "\n")
+    done = [s for s in re.findall(r"(\d+)/(\d+) \[(\d+):(\d+)<", tail) if int(s[0]) > 0]
+    memory = re.findall(r"'memory/max_allocated \(GiB\)': '([\d.]+)'", tail)
+    steps = (int(done[-1][0]), int(done[-1][1]), 60 * int(done[-1][2]) + int(done[-1][3])) if done else None
+    return steps, memory[-1] if memory else None
+
+
+def unfinished(r: dict) -> str:
+    """Why a case has no rate, with what its log tail still tells."""
+    if r["error"] != "exit timeout":
+        return f"failed: {r['error']}"
+    why = f"did not finish within the case's {r['wall_s']:.0f} s"
+    steps, memory = _log_progress(r)
+    if steps:
+        why += f": {steps[0]} of {steps[1]} optimizer steps done, {steps[2]} s into training"
+    if memory:
+        why += f"; axolotl logged {memory} GiB max allocated"
+    return why
+
+
+def cost_section(rows: list[dict] | None) -> list[str]:
+    out = ["## Cost of the Mistral-7B QLoRA recipes", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite cost`).", ""]
+    out += ["Each recipe as committed (`axolotl_configs/`), on a Mistral-7B-shaped model with random weights and the "
+            "real tokenizer; *packed* is the recipe, *unpacked* turns sample packing off (rows padded to the longest "
+            "in the micro-batch). Token slots/s counts every position fed, padding included; trainable/s counts "
+            "response tokens (the loss is on responses only).", "",
+            "| recipe | rank | profile | packing | seq | micro × accum | token slots/s | trainable tokens/s | "
+            "peak allocated GiB | reserved GiB | under 12 GiB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        profile = "12 GB" if r["recipe"].endswith("-12gb") else "full"
+        packing = "on" if r["name"].endswith("packed") and not r["name"].endswith("unpacked") else "off"
+        if "error" in r:
+            out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
+                       f"{r['micro_batch_size']} × {r['grad_accum']} | failed: {r['error']} | | | | |")
+            continue
+        ok = "yes" if peak(r) < LIMIT_GIB else "**no**"
+        out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
+                   f"{r['micro_batch_size']} × {r['grad_accum']} | {_fmt(r['slots_per_s'])} | "
+                   f"{_fmt(r['trainable_per_s'])} | {_mem(r)} | {ok} |")
+    twelve = [r for r in rows if r["recipe"].endswith("-12gb") and "error" not in r]
+    if twelve:
+        worst = max(twelve, key=peak)
+        verdict = "below" if peak(worst) < LIMIT_GIB else "**above**"
+        out += ["", f"12 GB profile: the highest peak is at most {peak(worst)} GiB ({worst['name']}), {verdict} "
+                f"12 GiB at its sequence length ({worst['sequence_len']})."]
+    if any(r.get("peak_tracking") != "per-step" for r in rows if "error" not in r):
+        out += ["", "Rows without a peak-allocated figure were measured before the benchmark tracked the peak at "
+                "every step: axolotl resets the peak counters whenever it logs, so the end-of-run reading had "
+                "missed the activations. Their memory bound is the allocator's reserved memory (no cache was "
+                "released during these runs, so it is at least the true peak); the CUDA context (~0.5 GiB) comes on "
+                "top on a real card."]
+    return out + [""]
+
+
+def _suite_levers(runs: list[list[dict]]) -> list[str]:
+    """Every lever measured in any run, in the benchmark's case order (the order of its rows)."""
+    return list(dict.fromkeys(r["lever"] for rows in runs for r in rows if r["lever"] != "axolotl defaults"))
+
+
+def lever_section(rows: list[dict] | None, figure: str | None, source: str = "", suite: list[str] = ()) -> list[str]:
+    gpu = next((r["gpu"] for r in rows or [] if r.get("gpu")), None)
+    out = [f"## Speed levers at 2048 tokens (r32, full-size recipe){f' on {gpu}' if gpu else ''}"
+           f"{f' (`{source}`)' if source else ''}", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite levers`).", ""]
+    base = next((r for r in rows if r["lever"] == "axolotl defaults" and "error" not in r), None)
+    out += ["The baseline shape (one 2048-token packed row per micro-batch, axolotl defaults: sdpa, "
+            "gradient checkpointing, LoRA kernels auto-enabled) measured here, then one lever at a time, then the "
+            "levers that helped together. Goal: at least 2 × the baseline's token slots/s on the same card "
+            "with the peak under 12 GiB.", "",
+            "| case | lever | micro × accum | token slots/s | × baseline | trainable tokens/s | peak allocated GiB | "
+            "reserved GiB | under 12 GiB |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | {unfinished(r)} "
+                       "| | | | | |")
+            continue
+        ratio = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
+        ok = "yes" if peak(r) < LIMIT_GIB else "no"
+        out.append(f"| {r['name']} | {r['lever']} | {r['micro_batch_size']} × {r['grad_accum']} | "
+                   f"{_fmt(r['slots_per_s'])} | {ratio} | {_fmt(r['trainable_per_s'])} | {_mem(r)} | {ok} |")
+    missing = [lever for lever in suite if lever not in {r["lever"] for r in rows}]
+    if missing:
+        out += ["", f"Not measured in this run: {', '.join(missing)}" + ("" if any(
+            r["name"] == "2048 combined" for r in rows) else "; nor the combination of the levers that helped") + "."]
+    fits = [r for r in rows if "error" not in r and peak(r) < LIMIT_GIB]
+    if fits and base:
+        best = max(fits, key=lambda r: r["slots_per_s"])
+        same = best["slots_per_s"] / base["slots_per_s"]
+        verdict = "meets" if same >= 2 else "**does not meet**"
+        out += ["", f"Fastest under 12 GiB: **{best['name']}** at {best['slots_per_s']:,} token slots/s, memory at most "
+                f"{peak(best)} GiB: {same:.2f} × the baseline measured on the same {base.get('gpu', 'GPU')}, so it "
+                f"{verdict} the goal of 2 × the axolotl-default baseline on the same card."]
+    if figure:
+        out += ["", f"![token slots/s per lever]({figure})"]
+    return out + [""]
+
+
+def summary_section(levers: dict[str, list[dict]]) -> list[str]:
+    """Each lever against the baseline of its own run, every run of a card side by side."""
+    by_card: dict[str, dict[str, list[dict]]] = {}
+    for name, rows in levers.items():
+        if gpu := next((r["gpu"] for r in rows if r.get("gpu")), None):
+            by_card.setdefault(gpu, {})[name] = rows
+    out, order = [], ["axolotl defaults", *_suite_levers(list(levers.values()))]
+    for gpu, runs in by_card.items():
+        names = list(runs)
+        bases = {n: next((r for r in runs[n] if r["lever"] == "axolotl defaults" and "error" not in r), None)
+                 for n in names}
+        out += [f"## What each lever gave on {gpu}", "",
+                "× the same run's axolotl-default baseline (peak GiB: allocated, or reserved in rows taken before "
+                "allocation was tracked every step); bold where the peak is under 12 GiB. Details per run below.", "",
+                "| lever | " + " | ".join(f"`qlora_levers_{n}.json`" for n in names) + " |",
+                "|---|" + "---|" * len(names)]
+        for lever in order + sorted({r["lever"] for rows in runs.values() for r in rows} - set(order)):
+            cells, seen = [], False
+            for n in names:
+                base, r = bases[n], next((r for r in runs[n] if r["lever"] == lever), None)
+                seen |= r is not None
+                if r is None or base is None:
+                    cells.append("–")
+                elif "error" in r:
+                    memory = _log_progress(r)[1]
+                    cells.append("failed" if r["error"] != "exit timeout" else
+                                 f"no rate (timeout{f'; {memory} logged' if memory else ''})")
+                else:
+                    ratio = f"{r['slots_per_s'] / base['slots_per_s']:.2f} × ({peak(r)})"
+                    cells.append(f"**{ratio}**" if peak(r) < LIMIT_GIB else ratio)
+            if seen:
+                out.append(f"| {lever} | " + " | ".join(cells) + " |")
+        out.append("")
+        if "H100" in gpu:
+            out += [utilisation(runs), ""]
+    return out
+
+
+def utilisation(runs: dict[str, list[dict]]) -> str:
+    """What the 2 × goal asks of the H100's matrix units, a frozen-base LoRA step
+    with gradient checkpointing costs about 6 FLOPs per parameter and token (forward, recomputed forward, input
+    gradients), against ~790 TFLOP/s of bf16 matrix work."""
+    rows = [r for rows in runs.values() for r in rows if "error" not in r]
+    base = min(r["slots_per_s"] for r in rows if r["lever"] == "axolotl defaults")
+    best = max((r for r in rows if peak(r) < LIMIT_GIB), key=lambda r: r["slots_per_s"])
+
+    def share(rate: float) -> float:
+        return 100 * 6 * PARAMS * rate / H100_FLOPS
+
+    return (f"Matrix-unit use (6 × {PARAMS / 1e9:.2f} B FLOPs per token ÷ {H100_FLOPS / 1e12:.0f} TFLOP/s): baseline "
+            f"{share(base):.0f} %, fastest under 12 GiB ({best['lever']}) {share(best['slots_per_s']):.0f} %; 2 × the "
+            f"slowest baseline here ({2 * base:,} slots/s) would need {share(2 * base):.0f} %, with the 4-bit weights "
+            "dequantised in every pass.")
+
+
+def repeat_section(levers: dict[str, list[dict]]) -> list[str]:
+    """The same case measured in several lever files of one card: how far apart the runs are."""
+    rates: dict[str, dict[str, dict[str, int]]] = {}  # card -> case -> lever file -> token slots/s
+    for name, rows in levers.items():
+        for r in rows:
+            if "error" not in r and r.get("gpu"):
+                rates.setdefault(r["gpu"], {}).setdefault(r["name"], {})[name] = r["slots_per_s"]
+    out = []
+    for gpu, cases in rates.items():
+        repeated = {case: by_file for case, by_file in cases.items() if len(by_file) > 1}
+        if not repeated:
+            continue
+        names = [n for n in levers if any(n in by_file for by_file in cases.values())]
+        out += [f"## Run to run on {gpu}", "",
+                f"The cases measured in more than one lever file ({', '.join(f'`qlora_levers_{n}.json`' for n in names)}; "
+                "separate machines; each run's settings under Run conditions). Spread = (highest − lowest) ÷ lowest.", "",
+                "| case | " + " | ".join(f"{n} token slots/s" for n in names) + " | spread |",
+                "|---|" + "---|" * (len(names) + 1)]
+        for case, by_file in repeated.items():
+            got = by_file.values()
+            out.append(f"| {case} | " + " | ".join(_fmt(by_file.get(n)) for n in names) +
+                       f" | {100 * (max(got) - min(got)) / min(got):.0f} % |")
+        out.append("")
+    return out
+
+
+def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dict | None) -> list[str]:
+    out = ["## Several GPUs", ""]
+    # the 1-GPU reference: the multi-GPU suite's own single-GPU case, else the cost table's row of the same recipe
+    one = next((r for r in (rows or []) + (single or []) if "error" not in r and r.get("world_size", 1) == 1
+                and r["recipe"] == "mistral7b-code-r32" and not r["name"].endswith("unpacked")), None)
+    if not rows:
+        out += ["Training on 2 GPUs: not measured yet (`benchmarks/bench_qlora_cost.py --suite multigpu`).", ""]
+    else:
+        out += ["`mistral7b-code-r32` (packed, micro-batch 4 × accumulation 4 per GPU) on one GPU "
+                "and data-parallel on two (`accelerate launch --num_processes 2`). Scaling efficiency = tokens/s on N "
+                "GPUs ÷ (N × tokens/s on one).", "",
+                "| run | GPUs | token slots/s (all GPUs) | trainable tokens/s | scaling efficiency | peak allocated GiB per GPU |",
+                "|---|---|---|---|---|---|"]
+        if one:
+            out.append(f"| single GPU | 1 | {_fmt(one['slots_per_s'])} | {_fmt(one['trainable_per_s'])} | 1.00 | "
+                       f"≤ {peak(one)} |")
+        for r in rows:
+            if r is one:
+                continue
+            if "error" in r:
+                out.append(f"| {r['name']} | {r['gpus']} | failed: {r['error']} | | | |")
+                continue
+            eff = f"{r['slots_per_s'] / (r['world_size'] * one['slots_per_s']):.2f}" if one else "–"
+            out.append(f"| {r['lever']} | {r['world_size']} | {_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | "
+                       f"{eff} | {', '.join(str(g) for g in r['peak_gib_per_gpu'])} |")
+        out.append("")
+    if not dp:
+        return out + ["Evaluation on 2 GPUs: not measured yet (`benchmarks/bench_eval_dp.py`).", ""]
+    runs = dp["runs"]
+    n = max(runs, key=int)
+    same = dp["different_verdict"] == 0 and dp["missing"] == 0
+    out += [f"Evaluation, `{dp['tasks']}` with {dp['model']} (greedy, {dp['dtype']}, batch {dp['batch']} per GPU): "
+            f"`lm_eval` on one GPU vs `accelerate launch --num_processes {n} -m lm_eval` (one model copy per GPU, the "
+            "sandbox on the host's CPU cores).", "",
+            "| GPUs | wall s | pass@1 |", "|---|---|---|"]
+    for g, r in sorted(runs.items(), key=lambda kv: int(kv[0])):
+        out.append(f"| {g} | {r['wall_s']} | {', '.join(f'{t}: {v:.4f}' for t, v in r['pass@1'].items() if v is not None)} |")
+    out += ["", f"Speed-up {dp['speedup']} ×; of {dp['documents']} documents {dp['different_generation']} got a different "
+            f"generation and {dp['different_verdict']} a different verdict ({'identical' if same else 'not identical'} "
+            "pass@1)."]
+    return out + [""]
+
+
+def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
+    rows = [r for r in rows or [] if "error" not in r]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    names = [r["name"].replace("2048 + ", "+ ") for r in rows]
+    colors = ["tab:green" if peak(r) < LIMIT_GIB else "tab:red" for r in rows]
+    ax.barh(names, [r["slots_per_s"] for r in rows], color=colors)
+    base = next((r for r in rows if r["lever"] == "axolotl defaults"), rows[0])
+    ax.axvline(base["slots_per_s"], color="grey", ls="--", label=f"baseline here {base['slots_per_s']:,}")
+    ax.axvline(2 * base["slots_per_s"], color="black", ls=":", label=f"goal 2 x baseline {2 * base['slots_per_s']:,}")
+    ax.invert_yaxis()
+    ax.set_xlabel(f"token slots / s on {base.get('gpu', 'the GPU')} (green: peak < 12 GiB)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def build(perf: Path, out: Path) -> str:
+    cost, multi, dp = _load(perf, "qlora_cost.json"), _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
+    # one lever suite per card: qlora_levers_<gpu>.json (or qlora_levers.json)
+    lever_files = sorted(perf.glob("qlora_levers*.json"))
+    levers = {f.stem.removeprefix("qlora_levers").strip("_") or "gpu": json.loads(f.read_text()) for f in lever_files}
+    gpus = sorted({r.get("gpu") for rows in (cost, multi, *levers.values()) for r in rows or [] if r.get("gpu")})
+    text = ["# Performance", "",
+            f"Measured on {', '.join(gpus) or 'no GPU yet'} through the real Axolotl and lm-eval CLIs "
+            "(`benchmarks/bench_qlora_cost.py`, `benchmarks/bench_eval_dp.py`; raw rows in `runs/perf/`, "
+            "built by `python -m reporting.performance`). Every case is a fresh `axolotl.cli.train` process; rates "
+            "are over the optimizer steps after the warm-up, timed after CUDA synchronisation; memory is the peak of "
+            "`torch.cuda.max_memory_allocated` over the steps and the allocator's reserved memory at the end.", ""]
+    notes = perf / "CONDITIONS.md"
+    if notes.exists():
+        text += ["## Run conditions", "", notes.read_text().strip(), ""]
+    text += cost_section(cost)
+    text += summary_section(levers)
+    for card, rows in (levers or {"": None}).items():  # no file: one section saying so
+        figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None
+        text += lever_section(rows, figure, f"qlora_levers_{card}.json" if len(levers) > 1 else "",
+                              _suite_levers(list(levers.values())))
+    text += repeat_section(levers)
+    text += multigpu_section(cost, multi, dp)
+    out.write_text("\n".join(text))
+    return str(out)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--perf", default="runs/perf", help="folder of the benchmark JSON rows and CONDITIONS.md")
+    p.add_argument("--out", default="reports/performance.md", help="the Markdown report (plots beside it)")
+    a = p.parse_args()
+    print(build(Path(a.perf), Path(a.out)))

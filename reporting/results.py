@@ -1,0 +1,521 @@
+"""Markdown reports with plots from lm-eval result folders (run with --log_samples).
+
+python -m reporting.results build RESULTS_DIR [RESULTS_DIR ...] --out reports/results.md [--manifest data/prepared/manifest.json]
+python -m reporting.results rating-sheet RESULTS_DIR ... --out reports/rating_sheet.csv [--n 30 --seed 0]
+python -m reporting.results aggregate-ratings FILLED.csv [...] --key reports/rating_sheet.key.json
+
+A "run" is one lm-eval results_*.json (one model or adapter); its label is the adapter folder name, else the
+model path. Every table names where its numbers came from.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import math
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+QUALITY = ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc")
+PASSK = ("mbpp_custom_passk", "mbpp_custom_alpaca_passk")
+BENCHMARKS = ("mbpp_custom", "mbpp_custom_3shot", "mbpp_custom_alpaca", "mbppplus_custom", "mbppplus_custom_3shot",
+              "mbppplus_custom_alpaca", "humaneval_custom", "humaneval_custom_alpaca", "custom_suite",
+              "custom_suite_alpaca")
+
+
+@dataclass
+class Run:
+    label: str
+    path: Path
+    config: dict
+    results: dict
+    n_samples: dict
+    meta: dict
+    samples: dict[str, list[dict]] = field(default_factory=dict)  # task -> logged samples
+
+    @property
+    def adapter(self) -> str | None:
+        return self.config.get("model_args", {}).get("peft") if isinstance(self.config.get("model_args"), dict) else None
+
+    def metric(self, task: str, name: str) -> tuple[float | None, float | None]:
+        r = self.results.get(task, {})
+        value = r.get(f"{name},sandbox")
+        err = r.get(f"{name}_stderr,sandbox")
+        value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+        err = err if isinstance(err, (int, float)) and not (isinstance(err, float) and math.isnan(err)) else None
+        return value, err
+
+    @property
+    def folder(self) -> str:
+        """The output folder the run was written to: RESULTS/FOLDER/<model>/results_*.json."""
+        return self.path.parent.parent.name
+
+    def command(self, launcher: str = "lm_eval") -> str:
+        args = self.config.get("model_args")
+        args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
+        tasks = ",".join(sorted(self.n_samples))
+        limit = f" --limit {int(self.config['limit'])}" if self.config.get("limit") else ""
+        # the batch shapes change bfloat16 rounding, so the batch size is part of what reproduces a run
+        batch = f" --batch_size {self.config['batch_size']}" if self.config.get("batch_size") else ""
+        return (f"{launcher} run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks "
+                f"--tasks {tasks}{batch}{limit} --log_samples")
+
+
+def _label(config: dict) -> str:
+    args = config.get("model_args") or {}
+    if isinstance(args, str):
+        args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
+    if args.get("peft"):
+        return Path(str(args["peft"]).rstrip("/")).name
+    return Path(str(args.get("pretrained") or config.get("model"))).name or str(config.get("model"))
+
+
+def _verdicts(sample: dict) -> list[dict]:
+    out = []
+    for item in sample.get("filtered_resps", []):
+        for v in item if isinstance(item, list) else [item]:
+            if isinstance(v, str):
+                try:
+                    v = ast.literal_eval(re.sub(r"(?<=: )nan\b", "None", v))  # older logs wrote NaN
+                except (ValueError, SyntaxError):
+                    continue
+            if isinstance(v, dict):
+                out.append(v)
+    return out
+
+
+def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[Run]:
+    """samples_root: where an unpacked samples archive mirrors the result folders (default: beside each result)."""
+    runs = []
+    for d in dirs:
+        for res in sorted(Path(d).rglob("results_*.json")):
+            j = json.loads(res.read_text())
+            stamp = res.stem[len("results_"):]
+            run = Run(label=_label(j.get("config", {})), path=res, config=j.get("config", {}), results=j.get("results", {}),
+                      n_samples={t: v.get("effective") for t, v in j.get("n-samples", {}).items()},
+                      meta={k: j.get(k) for k in ("git_hash", "date", "lm_eval_version", "transformers_version",
+                                                  "total_evaluation_time_seconds")})
+            where = res.parent
+            if samples_root:  # the archive mirrors either the given folder or its parent
+                rel = res.parent.relative_to(d)
+                where = next((c for c in (samples_root / rel, samples_root / Path(d).name / rel) if c.exists()),
+                             samples_root / rel)
+            for sf in where.glob(f"samples_*_{stamp}.jsonl"):
+                task = sf.stem[len("samples_"):-(len(stamp) + 1)]
+                run.samples[task] = [json.loads(line) for line in sf.open()]
+            runs.append(run)
+    seen = Counter(r.label for r in runs)
+    folders = Counter(r.folder for r in runs)
+    for r in runs:  # the same model evaluated twice: keep both, tell them apart by their output folder
+        if seen[r.label] > 1:
+            r.label = r.folder if folders[r.folder] == 1 else f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"
+    return runs
+
+
+def _fmt(value, err=None, pct=True) -> str:
+    if value is None:
+        return "–"
+    text = f"{100 * value:.1f}" if pct else f"{value:.2f}"
+    if err is not None:
+        text += f" ± {100 * err:.1f}" if pct else f" ± {err:.2f}"
+    return text
+
+
+def _tasks(runs: list[Run]) -> list[str]:
+    present = {t for r in runs for t in r.results}
+    return [t for t in BENCHMARKS if t in present]
+
+
+def leaderboard(runs: list[Run]) -> list[str]:
+    tasks = _tasks(runs)
+    lines = ["| model / adapter | " + " | ".join(f"{t} pass@1 % (n)" for t in tasks) + " |",
+             "| --- |" + " ---: |" * len(tasks)]
+    for r in sorted((r for r in runs if any(t in r.results for t in tasks)), key=lambda r: r.label):
+        cells = []
+        for t in tasks:
+            v, e = r.metric(t, "pass@1")
+            n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
+            cells.append(f"{_fmt(v, e)} ({n})" if v is not None else "–")
+        lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _rank_variant(label: str) -> tuple[str | None, int | None]:
+    m = re.search(r"-(code_explained|code)-r(\d+)$", label)  # not …-r8-float32, …-r32-passk: other setups
+    return (m.group(1), int(m.group(2))) if m else (None, None)
+
+
+def rank_comparison(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
+    rows = [(variant, rank, r) for r in runs for variant, rank in [_rank_variant(r.label)] if rank]
+    if not rows:
+        return ["No adapters with a rank in their name (…-code-r8, …-code_explained-r32) among these runs."]
+    tasks = _tasks(runs)
+    lines = ["| variant | rank | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |", "| --- | ---: |" + " ---: |" * len(tasks)]
+    for variant, rank, r in sorted(rows, key=lambda x: (x[0], x[1])):
+        lines.append(f"| {variant} | {rank} | " + " | ".join(_fmt(*r.metric(t, "pass@1")) for t in tasks) + " |")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    top = 0.0
+    for variant in sorted({v for v, _, _ in rows}):
+        for t in tasks:
+            pts = sorted((rank, r.metric(t, "pass@1")[0]) for v, rank, r in rows if v == variant and r.metric(t, "pass@1")[0] is not None)
+            if pts:
+                ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], marker="o", label=f"{t} ({variant})")
+                top = max(top, 100 * max(p[1] for p in pts))
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("LoRA rank")
+    ax.set_ylabel("pass@1 (%)")
+    ax.set_title("pass@1 by LoRA rank")
+    ax.set_ylim(0, min(100, max(5, 1.25 * top)))  # small models score a few percent: keep them visible
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_dir / plot_name, dpi=110)
+    plt.close(fig)
+    return lines + ["", f"![rank comparison]({plot_name})"]
+
+
+def variant_comparison(runs: list[Run]) -> list[str]:
+    by = defaultdict(dict)
+    for r in runs:
+        variant, rank = _rank_variant(r.label)
+        if rank:
+            by[rank][variant] = r
+    pairs = [(rank, v["code"], v["code_explained"]) for rank, v in sorted(by.items()) if {"code", "code_explained"} <= set(v)]
+    if not pairs:
+        return ["No rank has both a `code` and a `code_explained` adapter among these runs."]
+    tasks = _tasks(runs)
+    lines = ["| rank | task | pass@1 % code | pass@1 % code_explained | lines of code: code | lines: explained |",
+             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    for rank, a, b in pairs:
+        for t in tasks:
+            if a.metric(t, "pass@1")[0] is None and b.metric(t, "pass@1")[0] is None:
+                continue
+            lines.append(f"| {rank} | {t} | {_fmt(a.metric(t, 'pass@1')[0])} | {_fmt(b.metric(t, 'pass@1')[0])} | "
+                         f"{_fmt(a.metric(t, 'loc')[0], pct=False)} | {_fmt(b.metric(t, 'loc')[0], pct=False)} |")
+    return lines
+
+
+def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
+    """Custom-suite categories (from subtask results) and MBPP topics (from logged samples)."""
+    table = defaultdict(dict)
+    for r in runs:
+        for task in r.results:
+            m = re.fullmatch(r"custom_suite(?:_alpaca)?_(\w+)", task)
+            if m and m.group(1) != "alpaca":
+                table[r.label][f"suite: {m.group(1)}"] = r.metric(task, "pass@1")[0]
+        for task, samples in r.samples.items():
+            if task.startswith("mbpp"):
+                topic = defaultdict(list)
+                for s in samples:
+                    topic[s["doc"].get("category", "other")].extend(v["passed"] for v in _verdicts(s))
+                for name, vals in topic.items():
+                    table[r.label][f"{task}: {name}"] = sum(vals) / len(vals) if vals else None
+    if not table:
+        return ["No per-category results among these runs."]
+    cols = sorted({c for row in table.values() for c in row})
+    lines = ["| model / adapter | " + " | ".join(cols) + " |", "| --- |" + " ---: |" * len(cols)]
+    for label in sorted(table):
+        lines.append(f"| {label} | " + " | ".join(_fmt(table[label].get(c)) for c in cols) + " |")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = sorted(table)
+    data = np.array([[np.nan if table[l].get(c) is None else 100 * table[l][c] for c in cols] for l in labels], dtype=float)
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(cols)), 1.2 + 0.5 * len(labels)))
+    im = ax.imshow(data, aspect="auto", vmin=0, vmax=100, cmap="viridis")
+    ax.set_xticks(range(len(cols)), cols, rotation=70, ha="right", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    fig.colorbar(im, ax=ax, label="pass@1 (%)")
+    ax.set_title("pass@1 by category / topic")
+    fig.savefig(out_dir / plot_name, dpi=110, bbox_inches="tight")  # room for the rotated labels
+    plt.close(fig)
+    return lines + ["", f"![categories]({plot_name})"]
+
+
+def error_analysis(runs: list[Run]) -> list[str]:
+    kinds = {"syntax error": lambda v, s: v.get("error") == "syntax",
+             "wrong name / signature": lambda v, s: v.get("error") == "name_signature",
+             "off-by-one (±1 or one element)": lambda v, s: "[off-by-one]" in ((v.get("first_failure") or {}).get("msg") or ""),
+             "missing edge case (MBPP+ base passes, plus fails)": lambda v, s: v.get("passed_base") is True and not v.get("passed"),
+             "malformed loop (timeout)": lambda v, s: v.get("error") == "timeout",
+             "other wrong answer": lambda v, s: v.get("error") == "wrong_answer" and "[off-by-one]" not in ((v.get("first_failure") or {}).get("msg") or ""),
+             "exception": lambda v, s: v.get("error") == "exception",
+             "memory": lambda v, s: v.get("error") == "memory"}
+    lines = ["| model / adapter | samples | " + " | ".join(kinds) + " |", "| --- | ---: |" + " ---: |" * len(kinds)]
+    examples = {}
+    for r in sorted(runs, key=lambda r: r.label):
+        counts, n = Counter(), 0
+        for task, samples in r.samples.items():
+            for s in samples:
+                for v in _verdicts(s):
+                    n += 1
+                    for name, pred in kinds.items():
+                        if pred(v, s):
+                            counts[name] += 1
+                            examples.setdefault(name, (r.label, task, s["doc"].get("task_id"), v))
+        lines.append(f"| {r.label} | {n} | " + " | ".join(str(counts[k]) for k in kinds) + " |")
+    lines += ["", "Counts are over logged samples (all tasks of the run). One example of each kind:", ""]
+    for name, (label, task, task_id, v) in examples.items():
+        ff = v.get("first_failure") or {}
+        lines += [f"**{name}** — {label}, {task} {task_id}: `{ff.get('status')} {ff.get('etype')}: {(ff.get('msg') or '')[:150]}`",
+                  "", "```python", (v.get("code") or "")[:800], "```", ""]
+    return lines
+
+
+def quality_table(runs: list[Run]) -> list[str]:
+    lines = ["| model / adapter | task | syntax-valid % | runs clean % | PEP 8 issues / line | docstring % | comment % | complexity | runtime × ref | lines |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in sorted(runs, key=lambda r: r.label):
+        for t in _tasks([r]):
+            g = lambda k: r.metric(t, k)[0]  # noqa: E731
+            lines.append(f"| {r.label} | {t} | {_fmt(g('syntax_valid'))} | {_fmt(g('runs_clean'))} | {_fmt(g('pep8_per_line'), pct=False)} | "
+                         f"{_fmt(g('has_docstring'))} | {_fmt(g('has_comment'))} | {_fmt(g('complexity'), pct=False)} | "
+                         f"{_fmt(g('runtime_ratio'), pct=False)} | {_fmt(g('loc'), pct=False)} |")
+    return lines
+
+
+def passk_table(runs: list[Run]) -> list[str]:
+    rows = [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+    if not rows:
+        return ["No pass@k run (`mbpp_custom_passk`, `mbpp_custom_alpaca_passk`) among these runs."]
+    lines = ["| model / adapter | task | samples per task | pass@1 % (sampled) | pass@5 % | pass@10 % | tasks |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r, t in rows:
+        k = r.config.get("repeats") or next((len(_verdicts(s)) for s in r.samples.get(t, [])[:1]), "–")
+        lines.append(f"| {r.label} | {t} | {k} | {_fmt(r.metric(t, 'pass@1')[0])} | {_fmt(r.metric(t, 'pass@5')[0])} | "
+                     f"{_fmt(r.metric(t, 'pass@10')[0])} | {r.n_samples.get(t)} |")
+    return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
+
+
+def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:
+    """Two evaluations of the same documents: (generations that differ, verdicts that differ, documents only in one)."""
+    before, after = {s["doc_id"]: s for s in first}, {s["doc_id"]: s for s in again}
+    both = before.keys() & after.keys()
+    return (sum(before[d]["resps"] != after[d]["resps"] for d in both),
+            sum(before[d].get("pass@1") != after[d].get("pass@1") for d in both), len(before.keys() ^ after.keys()))
+
+
+def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
+    """Each rerun (the same model or adapter evaluated again from its saved files) against the first run."""
+    if not reruns:
+        return ["No rerun among these results."]
+    lines = ["| first run | task | pass@1 % first | pass@1 % rerun | generations that differ | verdicts that differ |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for again in reruns:
+        same = [r for r in runs if set(again.samples) <= set(r.samples)]
+        first = next((r for r in same if r.folder == again.folder.removesuffix("-rerun")), None) or next(
+            (r for r in same if r.label.split(" (")[0] == again.label.split(" (")[0]), None)
+        if first is None:
+            lines.append(f"| {again.label} | – | – | – | no first run with the same tasks | |")
+            continue
+        for task, samples in sorted(again.samples.items()):
+            gen, ver, _ = compare_samples(first.samples[task], samples)
+            lines.append(f"| {first.folder} | {task} | {_fmt(first.metric(task, 'pass@1')[0])} | "
+                         f"{_fmt(again.metric(task, 'pass@1')[0])} | {gen} of {len(samples)} | {ver} |")
+    return lines
+
+
+def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> list[str]:
+    """Loss curves from each adapter's trainer_state.json (Axolotl/HF Trainer log history)."""
+    states = sorted(training_dir.glob("*/trainer_state.json")) if training_dir else []
+    if not states:
+        return ["No training logs given (`--training DIR` with NAME/trainer_state.json)."]
+    lines = ["| adapter | epochs | steps | first train loss | last train loss | validation loss per epoch | tokens/s/GPU |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for path in states:
+        hist = json.loads(path.read_text())["log_history"]
+        train = [(h["epoch"], h["loss"]) for h in hist if "loss" in h]
+        val = [(h["epoch"], h["eval_loss"]) for h in hist if "eval_loss" in h]
+        speed = [h["tokens/train_per_sec_per_gpu"] for h in hist if "tokens/train_per_sec_per_gpu" in h]
+        name = path.parent.name
+        lines.append(f"| {name} | {max(e for e, _ in train + val):.0f} | {max(h.get('step', 0) for h in hist)} | "
+                     f"{train[0][1]:.3f} | {train[-1][1]:.3f} | " + ", ".join(f"{v:.3f}" for _, v in val) +
+                     f" | {sorted(speed)[len(speed) // 2]:,.0f} |" if train and speed else f"| {name} | incomplete log |")
+        if not train:  # nothing to draw (a run stopped before its first log)
+            continue
+        line, = ax.plot(*zip(*train), label=f"{name} train", lw=1)
+        if val:
+            ax.plot(*zip(*val), marker="o", ls="--", color=line.get_color(), label=f"{name} validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (response tokens)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_dir / plot_name, dpi=110)
+    plt.close(fig)
+    return lines + ["", "Validation loss at epoch 0 is the base model before training; tokens/s/GPU is the median "
+                    "of Axolotl's per-log figure (several runs shared one GPU).", "", f"![loss curves]({plot_name})"]
+
+
+def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:
+    lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
+             "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
+    for r in sorted(runs, key=lambda r: r.label):
+        m, c = r.meta, r.config
+        wall = m.get("total_evaluation_time_seconds")
+        wall = f"{float(wall):.0f}" if wall else "–"
+        seeds = f"{c.get('random_seed')}/{c.get('numpy_seed')}/{c.get('torch_seed')}"
+        lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
+                     f"{seeds} | {wall} | `{r.command(launcher)}` |")
+    if manifest:
+        outs = manifest.get("outputs", {})
+        lines += ["", "Training data (from the data manifest): " + ", ".join(
+            f"`{k}` sha256 {v['sha256'][:12]}… ({v['rows']} rows)" for k, v in outs.items() if k.endswith("train.jsonl"))
+            + f"; seed {manifest.get('seed')}; source sha256 {manifest.get('input', {}).get('sha256', '')[:12]}…."]
+    return lines
+
+
+def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
+          samples: list[str] = (), training: str | None = None, launcher: str = "lm_eval") -> Path:
+    """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
+    the repo; several when the runs come from several archives: a samples file is named by its run's timestamp, so
+    they never clash); rerun_dirs: evaluations repeated from saved files, compared document by document with the
+    first runs; launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:  # load_runs reads the samples into memory
+        root = None
+        for archive in samples:
+            with tarfile.open(archive) as tar:
+                tar.extractall(tmp, filter="data")
+            root = Path(tmp)
+        runs = load_runs(dirs, root)
+        reruns = load_runs(rerun_dirs, root)
+    if not runs:
+        raise SystemExit(f"no results_*.json under {', '.join(dirs)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stem = out.stem
+    manifest = json.loads(Path(manifest_path).read_text()) if manifest_path and Path(manifest_path).exists() else None
+    extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {' '.join(samples)}" if samples else "") \
+        + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "")
+    parts = [f"# {title}", "", "Built by `python -m reporting.results build " + " ".join(dirs) + f"{extra} --out {out}`. "
+             "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (n) tasks.", "",
+             "## Leaderboard", "", *leaderboard(runs), "",
+             "## Rank comparison", "", *rank_comparison(runs, out.parent, f"{stem}_ranks.png"), "",
+             "## Data-variant comparison (code vs code + explanation)", "", *variant_comparison(runs), "",
+             "## Per category and topic", "", *categories(runs, out.parent, f"{stem}_categories.png"), "",
+             "## Error analysis", "", *error_analysis(runs), "",
+             "## Code quality", "", *quality_table(runs), ""]
+    if any(t in r.results for r in runs for t in PASSK):
+        parts += ["## pass@k (sampling)", "", *passk_table(runs), ""]
+    if training:
+        parts += ["## Training", "", *training_table(Path(training), out.parent, f"{stem}_loss.png"), ""]
+    if reruns:
+        parts += ["## Reproducibility", "", *reproducibility(runs, reruns), ""]
+    parts += ["## Provenance", "", *provenance(runs + reruns, manifest, launcher), ""]
+    for extra, heading in (("discussion", "Discussion"), ("ratings", "Human ratings")):
+        path = out.parent / f"{stem}_{extra}.md"
+        if path.exists():
+            parts += [f"## {heading}", "", path.read_text()]
+    out.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return out
+
+
+def rating_sheet(dirs: list[str], out: Path, n: int, seed: int) -> tuple[Path, Path]:
+    """A blind sheet: random generations, model names replaced by item ids; the key goes to a separate file."""
+    items = []
+    for r in load_runs(dirs):
+        for task, samples in r.samples.items():
+            for s in samples:
+                for v in _verdicts(s)[:1]:
+                    items.append({"run": r.label, "task": task, "task_id": s["doc"].get("task_id"),
+                                  "instruction": s["doc"].get("text", "")[:600], "code": v.get("code", "")})
+    rng = random.Random(seed)
+    rng.shuffle(items)
+    items = items[:n]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["item", "instruction", "code", "clarity_1to5", "readability_1to5", "instruction_adherence_1to5", "comment"])
+        for i, it in enumerate(items):
+            w.writerow([f"item-{i:03d}", it["instruction"], it["code"], "", "", "", ""])
+    key = out.with_suffix(".key.json")
+    key.write_text(json.dumps({f"item-{i:03d}": {k: it[k] for k in ("run", "task", "task_id")} for i, it in enumerate(items)}, indent=1))
+    return out, key
+
+
+def aggregate_ratings(sheets: list[str], key_path: str, out: Path | None) -> str:
+    key = json.loads(Path(key_path).read_text())
+    scores = defaultdict(lambda: defaultdict(list))
+    problems = []
+    for sheet in sheets:
+        with open(sheet, newline="", encoding="utf-8") as fh:
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                if row["item"] not in key:
+                    problems.append(f"{sheet}:{n}: unknown item {row['item']!r}")
+                    continue
+                for col in ("clarity_1to5", "readability_1to5", "instruction_adherence_1to5"):
+                    cell = (row.get(col) or "").strip()
+                    if not cell:
+                        continue
+                    if cell not in {"1", "2", "3", "4", "5"}:
+                        problems.append(f"{sheet}:{n}: {col} must be 1-5, got {cell!r}")
+                        continue
+                    scores[key[row["item"]]["run"]][col].append(int(cell))
+    if problems:
+        raise SystemExit("rating sheets have errors:\n  " + "\n  ".join(problems))
+    lines = ["| model / adapter | ratings | clarity | readability | instruction adherence |", "| --- | ---: | ---: | ---: | ---: |"]
+    for run in sorted(scores):
+        s = scores[run]
+        mean = lambda col: f"{sum(s[col]) / len(s[col]):.2f}" if s[col] else "–"  # noqa: E731
+        lines.append(f"| {run} | {max(len(v) for v in s.values())} | {mean('clarity_1to5')} | {mean('readability_1to5')} | "
+                     f"{mean('instruction_adherence_1to5')} |")
+    text = "\n".join(lines) + f"\n\nFrom {len(sheets)} filled sheet(s), blind (model names were hidden), 1 = poor, 5 = excellent.\n"
+    if out:
+        out.write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m reporting.results", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="the Markdown report with plots")
+    b.add_argument("dirs", nargs="+")
+    b.add_argument("--out", type=Path, default=Path("reports/results.md"))
+    b.add_argument("--manifest", default="data/prepared/manifest.json")
+    b.add_argument("--title", default="Evaluation results")
+    b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
+    b.add_argument("--samples", nargs="+", default=[], help=".tar.xz archives of the samples files, laid out like the result folders")
+    b.add_argument("--training", help="folder of ADAPTER/trainer_state.json (loss curves)")
+    b.add_argument("--launcher", default="lm_eval",
+                   help="what ran lm-eval, for the provenance commands, e.g. 'python -m evaluation.lm_eval_cli --deterministic'")
+    s = sub.add_parser("rating-sheet", help="a blind human-rating CSV and its key")
+    s.add_argument("dirs", nargs="+")
+    s.add_argument("--out", type=Path, default=Path("reports/rating_sheet.csv"))
+    s.add_argument("--n", type=int, default=30)
+    s.add_argument("--seed", type=int, default=0)
+    g = sub.add_parser("aggregate-ratings", help="average filled rating sheets per model (written beside the report)")
+    g.add_argument("sheets", nargs="+")
+    g.add_argument("--key", required=True)
+    g.add_argument("--out", type=Path, default=Path("reports/results_ratings.md"))
+    a = p.parse_args(argv)
+    if a.cmd == "build":
+        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training, a.launcher))
+    elif a.cmd == "rating-sheet":
+        print(*rating_sheet(a.dirs, a.out, a.n, a.seed))
+    else:
+        print(aggregate_ratings(a.sheets, a.key, a.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

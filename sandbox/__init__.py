@@ -1,0 +1,10 @@
+"""Run untrusted Python programs against tests and decide the verdicts out of their reach.
+
+    from sandbox import Test, run_program
+    run_program("def add(a, b): return a + b", [Test(code="assert add(2, 3) == 5")]).passed  # True
+
+`runner` (the entry), `child` (the graded process), `split` (assertions -> probes + trusted skeletons), `verdict`
+(decoding and type-strict comparison), `isolation` (the OS sandbox: bubblewrap, unshare, or refusal)."""
+from .isolation import IsolationError, isolation_level  # noqa: F401
+from .runner import (ERROR, FAIL, MEMORY, NOT_RUN, PASS, TIMEOUT, Limits, TaskResult, Test,  # noqa: F401
+                     TestResult, isolation_report, run_many, run_program)

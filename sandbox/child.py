@@ -1,0 +1,204 @@
+"""The graded process: `python -I child.py FD`, started by runner.py inside the OS sandbox.
+
+Reads one pickled job from stdin (the grader's, so unpickling here is safe), runs the untrusted program, then each
+test, and writes what came out as typed JSON lines on FD (format in verdict.py). Everything in this process is
+the program's to read and rewrite, this file included: it holds no expected value and decides nothing. The worst
+a program can do here is send values it could have returned honestly, or stop early; the grader treats both as
+what the program did.
+"""
+import builtins
+import json
+import os
+import pickle
+import random
+import signal
+import sys
+import time
+
+_BUILTIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, frozenset, dict, type(None))
+MAX_ITEMS = 10_000  # drained from an iterator the program returns
+MAX_DEPTH = 150
+
+
+class Timeout(BaseException):
+    pass
+
+
+def _name(t) -> str:
+    return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', '?')}"
+
+
+def encode(x, depth=0):
+    t = type(x)
+    if depth > MAX_DEPTH:
+        return {"o": "<nested too deeply>"}
+    if x is None or t is bool or t is str:
+        return x
+    if t is int:
+        return {"i": hex(x)}
+    if t is float:
+        return {"f": x.hex()}
+    if t is complex:
+        return {"c": [x.real.hex(), x.imag.hex()]}
+    if t is bytes:
+        return {"b": x.hex()}
+    if t is list:
+        return {"l": [encode(v, depth + 1) for v in x]}
+    if t is tuple:
+        return {"t": [encode(v, depth + 1) for v in x]}
+    if t is set:
+        return {"s": [encode(v, depth + 1) for v in x]}
+    if t is frozenset:
+        return {"fs": [encode(v, depth + 1) for v in x]}
+    if t is dict or (isinstance(x, dict) and t.__module__ == "collections"):
+        return {"d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in dict.items(x)]}
+    if t.__module__ == "numpy" and hasattr(x, "tolist"):
+        return encode(x.tolist(), depth)
+    if isinstance(x, type):
+        return {"o": _name(x), "truth": True}
+    if hasattr(t, "__next__") and hasattr(t, "__iter__") and t not in _BUILTIN_TYPES:
+        items, cut = [], False
+        for v in x:
+            if len(items) == MAX_ITEMS:
+                cut = True
+                break
+            items.append(encode(v, depth + 1))
+        return {"it": items, "type": t.__qualname__, "cut": cut}
+    try:
+        truth = bool(x)
+    except BaseException:  # noqa: BLE001 - a rigged __bool__
+        truth = None
+    return {"o": t.__qualname__, "truth": truth}
+
+
+def _text(exc) -> str:
+    try:
+        return str(exc)[:300]
+    except BaseException:  # noqa: BLE001 - a rigged __str__
+        return "<unprintable>"
+
+
+def _raised(exc) -> dict:
+    return {"etype": type(exc).__name__, "msg": _text(exc), "mro": [_name(c) for c in type(exc).__mro__]}
+
+
+class Reporter:
+    def __init__(self, fd):
+        self.fd, self.test = fd, None
+
+    def send(self, **event):
+        try:
+            data = (json.dumps(event) + "\n").encode()
+        except (ValueError, TypeError, RecursionError) as exc:
+            data = (json.dumps({"ev": "unsendable", "test": self.test, "msg": _text(exc)}) + "\n").encode()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # a time limit must not cut a line in two
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
+class time_limit:
+    """SIGALRM after `seconds`; a program that blocks it is stopped by the grader's own deadline instead."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def fire(signum, frame):
+            raise Timeout(f"exceeded {self.seconds:.2f} s")
+        signal.signal(signal.SIGALRM, fire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return False
+
+
+_OPS = {"Eq": lambda a, b: a == b, "NotEq": lambda a, b: a != b, "Lt": lambda a, b: a < b,
+        "LtE": lambda a, b: a <= b, "Gt": lambda a, b: a > b, "GtE": lambda a, b: a >= b,
+        "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b, "Is": lambda a, b: a is b,
+        "IsNot": lambda a, b: a is not b}
+
+
+def make_probe(reporter):
+    def probe(aid, thunks, kinds, fallbacks):
+        results, raw = [], []
+        for thunk, kind in zip(thunks, kinds):
+            try:
+                if kind == "o":
+                    fn, args, kwargs = thunk()
+                    try:
+                        out = fn(*args, **kwargs)
+                        outcome = {"returned": encode(out)}
+                    except Timeout:
+                        raise
+                    except BaseException as exc:  # noqa: BLE001 - what the program raised is the answer
+                        outcome = {"raised": {**_raised(exc), "arg0": encode(exc.args[0]) if exc.args else ""}}
+                    results.append(["outcome", outcome])
+                    raw.append(None)
+                else:
+                    v = thunk()
+                    results.append(["value", encode(v)])
+                    raw.append(v)
+            except Timeout:
+                raise
+            except BaseException as exc:  # noqa: BLE001
+                results.append(["raised", *_raised(exc).values()])
+                raw.append(None)
+        computed = {}
+        for fid, i, j, op in fallbacks:  # only used by the grader when one side is not data
+            if results[i][0] == "value" and results[j][0] == "value":
+                try:
+                    computed[str(fid)] = bool(_OPS[op](raw[i], raw[j]))
+                except BaseException:  # noqa: BLE001
+                    pass
+        reporter.send(ev="assert", test=reporter.test, aid=aid, probes=results, fallbacks=computed)
+    return probe
+
+
+def main():
+    fd = int(sys.argv[1])
+    job = pickle.loads(sys.stdin.buffer.read())
+    sys.stdin.close()
+    os.close(0)
+    os.open(os.devnull, os.O_RDONLY)
+    reporter = Reporter(fd)
+    program_globals = {"__name__": "__main__", "__builtins__": builtins}
+    start = time.perf_counter()
+    try:
+        exec(compile(job["program"], "<program>", "exec"), program_globals)
+        if job["setup"]:  # MBPP's test_setup_code builds fixtures from the program's own classes
+            exec(compile(job["setup"], "<setup>", "exec"), program_globals)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are program errors too
+        reporter.send(ev="ready", ok=False, raised=_raised(exc), t=time.perf_counter() - start)
+        return
+    reporter.send(ev="ready", ok=True, t=time.perf_counter() - start)
+    probe = make_probe(reporter)
+    for i, test in enumerate(job["tests"]):
+        reporter.test = i
+        random.seed(i)  # tests that draw random inputs (HumanEval/53) draw the same ones as the reference run
+        t0 = time.perf_counter()
+        try:
+            with time_limit(job["test_limits"][i]):
+                if test["kind"] == "code":
+                    scope = dict(program_globals)
+                    scope["__probe__"] = probe
+                    exec(compile(test["code"], f"<test {i}>", "exec"), scope)
+                    event = {"ev": "end"}
+                else:
+                    fn = program_globals.get(test["entry_point"])
+                    if fn is None:
+                        raise NameError(f"name {test['entry_point']!r} is not defined")
+                    event = {"ev": "call", "value": encode(fn(*test["args"]))}  # as EvalPlus, only the call is timed
+        except BaseException as exc:  # noqa: BLE001
+            event = {"ev": "end", "raised": _raised(exc)}
+        reporter.send(test=i, t=time.perf_counter() - t0, **event)
+    reporter.send(ev="done")
+
+
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown: the program may have left threads or atexit hooks

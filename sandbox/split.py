@@ -1,0 +1,201 @@
+"""Split test code by its AST into what the graded process runs and what the grader decides.
+
+Every `assert TEST` (anywhere in the test code: top level, loops, HumanEval's `def check`) becomes a call that
+evaluates TEST's *probes* in the graded process and sends their values back: a probe is a maximal part of TEST
+that calls into the program (`f(x)`, `Stack().pop()`, `open("out.txt").read()`) or reads a name the test code
+bound (a loop variable). The rest of TEST (its literals, comparisons, `abs`, `set`, `math.isclose`, ...) is the
+*skeleton*; it never reaches the graded process and is evaluated by `verdict.Evaluator` over the values.
+`raises(E, fn, *args)` and `error_message(E, fn, *args)` (the custom suite's helpers) become outcome probes:
+the call runs in the graded process, which says what it returned or raised; the grader decides if that is E.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .verdict import SAFE_FUNCS, SAFE_NAMES
+
+HELPERS = ("raises", "error_message")
+
+
+@dataclass
+class AssertSpec:
+    skeleton: ast.expr
+    kinds: list[str] = field(default_factory=list)  # per probe: "v" (a value) or "o" (a call's outcome)
+    state: set[int] = field(default_factory=set)  # probes that read a name the test bound, not the program
+    fallbacks: list[tuple[int, int, int, str]] = field(default_factory=list)  # (id, probe i, probe j, op)
+    eq_probe: int | None = None  # `probe == expected`: the message says what came out
+    source: str = ""
+
+
+@dataclass
+class SplitTest:
+    child_code: str
+    asserts: list[AssertSpec]
+
+
+def _is_math(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "math"
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Names the code binds anywhere: assignment and loop targets, parameters, imports, defs, classes."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.add(node.id)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.alias):
+            out.add((node.asname or node.name).split(".")[0])
+    return out
+
+
+class _Skeleton:
+    def __init__(self, helpers: bool, shadowed: frozenset[str]):
+        self.helpers, self.shadowed = helpers, shadowed
+        self.probes: list[ast.expr] = []
+        self.spec = AssertSpec(skeleton=ast.Constant(True))
+
+    def probe(self, node: ast.expr, kind: str = "v", state: bool = False) -> ast.expr:
+        k = len(self.probes)
+        self.probes.append(node)
+        self.spec.kinds.append(kind)
+        if state:
+            self.spec.state.add(k)
+        return ast.Call(ast.Name("__probe__", ast.Load()), [ast.Constant(k)], [])
+
+    def safe(self, name: str) -> bool:
+        return name in SAFE_NAMES and name not in self.shadowed
+
+    def all_probes(self, nodes: list[ast.expr]) -> bool:
+        return bool(nodes) and all(self.probe_index(n) is not None for n in nodes)
+
+    def fold(self, original: ast.expr, parts: list[ast.expr]) -> ast.expr | None:
+        """An operation on probes only, with no literal of the test in it (str(Ratio(2, 4)), Vec2(1, 2) +
+        Vec2(3, 4)), runs where its operands live: one probe instead of several."""
+        if not self.all_probes(parts):
+            return None
+        first = min(self.probe_index(n) for n in parts)
+        del self.probes[first:], self.spec.kinds[first:]
+        self.spec.state = {k for k in self.spec.state if k < first}
+        return self.probe(original)
+
+    @staticmethod
+    def has_probe(node: ast.expr) -> bool:
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "__probe__"
+                   for n in ast.walk(node))
+
+    @staticmethod
+    def probe_index(node: ast.expr) -> int | None:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__probe__":
+            return node.args[0].value
+        return None
+
+    def build(self, node: ast.expr) -> ast.expr:  # noqa: C901 - one branch per node type
+        if isinstance(node, ast.Constant):
+            return node
+        if isinstance(node, ast.Name):
+            return node if self.safe(node.id) else self.probe(node, state=True)
+        if isinstance(node, ast.Attribute):
+            return node if _is_math(node) or isinstance(node.value, ast.Constant) else self.probe(node)
+        if isinstance(node, ast.Call):
+            f = node.func
+            if self.helpers and isinstance(f, ast.Name) and f.id in HELPERS and len(node.args) >= 2 \
+                    and not isinstance(node.args[0], ast.Starred):
+                exc = self.build(node.args[0])
+                call = ast.Tuple([node.args[1], ast.Tuple(node.args[2:], ast.Load()),
+                                  ast.Dict([None if k.arg is None else ast.Constant(k.arg) for k in node.keywords],
+                                           [k.value for k in node.keywords])], ast.Load())
+                k = self.probe_index(self.probe(call, kind="o"))
+                return ast.Call(ast.Name(f"__{f.id}__", ast.Load()), [exc, ast.Constant(k)], [])
+            if (isinstance(f, ast.Name) and f.id in SAFE_FUNCS and self.safe(f.id)) or _is_math(f) or \
+                    (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Constant)):
+                if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+                    return self.probe(node)
+                args = [self.build(a) for a in node.args]
+                kwargs = [self.build(k.value) for k in node.keywords]
+                folded = self.fold(node, args + kwargs) if not _is_math(f) else None
+                if folded is not None:
+                    return folded
+                return ast.Call(f, args, [ast.keyword(k.arg, v) for k, v in zip(node.keywords, kwargs)])
+            return self.probe(node)
+        if isinstance(node, ast.Compare):
+            nodes = [node.left, *node.comparators]
+            start, state, fallbacks = len(self.probes), set(self.spec.state), list(self.spec.fallbacks)
+            operands = [self.build(o) for o in nodes]
+            pure = [self.probe_index(o) is not None for o in operands]
+            # beside an operand the program alone produces, the comparison is the program's to decide anyway:
+            # Vec2(1, -2) * 3 == Vec2(3, -6) runs where the objects live
+            force = {i for i, o in enumerate(operands) if not pure[i] and self.has_probe(o)
+                     and ((i > 0 and pure[i - 1]) or (i + 1 < len(pure) and pure[i + 1]))}
+            if force:
+                del self.probes[start:], self.spec.kinds[start:]
+                self.spec.state, self.spec.fallbacks = state, fallbacks
+                operands = [self.probe(o) if i in force else self.build(o) for i, o in enumerate(nodes)]
+            parts = []
+            for i, op in enumerate(node.ops):
+                a, b = operands[i], operands[i + 1]
+                fid = -1
+                pa, pb = self.probe_index(a), self.probe_index(b)
+                if pa is not None and pb is not None:  # e.g. Rect(2, 3) == Rect(3, 2): the program's own __eq__
+                    fid = len(self.spec.fallbacks)
+                    self.spec.fallbacks.append((fid, pa, pb, type(op).__name__))
+                parts.append(ast.Call(ast.Name("__cmp__", ast.Load()),
+                                      [ast.Constant(fid if fid >= 0 else None), a, ast.Constant(type(op).__name__), b], []))
+            return parts[0] if len(parts) == 1 else ast.BoolOp(ast.And(), parts)
+        if isinstance(node, ast.BoolOp):
+            return ast.BoolOp(node.op, [self.build(v) for v in node.values])
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand)
+            if not isinstance(node.op, ast.Not) and (folded := self.fold(node, [operand])) is not None:
+                return folded
+            return ast.UnaryOp(node.op, operand)
+        if isinstance(node, ast.BinOp):
+            left, right = self.build(node.left), self.build(node.right)
+            return self.fold(node, [left, right]) or ast.BinOp(left, node.op, right)
+        if isinstance(node, ast.IfExp):
+            return ast.IfExp(self.build(node.test), self.build(node.body), self.build(node.orelse))
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return type(node)([self.build(e) for e in node.elts], *([ast.Load()] if not isinstance(node, ast.Set) else []))
+        if isinstance(node, ast.Dict) and None not in node.keys:
+            return ast.Dict([self.build(k) for k in node.keys], [self.build(v) for v in node.values])
+        if isinstance(node, ast.Subscript):
+            return ast.Subscript(self.build(node.value), self.build(node.slice), ast.Load())
+        if isinstance(node, ast.Slice):
+            return ast.Slice(*(None if p is None else self.build(p) for p in (node.lower, node.upper, node.step)))
+        return self.probe(node)  # lambdas, comprehensions, f-strings, ...: evaluated where the program lives
+
+
+class _Rewrite(ast.NodeTransformer):
+    def __init__(self, helpers: bool, shadowed: frozenset[str]):
+        self.helpers, self.shadowed = helpers, shadowed
+        self.specs: list[AssertSpec] = []
+
+    def visit_Assert(self, node: ast.Assert):
+        sk = _Skeleton(self.helpers, self.shadowed)
+        skeleton = sk.build(node.test)
+        spec = sk.spec
+        spec.skeleton = ast.fix_missing_locations(ast.Expression(skeleton))
+        spec.source = ast.unparse(node.test)
+        if isinstance(skeleton, ast.Call) and isinstance(skeleton.func, ast.Name) and skeleton.func.id == "__cmp__" \
+                and skeleton.args[2].value == "Eq":
+            spec.eq_probe = sk.probe_index(skeleton.args[1])
+        aid = len(self.specs)
+        self.specs.append(spec)
+        thunks = ast.Tuple([ast.Lambda(ast.arguments([], [], None, [], [], None, []), p) for p in sk.probes], ast.Load())
+        call = ast.Call(ast.Name("__probe__", ast.Load()),
+                        [ast.Constant(aid), thunks, ast.Constant(tuple(spec.kinds)),
+                         ast.Constant(tuple(f[:3] + (f[3],) for f in spec.fallbacks))], [])
+        return ast.copy_location(ast.Expr(call), node)
+
+
+def split_test(code: str, helpers: bool = False, program_names: frozenset[str] = frozenset()) -> SplitTest:
+    """`helpers`: treat `raises(...)` / `error_message(...)` as the custom suite's helpers. `program_names`: the
+    names the program binds (a program's `sum` is what its tests call, not the builtin)."""
+    tree = ast.parse(code)
+    rw = _Rewrite(helpers, frozenset(program_names | bound_names(tree)))
+    tree = ast.fix_missing_locations(rw.visit(tree))
+    return SplitTest(ast.unparse(tree), rw.specs)
