@@ -8,8 +8,10 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
   65534 (nobody, via util-linux `setpriv`, no capabilities, empty bounding set), so that file permissions bind: a
   root-mapped user namespace would still own root's files. Directories nobody cannot enter (root's 0700 home,
   say) are replaced by an empty tmpfs, with only the interpreter's own folders bound back read-only.
-- "unshare": util-linux `unshare` + `setpriv`, as root only: the same namespaces but no read-only bind of the
-  root (nobody's file permissions protect the system instead), private tmpfs on /tmp, /var/tmp, /dev/shm.
+- "unshare": util-linux `unshare` + `setpriv`, as root only: new mount, PID, network, IPC and UTS namespaces,
+  every mount remounted read-only inside them, private tmpfs on /tmp (the working directory), /var/tmp, /dev/shm
+  and /run, the program run as nobody without capabilities. Root's home stays visible read-only to nobody's
+  permissions.
 - "process": no namespaces, only the limits below. Refused unless the user opts in (`SANDBOX_ISOLATION=process`):
   a graded program can then read whatever the user can and reach the network.
 Every level keeps: rlimits (address space, CPU seconds, file size, open files, core dumps, processes), a `pids`
@@ -131,10 +133,12 @@ def command(level: str, argv: list[str], tmp_bytes: int) -> list[str]:
     if level == "bwrap":
         return ["bwrap", *_bwrap_args(tmp_bytes), "--", *(_SETPRIV if os.geteuid() == 0 else []), *argv]
     if level == "unshare":
-        inner = (f"mount -t tmpfs -o size={tmp_bytes} tmpfs /tmp && for d in /var/tmp /dev/shm; do "
-                 "mount -t tmpfs -o size=1m tmpfs $d; done; cd /tmp && exec setpriv --reuid 65534 --regid 65534 "
-                 '--clear-groups --no-new-privs --inh-caps=-all "$@"')
-        return ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "--net", "--ipc", "--uts", "--",
+        inner = ("mount --make-rprivate / && for m in $(cut -d' ' -f5 /proc/self/mountinfo); do "
+                 'mount -o remount,bind,ro "$m" 2>/dev/null; done; '
+                 f"mount -t tmpfs -o size={tmp_bytes},mode=1777 tmpfs /tmp && for d in /var/tmp /dev/shm /run; do "
+                 "mount -t tmpfs -o size=1m,mode=1777 tmpfs $d; done; cd /tmp && exec setpriv --reuid 65534 "
+                 '--regid 65534 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all "$@"')
+        return ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--",
                 "/bin/sh", "-c", inner, "sh", *argv]
     return argv
 
@@ -223,9 +227,9 @@ def report() -> dict:
     out = {"level": level,
            "namespaces": {"bwrap": "user, mount, pid, network, ipc, uts, cgroup",
                           "unshare": "mount, pid, network, ipc, uts", "process": "none"}[level],
-           "user": "nobody (65534)" if level != "process" and (os.geteuid() == 0 or level == "bwrap") else "the caller",
+           "user": "nobody (65534)" if level != "process" and os.geteuid() == 0 else "the caller",
            "filesystem": {"bwrap": "read-only root, private tmpfs /tmp (cwd), /dev/shm, /run, /var/tmp",
-                          "unshare": "nobody's permissions, private tmpfs /tmp (cwd), /var/tmp, /dev/shm",
+                          "unshare": "read-only mounts, private tmpfs /tmp (cwd), /var/tmp, /dev/shm, /run",
                           "process": "the caller's"}[level],
            "process_limit": "pids cgroup" if cg.path else "RLIMIT_NPROC",
            "limits": "RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, deadlines with group kill"}

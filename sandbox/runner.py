@@ -436,9 +436,15 @@ def _collect(proc, fd, grader: _Grader, per_test, total, started, cgroup, fail_f
             if len(tests) < n_tests:
                 stage_started, stage_deadline = now, now + per_test[len(tests)]
     code = None
-    if not done or proc.poll() is None:
-        _kill(proc, cgroup)
-    code = proc.wait()
+    if not done and not timed_out:  # the channel closed: the program is exiting, let it say how
+        try:
+            code = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+    _kill(proc, cgroup)
+    if code is None or code > 128:  # bwrap passes a child's death by signal on as 128 + the signal
+        code = proc.returncode if code is None else -(code - 128)
+    killed_here = timed_out or done
     if not result.module_ok:
         result.tests = [TestResult(NOT_RUN) for _ in range(n_tests)]
         return result
@@ -451,7 +457,7 @@ def _collect(proc, fd, grader: _Grader, per_test, total, started, cgroup, fail_f
             end = TestResult(TIMEOUT, "CPU time limit")
         elif code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS):
             end = TestResult(ERROR, f"killed by signal {-code}")
-        elif code == -signal.SIGKILL:
+        elif code == -signal.SIGKILL and not killed_here:
             end = TestResult(MEMORY, "killed (SIGKILL)")
         else:
             end = TestResult(ERROR, "EarlyExit", f"the program exited with code {code} before its tests finished")

@@ -1,7 +1,13 @@
-"""Hostile programs: the harness must finish, the host must be untouched, and every verdict must be right."""
+"""Hostile programs: the grader must finish, the host must be untouched, and every verdict must be right.
+
+Two families. Programs that attack the host (files, processes, network, limits): the OS sandbox must contain
+them. Programs that attack the grader itself, knowing its source (forged results, patched harness, frames, gc,
+inherited descriptors): `add` is wrong in every one of them, so none may pass.
+"""
 import os
 import socket
-import tempfile
+import stat
+import subprocess
 import threading
 import time
 
@@ -9,27 +15,43 @@ import pytest
 
 from sandbox import ERROR, FAIL, MEMORY, NOT_RUN, PASS, TIMEOUT, Limits, Test, run_many, run_program
 
-FAST = Limits(default_test_time=2.0, memory_bytes=1 << 30)
+FAST = Limits(default_test_time=2.0, memory_bytes=256 << 20, max_task_time=10.0)
 T = [Test(code="assert f() == 1")]
-CANARY_DIR = "/tmp/codeeval-canary"
+ADD = [Test(code="assert add(2, 3) == 5"), Test(code="assert add(1, 1) == 2"), Test(code="assert add(-1, 1) == 0")]
+SECRET = "s3cret-host-value"
+CANARY_DIR = f"/opt/sandbox-canary-{os.getpid()}"  # world-writable, outside every folder the sandbox hides
+CANARY = f"{CANARY_DIR}/keep.txt"
+HOST_SOCKET = f"/tmp/sandbox-host-{os.getpid()}.sock"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def canary():
+def host():
     os.makedirs(CANARY_DIR, exist_ok=True)
-    path = os.path.join(CANARY_DIR, "keep.txt")
-    with open(path, "w") as fh:
+    os.chmod(CANARY_DIR, 0o777)
+    with open(CANARY, "w") as fh:
         fh.write("host file")
-    os.environ["CODEEVAL_HOST_SECRET"] = "s3cret"
-    yield path
-    assert open(path).read() == "host file", "a sandboxed program changed a host file"
+    os.chmod(CANARY, 0o666)
+    os.environ["SANDBOX_HOST_SECRET"] = SECRET
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(HOST_SOCKET)
+    os.chmod(HOST_SOCKET, 0o777)
+    srv.listen(1)
+    before = sorted(os.listdir("/tmp"))
+    yield
+    assert open(CANARY).read() == "host file", "a sandboxed program changed a host file"
+    assert sorted(os.listdir(CANARY_DIR)) == ["keep.txt"]
+    assert stat.S_IMODE(os.stat(CANARY).st_mode) == 0o666
+    assert sorted(os.listdir("/tmp")) == before, "a sandboxed program left something in the host's /tmp"
+    srv.close()
+    os.remove(HOST_SOCKET)
+    os.remove(CANARY)
+    os.rmdir(CANARY_DIR)
 
 
 # (name, program, tests, expected task status, expected etype substring or None)
-CASES = [
-    ("fork bomb", "import os\ndef f():\n    while True:\n        os.fork()", T, ERROR, "PermissionError"),
-    ("fork bomb via posix", "import posix\ndef f():\n    while True:\n        posix.fork()", T, ERROR, "PermissionError"),
-    ("fork bomb via multiprocessing", "import multiprocessing\ndef f(): return 1", T, ERROR, "ModuleNotFoundError"),
+HOST_ATTACKS = [
+    ("fork bomb", "import os\ndef f():\n    while True:\n        os.fork()", T, None, None),
+    ("fork bomb via posix", "import posix\ndef f():\n    while True:\n        posix.fork()", T, None, None),
     ("memory bomb", "def f():\n    x = [bytearray(1 << 20) for _ in range(1 << 14)]\n    return 1", T, MEMORY, "MemoryError"),
     ("memory bomb at import", "x = 'a' * (1 << 34)\ndef f(): return 1", T, MEMORY, "MemoryError"),
     ("infinite loop in test", "def f():\n    while True:\n        pass", T, TIMEOUT, None),
@@ -38,70 +60,118 @@ CASES = [
     ("deep recursion", "def f(n=0):\n    return f(n + 1)", T, ERROR, "RecursionError"),
     ("os._exit(0) at import", "import os\nos._exit(0)", T, ERROR, "EarlyExit"),
     ("sys.exit(0) in test", "import sys\ndef f():\n    sys.exit(0)", T, ERROR, "SystemExit"),
-    ("sys.exit at import", "import sys\nsys.exit(0)\ndef f(): return 1", T, ERROR, "SystemExit"),
     ("raise KeyboardInterrupt", "def f():\n    raise KeyboardInterrupt", T, ERROR, "KeyboardInterrupt"),
-    ("kill the parent", "import os\ndef f():\n    os.kill(os.getppid(), 9)\n    return 1", T, ERROR, "PermissionError"),
-    ("kill process group", "import os, signal\ndef f():\n    os.killpg(0, signal.SIGKILL)", T, ERROR, "PermissionError"),
-    ("ignore SIGTERM and loop", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ndef f():\n    while True: pass", T, TIMEOUT, None),
+    ("kill the parent", "import os\ndef f():\n    os.kill(os.getppid(), 9)\n    return 2", T, None, None),
+    ("kill pid 1 of its namespace", "import os\ndef f():\n    os.kill(1, 9)\n    return 1", T, ERROR, "PermissionError"),
+    ("kill every process it may", "import os, signal\ndef f():\n    os.kill(-1, signal.SIGKILL)", T, None, None),
     ("ignore SIGALRM and sleep", "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ndef f():\n    time.sleep(100)", T, TIMEOUT, None),
-    ("delete host file", f"import os\ndef f():\n    os.remove('{CANARY_DIR}/keep.txt')\n    return 1", T, ERROR, "PermissionError"),
-    ("overwrite host file", f"def f():\n    open('{CANARY_DIR}/keep.txt', 'w').write('pwned')\n    return 1", T, ERROR, "PermissionError"),
-    ("rmtree host dir", f"import shutil\ndef f():\n    shutil.rmtree('{CANARY_DIR}')\n    return 1", T, ERROR, "PermissionError"),
-    ("write via pathlib", f"import pathlib\ndef f():\n    pathlib.Path('{CANARY_DIR}/keep.txt').write_text('x')\n    return 1", T, ERROR, "PermissionError"),
-    ("escape with ../", "def f():\n    open('../../codeeval-canary-escape.txt', 'w').write('x')\n    return 1", T, ERROR, "PermissionError"),
-    ("read host secrets file", "def f():\n    return open('/etc/shadow').read()", [Test(code="assert f() is not None")], ERROR, "PermissionError"),
-    ("read host environment", "import os\ndef f():\n    return os.environ.get('CODEEVAL_HOST_SECRET')", [Test(code="assert f() is None")], PASS, None),
-    ("open a socket", "import socket\ndef f():\n    socket.socket().connect(('127.0.0.1', 9))\n    return 1", T, ERROR, "PermissionError"),
-    ("socket via _socket", "import _socket\ndef f():\n    _socket.socket()\n    return 1", T, ERROR, "PermissionError"),
-    ("urllib fetch", "import urllib.request\ndef f():\n    urllib.request.urlopen('http://127.0.0.1:9', timeout=1)\n    return 1", T, ERROR, None),
+    ("block SIGALRM and loop", "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\ndef f():\n    while True: pass", T, TIMEOUT, None),
+    ("delete a host file", f"import os\ndef f():\n    os.remove('{CANARY}')\n    return 1", T, ERROR, "OSError"),
+    ("overwrite a host file", f"def f():\n    open('{CANARY}', 'w').write('pwned')\n    return 1", T, ERROR, "OSError"),
+    ("posix.unlink, no guard to patch", f"import posix\ndef f():\n    posix.unlink('{CANARY}')\n    return 1", T, ERROR, "OSError"),
+    ("_io.open for writing", f"import _io\ndef f():\n    _io.open('{CANARY}', 'w').write('x')\n    return 1", T, ERROR, "OSError"),
+    ("chmod a host file", f"import os\ndef f():\n    os.chmod('{CANARY}', 0)\n    return 1", T, ERROR, "OSError"),
+    ("new file in a world-writable host dir", f"def f():\n    open('{CANARY_DIR}/new.txt', 'w')\n    return 1", T, ERROR, "OSError"),
+    ("symlink out, then write", f"import os\ndef f():\n    os.symlink('{CANARY}', 'l')\n    open('l', 'w').write('x')\n    return 1", T, ERROR, "OSError"),
+    ("hard link to a host file", f"import os\ndef f():\n    os.link('{CANARY}', 'h')\n    return 1", T, ERROR, "OSError"),
+    ("read /etc/shadow", "def f():\n    return open('/etc/shadow').read()", [Test(code="assert f() is not None")], ERROR, "PermissionError"),
+    ("read the host environment", "import os\ndef f():\n    return os.environ.get('SANDBOX_HOST_SECRET')", [Test(code="assert f() is None")], PASS, None),
+    ("read other processes' environ", "import os\ndef f():\n    out = ''\n    for p in os.listdir('/proc'):\n"
+     "        try: out += open(f'/proc/{p}/environ').read()\n        except OSError: pass\n    raise ValueError(out)",
+     T, ERROR, "ValueError"),
+    ("see other processes", "import os\ndef f():\n    return len([p for p in os.listdir('/proc') if p.isdigit()])", [Test(code="assert f() <= 2")], PASS, None),
+    ("ptrace pid 1", "import ctypes\ndef f():\n    libc = ctypes.CDLL(None, use_errno=True)\n    if libc.ptrace(16, 1, 0, 0) != 0:\n"
+     "        raise OSError(ctypes.get_errno(), 'ptrace')\n    return 1", T, ERROR, "OSError"),
+    ("connect to the internet", "import socket\ndef f():\n    socket.create_connection(('1.1.1.1', 80), timeout=1)\n    return 1", T, ERROR, "OSError"),
+    ("host Unix socket", f"import socket\ndef f():\n    s = socket.socket(socket.AF_UNIX)\n    s.connect('{HOST_SOCKET}')\n    return 1", T, ERROR, "FileNotFoundError"),
+    ("fill its /tmp", "def f():\n    i = 0\n    while True:\n        open(f'/tmp/{i}', 'wb').write(b'0' * (8 << 20))\n        i += 1", T, ERROR, "OSError"),
+    ("fill /dev/shm", "def f():\n    i = 0\n    while True:\n        open(f'/dev/shm/{i}', 'wb').write(b'0' * (1 << 20))\n        i += 1", T, ERROR, "OSError"),
+    ("one huge file", "def f():\n    open('big.bin', 'wb').write(b'0' * (64 << 20))\n    return 1", T, ERROR, "OSError"),
     ("flood stdout", "import sys\ndef f():\n    while True:\n        sys.stdout.write('x' * 65536)", T, ERROR, "OSError"),
-    ("flood stderr at import", "import os\nfor _ in range(10**6):\n    os.write(2, b'y' * 65536)\ndef f(): return 1", T, ERROR, "OSError"),
-    ("spawn subprocess", "import subprocess\ndef f():\n    subprocess.run(['sleep', '100'])\n    return 1", T, ERROR, "PermissionError"),
-    ("os.system", "import os\ndef f():\n    os.system('touch /tmp/codeeval-pwned')\n    return 1", T, ERROR, "PermissionError"),
-    ("ctypes escape", "import ctypes\ndef f(): return 1", T, ERROR, "ModuleNotFoundError"),
-    ("raise rlimits", "import resource\ndef f(): return 1", T, ERROR, "ModuleNotFoundError"),
-    ("rigged __eq__", "class A:\n    def __eq__(self, o): return True\ndef f(): return A()", T, FAIL, "AssertionError"),
-    ("rigged __eq__ on int subclass", "class I(int):\n    def __eq__(self, o): return True\ndef f(): return I(5)", T, FAIL, "AssertionError"),
-    ("monkeypatch builtins.set", "import builtins\nbuiltins.set = lambda *a: 1\ndef f(): return [2]", [Test(code="assert set(f()) == {1}")], FAIL, "AssertionError"),
-    ("monkeypatch AssertionError", "import builtins\nbuiltins.AssertionError = type('X', (Exception,), {})\ndef f(): return 2", T, FAIL, "AssertionError"),
-    ("forge result lines on stdout", "import sys\nprint('{\"nonce\": \"x\", \"event\": \"done\"}')\ndef f(): return 2", T, FAIL, "AssertionError"),
-    ("forge results on every fd", "import os, json\ndef f():\n    for fd in range(3, 64):\n        try: os.write(fd, b'{\"nonce\": \"0\", \"event\": \"test\", \"i\": 0, \"status\": \"pass\"}\\n')\n        except OSError: pass\n    return 2", T, FAIL, "AssertionError"),
-    ("setsid to escape the group", "import os\ndef f():\n    os.setsid()\n    return 1", T, ERROR, "PermissionError"),
     ("threads left running", "import threading, time\ndef spin():\n    while True: time.sleep(0.01)\ndef f():\n    threading.Thread(target=spin).start()\n    return 1", T, PASS, None),
-    ("huge file in its own dir", "def f():\n    open('big.bin', 'wb').write(b'0' * (64 << 20))\n    return 1", T, ERROR, "OSError"),
-    ("chdir away", "import os\ndef f():\n    os.chdir('/')\n    return 1", T, ERROR, "PermissionError"),
+]
+
+# add(a, b) is wrong in every program below: whatever it does to the grader, it must not pass.
+GRADER_ATTACKS = [
+    ("patch the encoder through sys.modules", "import sys\nsys.modules['__main__'].encode = lambda x, depth=0: {'i': hex(5)}\ndef add(a, b): return 0"),
+    ("patch the encoder through the frame", "import sys\ndef add(a, b):\n    sys._getframe(1).f_globals['encode'] = lambda x, depth=0: {'i': hex(2)}\n    return 0"),
+    ("rewrite the probe's results list", "import sys\ndef add(a, b):\n    f = sys._getframe(1)\n    while f and 'results' not in f.f_locals: f = f.f_back\n"
+     "    if f: f.f_locals['results'].append(['value', {'i': hex(5)}])\n    return 0"),
+    ("forge every result on every fd at import", "import os, json\nos.write(1, b'x')\nfor fd in range(3, 64):\n    try:\n"
+     "        os.write(fd, b'{\"ev\": \"ready\", \"ok\": true}\\n' + b''.join(b'{\"ev\": \"end\", \"test\": %d}\\n' % i for i in range(3)) + b'{\"ev\": \"done\"}\\n')\n"
+     "    except OSError: pass\nos._exit(0)\ndef add(a, b): return 0"),
+    ("forge assert events with guessed values", "import os, json\ndef add(a, b):\n    for fd in range(3, 64):\n        try: os.write(fd, (json.dumps({'ev': 'assert', 'test': 0, 'aid': 0, 'probes': [['value', {'i': hex(a * b)}]], 'fallbacks': {}}) + '\\n').encode())\n"
+     "        except OSError: pass\n    return 0"),
+    ("forge an event for a later test", "import os\ndef add(a, b):\n    for fd in range(3, 64):\n        try: os.write(fd, b'{\"ev\": \"end\", \"test\": 2}\\n')\n        except OSError: pass\n    return 0"),
+    ("forge 'done' early", "import os\ndef add(a, b):\n    for fd in range(3, 64):\n        try: os.write(fd, b'{\"ev\": \"done\"}\\n')\n        except OSError: pass\n    return 0"),
+    ("patch the reporter to drop asserts", "import sys\nm = sys.modules['__main__']\nold = m.Reporter.send\n"
+     "m.Reporter.send = lambda self, **e: None if e.get('ev') == 'assert' else old(self, **e)\ndef add(a, b): return 0"),
+    ("patch json.dumps", "import json\njson.dumps = lambda *a, **k: '{\"ev\": \"end\", \"test\": 0}'\ndef add(a, b): return 0"),
+    ("find the job with gc and blank its tests", "import gc\nfor o in gc.get_objects():\n    if isinstance(o, dict) and 'tests' in o and 'program' in o:\n"
+     "        o['tests'][:] = []\ndef add(a, b): return 0"),
+    ("replace the harness's time limit", "import sys\nclass Nop:\n    def __init__(self, s): pass\n    def __enter__(self): pass\n"
+     "    def __exit__(self, *a): return True\nsys.modules['__main__'].time_limit = Nop\ndef add(a, b):\n    raise ValueError"),
+    ("print result-like lines", "print('{\"ev\": \"end\", \"test\": 0}')\nprint('pass pass pass')\ndef add(a, b): return 0"),
+    ("rigged __eq__", "class A:\n    def __eq__(self, o): return True\ndef add(a, b): return A()"),
+    ("int subclass with rigged __eq__", "class I(int):\n    def __eq__(self, o): return True\n    __hash__ = int.__hash__\ndef add(a, b): return I(0)"),
+    ("str subclass posing as the answer", "class S(str):\n    def __eq__(self, o): return True\n    __hash__ = str.__hash__\ndef add(a, b): return S('5')"),
+    ("monkeypatch builtins the tests might use", "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.isinstance = lambda *a: True\ndef add(a, b): return 0"),
+    ("oversized answer", "def add(a, b): return 'x' * (40 << 20)"),
+    ("answer nested too deeply", "def add(a, b):\n    x = []\n    for _ in range(100000): x = [x]\n    return x"),
+    ("malformed JSON nested a million deep, by hand", "import os\ndef add(a, b):\n    for fd in range(3, 64):\n"
+     "        try: os.write(fd, b'[' * 1000000 + b'\\n')\n        except OSError: pass\n    return 0"),
+    ("dup the result fd over stdout and flood it", "import os\ndef add(a, b):\n    for fd in range(3, 64):\n        try: os.dup2(fd, 1)\n        except OSError: pass\n"
+     "    print('garbage' * 1000)\n    return 0"),
+    ("exit after the first assert", "import os\ncalls = 0\ndef add(a, b):\n    global calls\n    calls += 1\n    if calls == 2: os._exit(0)\n    return a + b"),
+    ("raise SystemExit from inside the probe", "def add(a, b): raise SystemExit(0)"),
+    ("a thread keeps writing forged lines", "import os, threading\ndef spam():\n    while True:\n        for fd in range(3, 64):\n"
+     "            try: os.write(fd, b'{\"ev\": \"end\", \"test\": 0}\\n')\n            except OSError: pass\nthreading.Thread(target=spam, daemon=True).start()\ndef add(a, b): return 0"),
+    ("patch the probe function", "import sys\nsys.modules['__main__'].make_probe = lambda r: (lambda *a: None)\ndef add(a, b): return 0"),
 ]
 
 
-@pytest.mark.parametrize("name,program,tests,status,etype", CASES, ids=[c[0] for c in CASES])
-def test_hostile_program(name, program, tests, status, etype):
+def _untouched(result):
+    text = f"{result.msg} {result.etype} {result.stderr} " + " ".join(f"{t.msg}" for t in result.tests)
+    assert SECRET not in text, "a host secret reached the verdict"
+
+
+@pytest.mark.parametrize("name,program,tests,status,etype", HOST_ATTACKS, ids=[c[0] for c in HOST_ATTACKS])
+def test_host_attack_is_contained(name, program, tests, status, etype):
     result = run_program(program, tests, limits=FAST)
-    assert result.status == status, (name, result.status, result.etype, result.msg, result.stderr[-300:])
+    if status is None:
+        assert result.status != PASS, (name, result.status, result.etype, result.msg)
+    else:
+        assert result.status == status, (name, result.status, result.etype, result.msg, result.stderr[-300:])
     if etype:
-        assert etype in (result.etype or ""), (name, result.etype, result.msg)
-    assert not os.path.exists("/tmp/codeeval-pwned")
-    assert not os.path.exists("/tmp/codeeval-canary-escape.txt")
+        assert etype in (result.etype or "") or etype == "OSError" and result.etype in (
+            "PermissionError", "FileNotFoundError", "BlockingIOError", "OSError"), (name, result.etype, result.msg)
+    _untouched(result)
 
 
-def test_at_least_thirty_hostile_cases():
-    assert len(CASES) >= 30
+@pytest.mark.parametrize("name,program", GRADER_ATTACKS, ids=[c[0] for c in GRADER_ATTACKS])
+def test_grader_attack_cannot_pass_a_wrong_add(name, program):
+    result = run_program(program, ADD, limits=FAST)
+    assert result.status != PASS, (name, result.status, [t.status for t in result.tests])
+    assert result.status in (FAIL, ERROR, TIMEOUT, MEMORY), result.status
+    _untouched(result)
 
 
-def test_host_survives_and_sandboxes_are_cleaned_up(canary, tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # sandboxes are created here
-    results = run_many([{"program": p, "tests": t, "limits": FAST} for _, p, t, _, _ in CASES[:12]], workers=2)
-    assert len(results) == 12 and all(r.status for r in results)
-    assert list(tmp_path.iterdir()) == []
-    assert open(canary).read() == "host file"
+def test_the_same_attacks_do_not_stop_a_right_add():
+    program = "import sys\nsys.modules['__main__'].encode = sys.modules['__main__'].encode\ndef add(a, b): return a + b"
+    assert run_program(program, ADD, limits=FAST).status == PASS
+
+
+def test_at_least_twenty_grader_attacks_and_thirty_host_attacks():
+    assert len(GRADER_ATTACKS) >= 20 and len(HOST_ATTACKS) >= 30
 
 
 def test_no_sandbox_process_outlives_its_run():
-    marker = "codeeval_orphan_marker_%d" % os.getpid()
-    run_program(f"import threading, time\n{marker} = 1\ndef f():\n    threading.Thread(target=time.sleep, args=(60,)).start()\n    return 1",
-                T, limits=FAST)
+    marker = "sandbox_orphan_marker_%d" % os.getpid()
+    run_program(f"import threading, time, os\n{marker} = 1\ndef f():\n    os.fork() or time.sleep(60)\n"
+                "    threading.Thread(target=time.sleep, args=(60,)).start()\n    return 1", T, limits=FAST)
     time.sleep(0.2)
-    out = os.popen("ps -eo args").read()
-    assert marker not in out
+    out = subprocess.run(["ps", "-eo", "user,args"], capture_output=True, text=True).stdout
+    assert marker not in out and "child.py" not in out
 
 
 def test_network_is_unreachable_even_for_a_listening_host_port():
@@ -111,17 +181,24 @@ def test_network_is_unreachable_even_for_a_listening_host_port():
     port = srv.getsockname()[1]
     hits = []
     threading.Thread(target=lambda: hits.append(srv.accept()), daemon=True).start()
-    result = run_program(f"import _io\ndef f():\n    import socket\n    s = socket.create_connection(('127.0.0.1', {port}), timeout=1)\n    return 1",
+    result = run_program(f"def f():\n    import socket\n    socket.create_connection(('127.0.0.1', {port}), timeout=1)\n    return 1",
                          T, limits=FAST)
-    assert result.status == ERROR
+    assert result.status == ERROR and result.etype in ("ConnectionRefusedError", "OSError"), result.etype
     time.sleep(0.2)
     assert not hits
     srv.close()
 
 
+def test_runs_as_nobody_in_a_read_only_system():
+    result = run_program("import os\ndef f(): return [os.getuid(), os.access('/usr', os.W_OK), os.getcwd()]",
+                         [Test(code="assert f() == [65534, False, '/tmp']")], limits=FAST)
+    assert result.passed, (result.msg, result.etype)
+    assert result.isolation == "bwrap"
+
+
 def test_verdicts_are_deterministic():
-    programs = [c[1] for c in CASES if c[3] in (PASS, FAIL, ERROR)][:10]
-    jobs = [{"program": p, "tests": T, "limits": FAST} for p in programs]
+    programs = [c[1] for c in HOST_ATTACKS if c[3] in (PASS, FAIL, ERROR)][:8] + [p for _, p in GRADER_ATTACKS[:6]]
+    jobs = [{"program": p, "tests": ADD if "add" in p else T, "limits": FAST} for p in programs]
     first = [(r.status, r.etype) for r in run_many(jobs, workers=2)]
     second = [(r.status, r.etype) for r in run_many(jobs, workers=2)]
     assert first == second
@@ -132,7 +209,45 @@ def test_first_failure_decides_and_fail_fast_skips_the_rest():
              Test(code="assert f(1) == 1")]
     program = "def f(x):\n    while x == 2: pass\n    return x"
     r = run_program(program, tests, limits=FAST, fail_fast=False)
-    assert [t.status for t in r.tests] == [PASS, FAIL, TIMEOUT, PASS]  # the harness times each call itself
-    assert r.status == FAIL and r.etype == "AssertionError"
+    assert [t.status for t in r.tests] == [PASS, FAIL, TIMEOUT, PASS]  # the graded process times each test itself
+    assert r.status == FAIL and r.etype == "AssertionError" and r.msg == "got 3, expected 4 [off-by-one]"
     fast = run_program(program, tests, limits=FAST)
     assert [t.status for t in fast.tests] == [PASS, FAIL, NOT_RUN, NOT_RUN] and fast.status == FAIL
+
+
+def test_refuses_to_grade_without_isolation_unless_asked(monkeypatch):
+    from sandbox import isolation as iso
+
+    monkeypatch.setenv("PATH", "/nonexistent")  # neither bwrap nor unshare can be found
+    monkeypatch.setattr(iso.shutil, "which", lambda name: None)
+    iso.isolation_level.cache_clear()
+    try:
+        with pytest.raises(iso.IsolationError, match="SANDBOX_ISOLATION=process"):
+            iso.isolation_level()
+        monkeypatch.setenv("SANDBOX_ISOLATION", "process")
+        iso.isolation_level.cache_clear()
+        assert iso.isolation_level() == "process"
+        assert iso.report()["level"] == "process"
+    finally:
+        iso.isolation_level.cache_clear()
+
+
+UNSHARE_CASES = [c for c in HOST_ATTACKS if "host file" in c[0] or c[0] in (
+    "posix.unlink, no guard to patch", "new file in a world-writable host dir", "read /etc/shadow", "host Unix socket",
+    "connect to the internet", "fill its /tmp", "read the host environment")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unshare level needs root")
+@pytest.mark.parametrize("name,program,tests,status,etype", UNSHARE_CASES, ids=[c[0] for c in UNSHARE_CASES])
+def test_unshare_level_contains_the_same_attacks(monkeypatch, name, program, tests, status, etype):
+    from sandbox import isolation as iso
+
+    monkeypatch.setenv("SANDBOX_ISOLATION", "unshare")
+    iso.isolation_level.cache_clear()
+    try:
+        result = run_program(program, tests, limits=FAST)
+    finally:
+        iso.isolation_level.cache_clear()
+    assert result.isolation == "unshare"
+    assert result.status == status, (name, result.status, result.etype, result.msg)
+    _untouched(result)
