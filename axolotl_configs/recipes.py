@@ -47,9 +47,11 @@ BASE = {
     "saves_per_epoch": 1,
     "seed": 42,
     "strict": False,
+    "plugins": ["axolotl_configs.check.RecipeCheck"],
 }
 
 COMMENTS = {
+    "plugins": "checks this file's keys, ranges and paths before Axolotl loads anything (axolotl_configs/check.py)",
     "lora_alpha": "alpha = 2 x r keeps the update scale alpha/r constant across the rank sweep",
     "lora_dropout": "light regularisation: ~5.8k training rows, 3 epochs",
     "lora_target_linear": "all attention and MLP projections (QLoRA paper: all linear layers matter)",

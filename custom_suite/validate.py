@@ -22,10 +22,10 @@ from pathlib import Path
 
 from codealpaca_prep.decontaminate import Decontaminator
 from codealpaca_prep.load import Row
-from custom_suite.mutate import mutants
 from sandbox import Test, run_many
 
 from . import CATEGORIES, TEST_SETUP, SuiteError, as_docs, load_tasks
+from .mutate import mutants
 
 MIN_TESTS, MIN_PER_CATEGORY, MIN_TOTAL, MIN_MUTATION_SCORE = 5, 10, 150, 0.90
 
@@ -82,16 +82,17 @@ def originality_problems(tasks) -> list[str]:
 
 
 def run_references_and_mutants(docs, progress: bool = True):
+    """Each reference once (recording what its assertions saw), then its mutants graded against that record."""
+    tests = {d["task_id"]: [Test(code=c, helpers=True) for c in d["tests"]] for d in docs}
+    refs = run_many([{"program": d["reference"], "tests": tests[d["task_id"]], "setup": TEST_SETUP, "record": True}
+                     for d in docs], progress=progress, desc="references")
     jobs, owners = [], []
-    for d in docs:
-        tests = [Test(code=c) for c in d["tests"]]
-        jobs.append({"program": d["reference"], "tests": tests, "setup": TEST_SETUP})
-        owners.append((d["task_id"], "reference"))
+    for d, ref in zip(docs, refs):
         for m in mutants(d["reference"]):
-            jobs.append({"program": m.code, "tests": tests, "setup": TEST_SETUP})
+            jobs.append({"program": m.code, "tests": tests[d["task_id"]], "setup": TEST_SETUP, "references": ref.tests})
             owners.append((d["task_id"], m.kind))
-    results = run_many(jobs, progress=progress, desc="references + mutants")
-    return list(zip(owners, results))
+    results = run_many(jobs, progress=progress, desc="mutants")
+    return [((d["task_id"], "reference"), r) for d, r in zip(docs, refs)] + list(zip(owners, results))
 
 
 def main(argv: list[str] | None = None) -> int:

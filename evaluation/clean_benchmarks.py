@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from .grading import _tests
 from sandbox import Limits, run_many
+
 from .documents import EXCLUDED_PATH, mbpp_docs, mbppplus_docs
+from .grading import _tests
 
 
 def main() -> None:

@@ -117,13 +117,25 @@ def prompt_zeroshot(doc: dict) -> str:
     return f'"""\n{doc["text"]}\n{doc["prompt_hint"]}\n"""\n'
 
 
+def prompt_mbpp_block(doc: dict) -> str:
+    """One block of the standard MBPP prompt (Austin et al. 2021; lm-eval's `mbpp`); the 3-shot task puts three
+    solved blocks (`mbpp_fewshot_samples`) before it through lm-eval's own few-shot mechanism."""
+    tests = "\n".join(doc["tests"][:3] or [doc["prompt_hint"]])
+    return f"You are an expert Python programmer, and here is your task: {doc['text']} Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
+
+
+def target_mbpp_block(doc: dict) -> str:
+    return f"{doc['reference']}\n[DONE]" if doc.get("is_fewshot") else doc["reference"]
+
+
+def mbpp_fewshot_samples() -> list[dict]:
+    """MBPP tasks 2-4, the few-shot examples of Austin et al. (2021)."""
+    return [{**d, "is_fewshot": True} for d in mbpp_fewshot_docs()]
+
+
 def prompt_mbpp_3shot(doc: dict) -> str:
-    """The standard MBPP prompt (Austin et al. 2021; lm-eval's `mbpp`), with tasks 2-4 as examples."""
-    def block(d: dict) -> str:
-        tests = "\n".join(d["tests"][:3] or [d["prompt_hint"]])
-        return f"You are an expert Python programmer, and here is your task: {d['text']} Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
-    shots = "".join(block(d) + f"{d['reference']}\n[DONE]\n\n" for d in mbpp_fewshot_docs())
-    return shots + block(doc)
+    """The whole 3-shot prompt as lm-eval assembles it (block, target, blank line; three times; then the task)."""
+    return "".join(prompt_mbpp_block(d) + target_mbpp_block(d) + "\n\n" for d in mbpp_fewshot_samples()) + prompt_mbpp_block(doc)
 
 
 def prompt_alpaca(doc: dict) -> str:

@@ -9,9 +9,9 @@ import threading
 
 import numpy as np
 
-from .extract import extract_code
+from .extract import cut_at_stops, extract_code
 from common.pysource import parses
-from .quality import quality
+from .quality import quality, written_part
 from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, run_many
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
@@ -48,11 +48,23 @@ def references(docs: list[dict], limits: Limits = Limits(), progress: bool = Fal
     return {d["task_id"]: _ref_cache[d["task_id"]] for d in docs}
 
 
-def classify(code: str, result: TaskResult) -> str | None:
+def written_metrics(generation: str, code: str, prefix: str, module_ok: bool) -> dict:
+    """Syntax and quality of what the model wrote, never of text the prompt supplied: `syntax_valid` (the extracted
+    program parses and the model wrote some of it), `syntax_valid_raw` (the completion as generated, cut only at
+    the stop sequences, parses after the prompt it continues), `runs_clean`, and the quality measures of its lines."""
+    wrote = bool(written_part(code, prefix)[0].strip())
+    raw = cut_at_stops(generation.replace("\r\n", "\n"))
+    out = {"syntax_valid": wrote and parses(code), "syntax_valid_raw": parses(prefix + raw if prefix else raw),
+           "runs_clean": module_ok and wrote}
+    out.update({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in quality(code, prefix).items()})
+    return out
+
+
+def classify(syntax_valid: bool, result: TaskResult) -> str | None:
     """None for a pass, else one of ERROR_KINDS."""
     if result.passed:
         return None
-    if not parses(code):
+    if not syntax_valid:
         return "syntax"
     status, etype, msg = result.status, result.etype or "", result.msg or ""
     if status == TIMEOUT:
@@ -86,10 +98,10 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
     for (d_i, s_i), res in zip(where, results):
         doc, code = docs[d_i], codes[d_i][s_i]
         ref = refs[doc["task_id"]]
-        error = classify(code, res)
+        written = written_metrics(generations[d_i][s_i], code, doc["prefix"], res.module_ok)
+        error = classify(written["syntax_valid"], res)
         verdict = {"passed": res.passed, "status": res.status, "etype": res.etype, "error": error,
-                   "isolation": res.isolation, "in_process_tests": res.in_process_tests,
-                   "syntax_valid": parses(code), "runs_clean": res.module_ok, "code": code,
+                   "isolation": res.isolation, "in_process_tests": res.in_process_tests, "code": code,
                    "first_failure": None if res.passed else {"status": res.status, "etype": res.etype,
                                                              "msg": (res.msg or "")[:200], "stderr": res.stderr[-300:]}}
         if doc["inputs_json"]:
@@ -97,7 +109,7 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
         ref_time = sum(t or 0 for t in ref["times"])
         cand_time = sum(t.seconds or 0 for t in res.tests)
         verdict["runtime_ratio"] = cand_time / ref_time if res.passed and ref_time > 0 else None
-        verdict.update({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in quality(code).items()})
+        verdict.update(written)
         out[d_i][s_i] = verdict
     return out
 
@@ -116,6 +128,7 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     m = {f"pass@{k}": pass_at_k(n, c, k) if k <= n else math.nan for k in PASS_AT_K}
     m["pass@1_base"] = pass_at_k(n, sum(v["passed_base"] for v in verdicts), 1) if "passed_base" in verdicts[0] else math.nan
     m["syntax_valid"] = float(np.mean([v["syntax_valid"] for v in verdicts]))
+    m["syntax_valid_raw"] = float(np.mean([v.get("syntax_valid_raw", v["syntax_valid"]) for v in verdicts]))
     m["runs_clean"] = float(np.mean([v["runs_clean"] for v in verdicts]))
     for kind in ERROR_KINDS:
         m[f"err_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))

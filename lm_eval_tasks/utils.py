@@ -6,7 +6,9 @@ from evaluation.documents import (  # noqa: F401
     dataset_mbpp,
     dataset_mbppplus,
     prompt_alpaca,
-    prompt_mbpp_3shot,
+    mbpp_fewshot_samples,
+    prompt_mbpp_block,
     prompt_zeroshot,
+    target_mbpp_block,
 )
 from evaluation.grading import grade_filter, nanmean, process_results  # noqa: F401

@@ -63,8 +63,16 @@ class Run:
         limit = f" --limit {int(self.config['limit'])}" if self.config.get("limit") else ""
         # the batch shapes change bfloat16 rounding, so the batch size is part of what reproduces a run
         batch = f" --batch_size {self.config['batch_size']}" if self.config.get("batch_size") else ""
-        return (f"{launcher} run --model {self.config.get('model')} --model_args {args} --include_path lm_eval_tasks "
-                f"--tasks {tasks}{batch}{limit} --log_samples")
+        return repo_relative(f"{launcher} run --model {self.config.get('model')} --model_args {args} --include_path "
+                             f"lm_eval_tasks --tasks {tasks}{batch}{limit} --log_samples")
+
+
+_ABSOLUTE = re.compile(r"(?:/[^\s,=/]+)+/(?=(?:outputs|models|runs|data)/)")
+
+
+def repo_relative(text: str) -> str:
+    """Paths as a reader of the repo writes them: /somewhere/checkout/outputs/x -> outputs/x."""
+    return _ABSOLUTE.sub("", text)
 
 
 def _label(config: dict) -> str:
@@ -87,6 +95,19 @@ def _verdicts(sample: dict) -> list[dict]:
                     continue
             if isinstance(v, dict):
                 out.append(v)
+    return out
+
+
+def _written_verdicts(sample: dict) -> list[dict]:
+    """The sample's verdicts with syntax validity and the error class re-derived from what the model wrote."""
+    from evaluation.grading import written_metrics
+
+    gens = sample.get("resps", [[]])
+    gens = gens[0] if gens and isinstance(gens[0], list) else gens
+    out = []
+    for gen, v in zip(gens, _verdicts(sample)):
+        valid = written_metrics(gen, v.get("code") or "", sample["doc"].get("prefix", ""), True)["syntax_valid"]
+        out.append({**v, "syntax_valid": valid, "error": v.get("error") if valid or v.get("passed") else "syntax"})
     return out
 
 
@@ -119,7 +140,7 @@ def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[
 
 
 def _fmt(value, err=None, pct=True) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{100 * value:.1f}" if pct else f"{value:.2f}"
     if err is not None:
@@ -260,7 +281,7 @@ def error_analysis(runs: list[Run]) -> list[str]:
         counts, n = Counter(), 0
         for task, samples in r.samples.items():
             for s in samples:
-                for v in _verdicts(s):
+                for v in _written_verdicts(s):
                     n += 1
                     for name, pred in kinds.items():
                         if pred(v, s):
@@ -275,15 +296,45 @@ def error_analysis(runs: list[Run]) -> list[str]:
     return lines
 
 
+WRITTEN = ("syntax_valid", "syntax_valid_raw", "runs_clean", "pep8_per_line", "has_docstring", "has_comment",
+           "complexity", "loc")
+
+
+def written_quality(run: Run, task: str) -> dict | None:
+    """Syntax and quality of what the model wrote, re-derived from the run's samples (the metrics logged before
+    they were defined so counted the prompt's lines: a HumanEval completion of noise was graded on the prompt's
+    signature and docstring); None without samples."""
+    from evaluation.grading import written_metrics
+
+    values: dict[str, list[float]] = defaultdict(list)
+    for s in run.samples.get(task, []):
+        gens = s.get("resps", [[]])
+        gens = gens[0] if gens and isinstance(gens[0], list) else gens
+        for gen, v in zip(gens, _verdicts(s)):
+            m = written_metrics(gen, v.get("code") or "", s["doc"].get("prefix", ""), bool(v.get("runs_clean")))
+            for k in WRITTEN:
+                if m[k] is not None:
+                    values[k].append(float(m[k]))
+    if not values:
+        return None
+    return {k: sum(values[k]) / len(values[k]) if values[k] else math.nan for k in WRITTEN}
+
+
 def quality_table(runs: list[Run]) -> list[str]:
-    lines = ["| model / adapter | task | syntax-valid % | runs clean % | PEP 8 issues / line | docstring % | comment % | complexity | runtime × ref | lines |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["Syntax and quality of the lines the model wrote (re-derived from the samples; a prompt's own signature "
+             "and docstring do not count). Raw = the completion as generated, cut only at the stop sequences.", "",
+             "| model / adapter | task | syntax-valid % | raw syntax-valid % | runs clean % | PEP 8 issues / line | "
+             "docstring % | comment % | complexity | runtime × ref | lines |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in sorted(runs, key=lambda r: r.label):
         for t in _tasks([r]):
-            g = lambda k: r.metric(t, k)[0]  # noqa: E731
-            lines.append(f"| {r.label} | {t} | {_fmt(g('syntax_valid'))} | {_fmt(g('runs_clean'))} | {_fmt(g('pep8_per_line'), pct=False)} | "
-                         f"{_fmt(g('has_docstring'))} | {_fmt(g('has_comment'))} | {_fmt(g('complexity'), pct=False)} | "
-                         f"{_fmt(g('runtime_ratio'), pct=False)} | {_fmt(g('loc'), pct=False)} |")
+            w = written_quality(r, t)
+            g = (lambda k: w[k]) if w else (lambda k: r.metric(t, k)[0])  # noqa: E731
+            lines.append(f"| {r.label} | {t} | {_fmt(g('syntax_valid'))} | "
+                         f"{_fmt(w['syntax_valid_raw']) if w else '–'} | {_fmt(g('runs_clean'))} | "
+                         f"{_fmt(g('pep8_per_line'), pct=False)} | {_fmt(g('has_docstring'))} | {_fmt(g('has_comment'))} | "
+                         f"{_fmt(g('complexity'), pct=False)} | {_fmt(r.metric(t, 'runtime_ratio')[0], pct=False)} | "
+                         f"{_fmt(g('loc'), pct=False)} |")
     return lines
 
 
@@ -373,7 +424,8 @@ def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval"
         wall = m.get("total_evaluation_time_seconds")
         wall = f"{float(wall):.0f}" if wall else "–"
         seeds = f"{c.get('random_seed')}/{c.get('numpy_seed')}/{c.get('torch_seed')}"
-        lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {m.get('git_hash')} | "
+        git = m.get("git_hash") or "– (tree without .git)"
+        lines.append(f"| {r.label} | `{r.path}` | {m.get('lm_eval_version')} | {m.get('transformers_version')} | {git} | "
                      f"{seeds} | {wall} | `{r.command(launcher)}` |")
     if manifest:
         outs = manifest.get("outputs", {})

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Evaluate a base model and any adapters on the tasks; results go to RESULTS/<label>/ and a label that already
-# has results is skipped (resume).   MODEL=models/gemma-3-270m ADAPTERS="outputs/adapters/a outputs/adapters/b" \
+# Evaluate a base model and any adapters on the tasks; results go to RESULTS/<label>/. A label whose results were
+# made with the same settings (evaluation/run_key.py: model, adapter hash, tasks, limit, generation settings, dtype,
+# device, batch, seed, lm-eval and plugin versions) is skipped; one made with other settings is moved aside to
+# RESULTS/<label>.replaced-<time> and run again.
+#   MODEL=models/gemma-3-270m ADAPTERS="outputs/adapters/a outputs/adapters/b" \
 #   TASKS=codeeval_all LIMIT=5 DEVICE=cpu BATCH=8 RESULTS=outputs/eval scripts/evaluate.sh
 source "$(dirname "$0")/_lib.sh"
 MODEL=${MODEL:-models/gemma-3-270m}; TASKS=${TASKS:-codeeval_all}; RESULTS=${RESULTS:-outputs/eval}
@@ -8,10 +11,19 @@ DEVICE=${DEVICE:-cpu}; BATCH=${BATCH:-8}; DTYPE=${DTYPE:-float32}
 extra=(); [ -n "${LIMIT:-}" ] && extra+=(--limit "$LIMIT"); [ -n "${GEN_KWARGS:-}" ] && extra+=(--gen_kwargs "$GEN_KWARGS")
 run() {  # label model_args tasks
   local label=$1 args=$2 tasks=$3
-  if compgen -G "$RESULTS/$label/*/results_*.json" > /dev/null; then echo "skip $label (results exist)" >&2; return; fi
+  local key=(--model-args "$args" --tasks "$tasks" --limit "${LIMIT:-}" --gen-kwargs "${GEN_KWARGS:-}"
+             --device "$DEVICE" --batch "$BATCH")
+  if compgen -G "$RESULTS/$label/*/results_*.json" > /dev/null; then
+    if python3 -m evaluation.run_key check "$RESULTS/$label" "${key[@]}" > /dev/null; then
+      echo "skip $label (results exist, same settings)" >&2; return
+    fi
+    local old="$RESULTS/$label.replaced-$(date +%Y%m%d-%H%M%S)"
+    mv "$RESULTS/$label" "$old"; echo "re-running $label; the earlier results are in $old" >&2
+  fi
   step "evaluate $label on $tasks"
   lm_eval run --model hf --model_args "$args" --include_path lm_eval_tasks --tasks "$tasks" --device "$DEVICE" \
     --batch_size "$BATCH" --log_samples --output_path "$RESULTS/$label" "${extra[@]}"
+  python3 -m evaluation.run_key write "$RESULTS/$label" "${key[@]}"
 }
 run "$(basename "$MODEL")" "pretrained=$MODEL,dtype=$DTYPE" "$TASKS"
 for adapter in ${ADAPTERS:-}; do

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Rebuild the Gemma 3 270M reports from the committed grids in runs/ (result JSONs, compressed samples,
 # training logs), each with its hand-written reports/<name>_discussion.md:
-#   reports/results.md        gemma_grid_3: the grid with eager attention (fourth GPU session, 4 × H200, 2026-11-26),
+#   reports/results.md        gemma_grid_3: the grid with eager attention (4 × H200, 2026-11-26),
 #                             whose greedy evaluations repeat exactly; the base model's pass@10 comes from gemma_grid
 #                             (the same base model; sampling has no greedy result to repeat)
-#   reports/results_grid1.md  gemma_grid: the first grid (sdpa attention), two sessions: 2026-11-25 (base model, code
+#   reports/results_grid1.md  gemma_grid: the first grid (sdpa attention), two days: 2026-11-25 (base model, code
 #                             r8 and r32 on MBPP at batch 128, code_explained r8 and r32) and 2026-11-26 (code r8-r64 on
 #                             every Alpaca task at batch 512, the best adapter's pass@10, reruns in bfloat16 and float32)
 #   reports/results_grid2.md  gemma_grid_2: the grid trained a second time, evaluations through the deterministic
-#                             launcher (third GPU session); its base own-prompt run ran out of GPU memory at batch 512
+#                             launcher; its base own-prompt run ran out of GPU memory at batch 512
 #                             and the best adapter's pass@10 was cut short
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
@@ -34,4 +34,4 @@ python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8
   $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 \
   --rerun $D/gemma3-270m-code-r8-rerun --samples $G2/samples.tar.xz --training $G2/training \
   --launcher "python -m evaluation.lm_eval_cli --deterministic" --out reports/results_grid2.md \
-  --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, third GPU session)"
+  --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"

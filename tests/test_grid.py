@@ -104,7 +104,7 @@ def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_ti
 
 
 def test_tool_env_exports_the_launch_environment_to_shell_scripts():
-    """lab/offline_gpu/unpack.sh evals `python -m common.launch`: the shell gets exactly TOOL_ENV."""
+    """`eval "$(python -m common.launch)"` in a shell script gives exactly TOOL_ENV."""
     from common.launch import TOOL_ENV
 
     proc = subprocess.run(["bash", "-c", f'eval "$({sys.executable} -m common.launch)" && env'], cwd=ROOT,

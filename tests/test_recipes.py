@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from axolotl_configs.recipes import PROFILES, RANKS, VARIANTS, main as recipes_main, matrix
 
@@ -71,3 +72,34 @@ def test_every_full_size_7b_recipe_has_an_fsdp_variant():
             assert {k: multi[k] for k in single if k not in ("output_dir", "optimizer")} == \
                 {k: single[k] for k in single if k not in ("output_dir", "optimizer")}
             assert "accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml" in header[2]
+
+
+def _broken(tmp_path, **changes):
+    cfg = yaml.safe_load((ROOT / "axolotl_configs/tiny-mistral-code-r8.yml").read_text())
+    cfg.update(changes)
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_check_names_the_key_the_file_and_the_fix(tmp_path):
+    from axolotl_configs.check import check_file
+
+    bad = _broken(tmp_path, lora_rnak=8, sequence_len=-5, base_model="models/no-such-model")
+    found = "\n".join(check_file(str(bad)))
+    assert f"{bad}: `lora_rnak` is not an Axolotl option (did you mean `lora_r`?)" in found
+    assert f"{bad}: `sequence_len` is -5, must be ≥ 1" in found
+    assert "`base_model` 'models/no-such-model' is not a folder here" in found
+    assert check_file(str(ROOT / "axolotl_configs/mistral7b-code-r32.yml"), {"base_model": str(ROOT)}) == []
+
+
+def test_the_readme_launch_line_fails_early_on_a_misspelt_key(tmp_path, workspace_tiny):
+    bad = _broken(tmp_path, lora_rnak=8, base_model=str(workspace_tiny))
+    proc = subprocess.run([sys.executable, "-m", "axolotl.cli.train", str(bad)], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    assert f"{bad}: `lora_rnak` is not an Axolotl option (did you mean `lora_r`?)" in proc.stderr
+    assert "Loading" not in proc.stderr.split("lora_rnak")[0].split("\n")[-1]  # nothing loaded before it
+    cli = subprocess.run([sys.executable, "-m", "axolotl_configs.check", str(bad)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert cli.returncode == 1 and "lora_rnak" in cli.stderr

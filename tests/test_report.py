@@ -56,15 +56,23 @@ def test_rating_sheet_is_blind_and_aggregates(tmp_path):
         aggregate_ratings([str(filled)], str(key), None)
 
 
-def test_scripts_resume_and_name_the_failed_step(tmp_path):
+def test_scripts_resume_only_with_the_same_settings_and_name_the_failed_step(tmp_path, workspace_tiny):
     results = tmp_path / "eval"
-    shutil.copytree(FIXTURES, results)
     env = {"PATH": "/usr/bin:/bin:" + str(Path(shutil.which("python3")).parent), "HOME": str(tmp_path),
-           "MODEL": "models/tiny-mistral", "RESULTS": str(results),
-           "ADAPTERS": "outputs/adapters/tiny-mistral-code-r8 outputs/adapters/tiny-mistral-code_explained-r8"}
-    proc = subprocess.run(["bash", "scripts/evaluate.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.count("skip ") == 3
+           "MODEL": str(workspace_tiny), "RESULTS": str(results), "TASKS": "mbpp_custom", "LIMIT": "1",
+           "GEN_KWARGS": "max_gen_toks=8", "BATCH": "1"}
+
+    def evaluate(**changes):
+        proc = subprocess.run(["bash", "scripts/evaluate.sh"], cwd=ROOT, env={**env, **changes}, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stderr
+
+    assert "evaluate tiny-mistral on mbpp_custom" in evaluate()
+    assert "skip tiny-mistral (results exist, same settings)" in evaluate()
+    changed = evaluate(LIMIT="2")
+    assert "settings changed since these results: limit: '1' -> '2'" in changed and "re-running tiny-mistral" in changed
+    assert len(list(results.glob("tiny-mistral.replaced-*"))) == 1  # the earlier results are kept, not lost
     bad = subprocess.run(["bash", "scripts/train.sh", "no-such-recipe"], cwd=ROOT, env={**env, "LAUNCH": "false"},
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "no recipe matches" in bad.stderr
