@@ -83,7 +83,7 @@ LEVERS = {
 
 
 def lever_suite() -> list[Case]:
-    """The shared README's baseline shape (r32, one 2048-token packed row per micro-batch, axolotl defaults:
+    """The baseline shape (r32, one 2048-token packed row per micro-batch, axolotl defaults:
     sdpa, gradient checkpointing, LoRA kernels auto-enabled), then one lever at a time."""
     recipe = "mistral7b-code-r32"
     cases = [Case("baseline 2048", recipe, dict(BASELINE_2048), "axolotl defaults")]

@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--input", default=DEFAULT_SOURCE,
                    help=f"local .json/.jsonl file, or a hub dataset id such as {HUB_ID} (default: %(default)s)")
     p.add_argument("--out", default="data/prepared", type=Path, help="output folder (default: %(default)s)")
-    p.add_argument("--report-dir", default="reports", help="where data.md and the histogram go; '' to skip (default: %(default)s)")
+    p.add_argument("--report-dir", default=None,
+                   help="where data.md and the histogram go (default: the --out folder; `reports` rewrites the "
+                        "committed report; '' skips it)")
     p.add_argument("--explainer", default="ast",
                    help="'ast' (offline, deterministic, derived from the code) or 'hf:PATH' (a local causal LM) (default: %(default)s)")
     p.add_argument("--sequence-len", type=int, default=None, help="count rows longer than this (default: the recommended value)")
@@ -31,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--humaneval", default=None, help="HumanEval jsonl(.gz) (default: the vendored copy)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
-    cfg = Config(source=a.input, out_dir=a.out, report_dir=Path(a.report_dir) if a.report_dir else None,
+    report_dir = a.out if a.report_dir is None else (Path(a.report_dir) if a.report_dir else None)
+    cfg = Config(source=a.input, out_dir=a.out, report_dir=report_dir,
                  explainer=a.explainer, sequence_len=a.sequence_len, seed=a.seed, progress=not a.no_progress,
                  mbpp_path=a.mbpp, humaneval_path=a.humaneval,
                  command="python -m codealpaca_prep " + shlex.join(argv if argv is not None else sys.argv[1:]))
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{s['stage']:<45} {s['in']:>6} -> {s['out']:>6}  (-{s['removed']})")
     print(f"kept {m['kept']} rows; splits {m['splits']}; recommended sequence_len {m['tokens']['recommended_sequence_len']}")
     print(f"wrote {a.out}/{{code,code_explained}}/{{train,validation,test}}.jsonl, manifest.json, rejected.jsonl"
-          + (f"; {a.report_dir}/data.md" if a.report_dir else "") + f" in {time.perf_counter() - start:.1f} s")
+          + (f"; {report_dir}/data.md" if report_dir else "") + f" in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -34,7 +34,7 @@ DEFAULT_SOURCE = HUB_ID  # or a local .json/.jsonl copy: --input PATH
 class Config:
     source: str = DEFAULT_SOURCE
     out_dir: Path = Path("data/prepared")
-    report_dir: Path | None = Path("reports")
+    report_dir: Path | None = None  # where data.md goes; None: no report
     explainer: str = "ast"
     sequence_len: int | None = None  # None: use the recommended value
     seed: int = 0

@@ -84,7 +84,7 @@ def _label(config: dict) -> str:
     return Path(str(args.get("pretrained") or config.get("model"))).name or str(config.get("model"))
 
 
-def _verdicts(sample: dict) -> list[dict]:
+def sample_verdicts(sample: dict) -> list[dict]:
     out = []
     for item in sample.get("filtered_resps", []):
         for v in item if isinstance(item, list) else [item]:
@@ -105,7 +105,7 @@ def _written_verdicts(sample: dict) -> list[dict]:
     gens = sample.get("resps", [[]])
     gens = gens[0] if gens and isinstance(gens[0], list) else gens
     out = []
-    for gen, v in zip(gens, _verdicts(sample)):
+    for gen, v in zip(gens, sample_verdicts(sample)):
         valid = written_metrics(gen, v.get("code") or "", sample["doc"].get("prefix", ""), True)["syntax_valid"]
         out.append({**v, "syntax_valid": valid, "error": v.get("error") if valid or v.get("passed") else "syntax"})
     return out
@@ -238,7 +238,7 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
             if task.startswith("mbpp"):
                 topic = defaultdict(list)
                 for s in samples:
-                    topic[s["doc"].get("category", "other")].extend(v["passed"] for v in _verdicts(s))
+                    topic[s["doc"].get("category", "other")].extend(v["passed"] for v in sample_verdicts(s))
                 for name, vals in topic.items():
                     table[r.label][f"{task}: {name}"] = sum(vals) / len(vals) if vals else None
     if not table:
@@ -310,7 +310,7 @@ def written_quality(run: Run, task: str) -> dict | None:
     for s in run.samples.get(task, []):
         gens = s.get("resps", [[]])
         gens = gens[0] if gens and isinstance(gens[0], list) else gens
-        for gen, v in zip(gens, _verdicts(s)):
+        for gen, v in zip(gens, sample_verdicts(s)):
             m = written_metrics(gen, v.get("code") or "", s["doc"].get("prefix", ""), bool(v.get("runs_clean")))
             for k in WRITTEN:
                 if m[k] is not None:
@@ -345,7 +345,7 @@ def passk_table(runs: list[Run]) -> list[str]:
     lines = ["| model / adapter | task | samples per task | pass@1 % (sampled) | pass@5 % | pass@10 % | tasks |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r, t in rows:
-        k = r.config.get("repeats") or next((len(_verdicts(s)) for s in r.samples.get(t, [])[:1]), "–")
+        k = r.config.get("repeats") or next((len(sample_verdicts(s)) for s in r.samples.get(t, [])[:1]), "–")
         lines.append(f"| {r.label} | {t} | {k} | {_fmt(r.metric(t, 'pass@1')[0])} | {_fmt(r.metric(t, 'pass@5')[0])} | "
                      f"{_fmt(r.metric(t, 'pass@10')[0])} | {r.n_samples.get(t)} |")
     return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
@@ -488,7 +488,7 @@ def rating_sheet(dirs: list[str], out: Path, n: int, seed: int) -> tuple[Path, P
     for r in load_runs(dirs):
         for task, samples in r.samples.items():
             for s in samples:
-                for v in _verdicts(s)[:1]:
+                for v in sample_verdicts(s)[:1]:
                     items.append({"run": r.label, "task": task, "task_id": s["doc"].get("task_id"),
                                   "instruction": s["doc"].get("text", "")[:600], "code": v.get("code", "")})
     rng = random.Random(seed)

@@ -9,6 +9,7 @@ from custom_suite.validate import ambiguity_problems, main as validate_main, sch
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_validation_command_passes_with_the_mutation_table(tmp_path, capsys):
     assert validate_main(["--no-progress", "--markdown", str(tmp_path / "v.md")]) == 0
     out = capsys.readouterr().out

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reporting.results import compare_samples, load_runs
 
 from experiment.grid import Grid, parse, pick_slot
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
 
 
+@pytest.mark.slow
 def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     cmd = [sys.executable, "-m", "experiment.grid", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
            "--device", "cpu", "--dtype", "float32", "--batch", "2", "--base-batch", "1", "--limit", "2", "--jobs-per-gpu", "2",
@@ -70,6 +73,7 @@ def test_grid_rejects_an_unknown_recipe():
     assert proc.returncode == 2 and "no-such-recipe" in proc.stderr
 
 
+@pytest.mark.slow
 def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspace_tiny):
     out = tmp_path / "cost.json"
     cpu = ["lora_qkv_kernel=false", "lora_o_kernel=false", "lora_mlp_kernel=false", "load_in_4bit=false",
@@ -85,6 +89,7 @@ def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspac
     assert "mistral7b-code-r8 packed" in proc.stdout and "slots/s" in proc.stdout
 
 
+@pytest.mark.slow
 def test_grid_dp_mode_launches_lm_eval_through_accelerate(tmp_path, workspace_tiny):
     """dp mode wraps every job in `accelerate launch` (one process here: no GPU on CI); --deterministic evaluates
     through evaluation.lm_eval_cli --deterministic, --model-args reaches the model."""
@@ -113,6 +118,7 @@ def test_tool_env_exports_the_launch_environment_to_shell_scripts():
     assert {k: exported.get(k) for k in TOOL_ENV} == TOOL_ENV
 
 
+@pytest.mark.slow
 def test_gpu_determinism_compares_runs_of_one_batch(tmp_path):
     """benchmarks/gpu_determinism.py on the CPU with a 1-layer model: every run (one after another, two at once)
     decodes the same tokens and the summary says so."""

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.extract import extract_code
 from custom_suite import CATEGORIES
+from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
+from evaluation.extract import extract_code
 from evaluation.grading import classify, doc_metrics, grade, pass_at_k
 from sandbox import TaskResult
-from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -30,6 +30,7 @@ def _lm_eval(tmp_path, *args, launcher=("-m", "evaluation.lm_eval_cli")):
     return json.loads(files[-1].read_text())["results"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model,expected", [("codeeval-oracle", 1.0), ("codeeval-empty", 0.0)])
 def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
     results = _lm_eval(tmp_path, "--model", model, "--tasks", ",".join(FULL))
@@ -39,6 +40,7 @@ def test_reference_models_through_lm_eval_cli(tmp_path, model, expected):
     assert results["mbppplus_custom"]["pass@1_base,sandbox"] == expected
 
 
+@pytest.mark.slow
 def test_deterministic_launcher_runs_lm_eval_with_deterministic_torch(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "--deterministic", "run", "--model",
@@ -54,6 +56,7 @@ def test_cleaned_sets_have_the_expected_sizes():
     assert len(mbpp_docs()) == 500 and len(mbppplus_docs()) == 398 and len(humaneval_docs()) == 164
 
 
+@pytest.mark.slow
 def test_tiny_mistral_end_to_end(tmp_path):
     from model_builders.random_mistral import build
 
@@ -108,4 +111,30 @@ def test_error_taxonomy_from_real_runs():
     assert [v["error"] for v in verdicts] == [None, "syntax", "wrong_answer", "name_signature", "name_signature", "timeout", "exception"]
     m = doc_metrics(verdicts)
     assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["err_timeout"], 1 / 7) and m["syntax_valid"] < 1
-    assert classify("x = 1", TaskResult(status="memory")) == "memory"
+    assert classify(True, TaskResult(status="memory")) == "memory"
+
+
+def test_quality_describes_what_the_model_wrote_not_the_prompt():
+    doc = dict(humaneval_docs()[0])
+    noise, body = "%%% ??? ###", "    return any(abs(a - b) < threshold for a in numbers for b in numbers if a is not b)\n"
+    v_noise, v_body = grade([doc], [[noise, body]], progress=False)[0]
+    # the extractor falls back to the prompt's own signature and docstring: none of it is the model's
+    assert v_noise["syntax_valid"] is False and v_noise["syntax_valid_raw"] is False and v_noise["runs_clean"] is False
+    assert v_noise["error"] == "syntax" and v_noise["has_docstring"] is None and v_noise["loc"] is None
+    assert v_body["syntax_valid"] and v_body["syntax_valid_raw"] and v_body["has_docstring"] == 0.0  # the docstring is the prompt's
+    assert v_body["loc"] == 1.0 and v_body["has_comment"] == 0.0
+
+
+@pytest.mark.slow
+def test_three_shot_prompt_is_lm_evals_own_few_shot(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "run", "--model", "codeeval-oracle",
+                           "--include_path", "lm_eval_tasks", "--tasks", "mbpp_custom_3shot", "--limit", "1",
+                           "--log_samples", "--output_path", str(out)], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (results,) = out.rglob("results_*.json")
+    assert json.loads(results.read_text())["n-shot"]["mbpp_custom_3shot"] == 3  # recorded as what it is
+    (samples,) = out.rglob("samples_*.jsonl")
+    sample = json.loads(samples.read_text().splitlines()[0])
+    assert sample["arguments"]["gen_args_0"]["arg_0"] == prompt_mbpp_3shot(mbpp_docs()[0])  # the same text as before

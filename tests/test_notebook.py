@@ -3,11 +3,13 @@ LoRA adapter trained on the GPU)."""
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_demo_notebook_executes(monkeypatch):
     monkeypatch.setenv("DEMO_EXAMPLES", "2")
     monkeypatch.setenv("DEMO_MAX_NEW_TOKENS", "48")

@@ -174,6 +174,7 @@ def test_cli_help_explains():
     assert "--explainer" in out and "hf:PATH" in out and "hub dataset id" in out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FULL_DATA.is_file(), reason="CODEALPACA names no local copy of CodeAlpaca-20k")
 def test_full_run_invariants(tmp_path):
     m = run(Config(source=str(FULL_DATA), out_dir=tmp_path / "out", report_dir=None, progress=False))

@@ -31,6 +31,7 @@ def test_matrix_covers_every_rank_variant_and_profile():
     assert matrix()["mistral7b-code_explained-r64"][0]["lora_alpha"] == 128
 
 
+@pytest.mark.slow
 def test_every_recipe_passes_axolotl_validation(workspace_tiny):
     """Axolotl's load_cfg validates each YAML; the base model is swapped for a local folder of the same
     architecture, because the hub is out of reach here (the recipe keeps the real hub id for users)."""
@@ -47,6 +48,7 @@ def test_every_recipe_passes_axolotl_validation(workspace_tiny):
     assert proc.stdout.count("ok ") == len(paths) == len(matrix())
 
 
+@pytest.mark.slow
 def test_tiny_recipe_trains_two_steps_and_peft_loads_the_adapter(workspace_tiny):
     out = ROOT / "outputs/adapters/tiny-mistral-code-r8"
     proc = subprocess.run([sys.executable, "-m", "axolotl.cli.train", "axolotl_configs/tiny-mistral-code-r8.yml"],
@@ -93,6 +95,7 @@ def test_check_names_the_key_the_file_and_the_fix(tmp_path):
     assert check_file(str(ROOT / "axolotl_configs/mistral7b-code-r32.yml"), {"base_model": str(ROOT)}) == []
 
 
+@pytest.mark.slow
 def test_the_readme_launch_line_fails_early_on_a_misspelt_key(tmp_path, workspace_tiny):
     bad = _broken(tmp_path, lora_rnak=8, base_model=str(workspace_tiny))
     proc = subprocess.run([sys.executable, "-m", "axolotl.cli.train", str(bad)], cwd=ROOT, env=ENV,
