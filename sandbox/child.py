@@ -158,12 +158,28 @@ def make_probe(reporter):
     return probe
 
 
+def apply_limits(limits):
+    """Before any of the program runs: hard limits it cannot raise again."""
+    import resource
+
+    for res, value in ((resource.RLIMIT_AS, limits["memory_bytes"]), (resource.RLIMIT_CPU, limits["cpu_seconds"]),
+                       (resource.RLIMIT_FSIZE, limits["file_bytes"]), (resource.RLIMIT_CORE, 0),
+                       (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_NPROC, limits["processes"])):
+        try:
+            resource.setrlimit(res, (value, value))
+        except (ValueError, OSError):
+            pass
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead of killing
+
+
 def main():
     fd = int(sys.argv[1])
     job = pickle.loads(sys.stdin.buffer.read())
     sys.stdin.close()
     os.close(0)
     os.open(os.devnull, os.O_RDONLY)
+    apply_limits(job["limits"])
+    sys.path.extend(p for p in job["sys_path"] if p not in sys.path)
     reporter = Reporter(fd)
     program_globals = {"__name__": "__main__", "__builtins__": builtins}
     start = time.perf_counter()

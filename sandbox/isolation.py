@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -128,39 +127,25 @@ def _bwrap_args(tmp_bytes: int) -> list[str]:
     return args + ["--chdir", "/tmp"]
 
 
-def command(level: str, argv: list[str], tmp_bytes: int) -> list[str]:
-    """`argv` (an interpreter command) wrapped for `level`."""
+def command(level: str, argv: list[str], tmp_bytes: int, cgroup: str | None = None) -> list[str]:
+    """`argv` (an interpreter command) wrapped for `level`, first joining the `cgroup` folder when given. No
+    preexec hook: without one, CPython starts the child with vfork, which a grader holding a model in memory
+    needs (a fork copies its page tables for every program). The graded process sets its own rlimits first thing."""
     if level == "bwrap":
-        return ["bwrap", *_bwrap_args(tmp_bytes), "--", *(_SETPRIV if os.geteuid() == 0 else []), *argv]
-    if level == "unshare":
+        cmd = ["bwrap", *_bwrap_args(tmp_bytes), "--", *(_SETPRIV if os.geteuid() == 0 else []), *argv]
+    elif level == "unshare":
         inner = ("mount --make-rprivate / && for m in $(cut -d' ' -f5 /proc/self/mountinfo); do "
                  'mount -o remount,bind,ro "$m" 2>/dev/null; done; '
                  f"mount -t tmpfs -o size={tmp_bytes},mode=1777 tmpfs /tmp && for d in /var/tmp /dev/shm /run; do "
                  "mount -t tmpfs -o size=1m,mode=1777 tmpfs $d; done; cd /tmp && exec setpriv --reuid 65534 "
                  '--regid 65534 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all "$@"')
-        return ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--",
-                "/bin/sh", "-c", inner, "sh", *argv]
-    return argv
-
-
-def preexec(level: str, limits: dict, cgroup: str | None):
-    """What runs in the forked child before exec: cgroup, rlimits, then (for bwrap as root) nobody."""
-    def run():
-        if cgroup:
-            try:
-                with open(os.path.join(cgroup, "cgroup.procs"), "w") as fh:
-                    fh.write(str(os.getpid()))
-            except OSError:
-                pass
-        for res, value in ((resource.RLIMIT_AS, limits["memory_bytes"]), (resource.RLIMIT_CPU, limits["cpu_seconds"]),
-                           (resource.RLIMIT_FSIZE, limits["file_bytes"]), (resource.RLIMIT_CORE, 0),
-                           (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_NPROC, limits["processes"])):
-            try:
-                resource.setrlimit(res, (value, value))
-            except (ValueError, OSError):
-                pass
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead of killing
-    return run
+        cmd = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--",
+               "/bin/sh", "-c", inner, "sh", *argv]
+    else:
+        cmd = argv
+    if cgroup:
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(cgroup, "cgroup.procs"), *cmd]
+    return cmd
 
 
 class PidsCgroup:

@@ -260,6 +260,11 @@ def _slot_cgroup(limits: Limits) -> iso.PidsCgroup:
     return _slots.cgroup
 
 
+# the interpreter's package folders: the graded process starts with -S (no site: 45 ms less per program, and no
+# .pth file of the host runs there), so numpy, scipy and pandas are found through these
+_SITE = [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and os.path.isdir(p)]
+
+
 def _env() -> dict:
     return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
@@ -291,18 +296,18 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     total = limits.max_task_time + sum(parent_per_test) if record else limits.max_task_time
     cgroup = _slot_cgroup(limits)
     r, w = os.pipe()
-    job = {"program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test}
+    rlimits = {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "cpu_seconds": int(total) + 2,
+               # as root a pids cgroup per worker bounds processes; RLIMIT_NPROC counts the whole uid, every worker
+               "processes": 4 * limits.processes if cgroup.path else limits.processes}
+    job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test, "sys_path": _SITE}
     grader = _Grader(tests, splits, references or [None] * len(tests), record)
     grader.in_process = [False] * len(tests)
     started = time.monotonic()
-    rlimits = {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "processes": limits.processes,
-               "cpu_seconds": int(total) + 2}
-    argv = iso.command(level, [sys.executable, "-I", str(CHILD), str(w)], limits.tmp_bytes)
+    argv = iso.command(level, [sys.executable, "-I", "-S", str(CHILD), str(w)], limits.tmp_bytes, cgroup.path)
     with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=out, env=_env(), pass_fds=(w,),
-                                    cwd="/", start_new_session=True, close_fds=True,
-                                    preexec_fn=iso.preexec(level, rlimits, cgroup.path))
+                                    cwd="/", start_new_session=True, close_fds=True)
         finally:
             os.close(w)
         writer = threading.Thread(target=_feed, args=(proc, pickle.dumps(job)), daemon=True)
