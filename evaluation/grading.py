@@ -130,6 +130,8 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     m["syntax_valid"] = float(np.mean([v["syntax_valid"] for v in verdicts]))
     m["syntax_valid_raw"] = float(np.mean([v.get("syntax_valid_raw", v["syntax_valid"]) for v in verdicts]))
     m["runs_clean"] = float(np.mean([v["runs_clean"] for v in verdicts]))
+    # samples with a test decided on the graded process's own answer (objects that are not data, e.g. a Vec2 ==)
+    m["in_process"] = float(np.mean([v.get("in_process_tests", 0) > 0 for v in verdicts]))
     for kind in ERROR_KINDS:
         m[f"err_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
     for key in ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc"):

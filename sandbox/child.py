@@ -1,19 +1,19 @@
-"""The graded process: `python -I child.py FD`, started by runner.py inside the OS sandbox.
+"""The graded process: `python -I -S child.py FD`, started by runner.py inside the OS sandbox.
 
-Reads one pickled job from stdin (the grader's, so unpickling here is safe), runs the untrusted program, then each
-test, and writes what came out as typed JSON lines on FD (format in verdict.py). Everything in this process is
+Reads one marshalled (or pickled) job from stdin (the grader's, so loading it here is safe), runs the untrusted
+program, then each test, and writes what came out as typed JSON lines on FD (format in verdict.py). It imports only
+C modules before the program runs (no json, re, enum: 20 ms less per program). Everything in this process is
 the program's to read and rewrite, this file included: it holds no expected value and decides nothing. The worst
 a program can do here is send values it could have returned honestly, or stop early; the grader treats both as
 what the program did.
 """
+import _signal as signal
 import builtins
-import json
+import marshal
 import os
-import pickle
-import random
-import signal
 import sys
 import time
+from _json import encode_basestring_ascii as _quote
 
 _BUILTIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, frozenset, dict, type(None))
 MAX_ITEMS = 10_000  # drained from an iterator the program returns
@@ -82,15 +82,35 @@ def _raised(exc) -> dict:
     return {"etype": type(exc).__name__, "msg": _text(exc), "mro": [_name(c) for c in type(exc).__mro__]}
 
 
+def _json(x) -> str:
+    """JSON text of the events this file builds (dicts with str keys, lists, str, int, float, bool, None)."""
+    t = type(x)
+    if x is None:
+        return "null"
+    if t is bool:
+        return "true" if x else "false"
+    if t is int:
+        return str(x)
+    if t is float:
+        return repr(x) if x == x and x not in (float("inf"), float("-inf")) else "null"
+    if t is str:
+        return _quote(x)
+    if t is list or t is tuple:
+        return "[" + ",".join(_json(v) for v in x) + "]"
+    if t is dict:
+        return "{" + ",".join(_quote(str(k)) + ":" + _json(v) for k, v in x.items()) + "}"
+    raise TypeError(f"cannot send {t.__name__}")
+
+
 class Reporter:
     def __init__(self, fd):
         self.fd, self.test = fd, None
 
     def send(self, **event):
         try:
-            data = (json.dumps(event) + "\n").encode()
+            data = (_json(event) + "\n").encode("utf-8", "surrogatepass")
         except (ValueError, TypeError, RecursionError) as exc:
-            data = (json.dumps({"ev": "unsendable", "test": self.test, "msg": _text(exc)}) + "\n").encode()
+            data = (_json({"ev": "unsendable", "test": self.test, "msg": _text(exc)}) + "\n").encode()
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # a time limit must not cut a line in two
         try:
             while data:
@@ -174,7 +194,13 @@ def apply_limits(limits):
 
 def main():
     fd = int(sys.argv[1])
-    job = pickle.loads(sys.stdin.buffer.read())
+    raw = sys.stdin.buffer.read()
+    if raw[:1] == b"M":
+        job = marshal.loads(raw[1:])
+    else:  # arguments marshal cannot carry (objects of the caller's own classes)
+        import pickle
+
+        job = pickle.loads(raw[1:])
     sys.stdin.close()
     os.close(0)
     os.open(os.devnull, os.O_RDONLY)
@@ -194,7 +220,10 @@ def main():
     probe = make_probe(reporter)
     for i, test in enumerate(job["tests"]):
         reporter.test = i
-        random.seed(i)  # tests that draw random inputs (HumanEval/53) draw the same ones as the reference run
+        if "random" in sys.modules or (test["kind"] == "code" and "random" in test["code"]):
+            import random
+
+            random.seed(i)  # tests that draw random inputs (HumanEval/53) draw the same ones as the reference run
         t0 = time.perf_counter()
         try:
             with time_limit(job["test_limits"][i]):

@@ -178,7 +178,7 @@ class PidsCgroup:
     def kill_all(self) -> None:
         if not self.path:
             return
-        for _ in range(50):
+        for attempt in range(50):
             try:
                 pids = [int(p) for p in open(os.path.join(self.path, "cgroup.procs")).read().split()]
             except OSError:
@@ -190,7 +190,7 @@ class PidsCgroup:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            time.sleep(0.01)
+            time.sleep(0.001 * (attempt + 1))
 
     def remove(self) -> None:
         if self.path:

@@ -10,6 +10,7 @@ the whole process group (and cgroup) is SIGKILLed.
 from __future__ import annotations
 
 import ast
+import marshal
 import os
 import pickle
 import select
@@ -26,8 +27,8 @@ from pathlib import Path
 
 from . import isolation as iso
 from .split import SplitTest, bound_names, split_test
-from .verdict import (SAFE_NAMES, Evaluator, InProcess, Malformed, ProbeRaised, check_output, decode, describe_mismatch,
-                      recorded, same, value)
+from .verdict import (SAFE_NAMES, Drained, Evaluator, InProcess, Malformed, Opaque, ProbeRaised, check_output, decode,
+                      describe_mismatch, recorded, same, value)
 
 CHILD = Path(__file__).with_name("child.py")
 
@@ -128,15 +129,17 @@ def _shadowed(*sources: str) -> frozenset[str]:
 
 
 def _state_equal(a: list, b: list) -> bool:
+    """A test-bound name seen by a candidate and by the reference at the same assertion."""
     if a[0] != b[0]:
         return False
     if a[0] != "value":
         return a[1:] == b[1:]
     x, y = a[1], b[1]
-    if isinstance(x, tuple) and isinstance(y, tuple) and type(x) is not tuple:  # drained iterators
-        return same(tuple(x), tuple(y))
-    return x == y if not (type(x) in (list, tuple, set, frozenset, dict, int, float, str, bytes, bool, complex, type(None))) \
-        else same(x, y)
+    if isinstance(x, Opaque) or isinstance(y, Opaque):
+        return x == y
+    if isinstance(x, Drained) or isinstance(y, Drained):
+        return type(x) is type(y) and same(tuple(x), tuple(y))
+    return same(x, y)
 
 
 class _Grader:
@@ -146,6 +149,7 @@ class _Grader:
                  record: bool):
         self.tests, self.splits, self.refs, self.record = tests, splits, references, record
         self.events: list[list] = [[] for _ in tests]
+        self.in_process = [False] * len(tests)  # a test that passed on a result the graded process computed
 
     def decode_probes(self, raw_probes) -> list:
         out = []
@@ -246,8 +250,6 @@ class _Grader:
             return TestResult(PASS)
         return TestResult(FAIL, "WrongAnswer", describe_mismatch(out, test.expected))
 
-    in_process: list[bool]
-
 
 # ------------------------------------------------------------------------------------------- the runner
 
@@ -301,7 +303,6 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
                "processes": 4 * limits.processes if cgroup.path else limits.processes}
     job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test, "sys_path": _SITE}
     grader = _Grader(tests, splits, references or [None] * len(tests), record)
-    grader.in_process = [False] * len(tests)
     started = time.monotonic()
     argv = iso.command(level, [sys.executable, "-I", "-S", str(CHILD), str(w)], limits.tmp_bytes, cgroup.path)
     with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
@@ -310,7 +311,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
                                     cwd="/", start_new_session=True, close_fds=True)
         finally:
             os.close(w)
-        writer = threading.Thread(target=_feed, args=(proc, pickle.dumps(job)), daemon=True)
+        writer = threading.Thread(target=_feed, args=(proc, _pack(job)), daemon=True)
         writer.start()
         try:
             result = _collect(proc, r, grader, parent_per_test, total, started, cgroup, fail_fast and not record)
@@ -324,6 +325,13 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     return result
 
 
+def _pack(job: dict) -> bytes:
+    try:
+        return b"M" + marshal.dumps(job)
+    except ValueError:  # an argument of a type marshal cannot carry
+        return b"P" + pickle.dumps(job)
+
+
 def _feed(proc: subprocess.Popen, payload: bytes) -> None:
     try:
         proc.stdin.write(payload)
@@ -333,16 +341,17 @@ def _feed(proc: subprocess.Popen, payload: bytes) -> None:
 
 
 def _kill(proc: subprocess.Popen, cgroup: iso.PidsCgroup) -> None:
+    """The whole group, then whatever left it but not the cgroup (a PID namespace dies with its first process)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    cgroup.kill_all()
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    cgroup.kill_all()
 
 
 def _collect(proc, fd, grader: _Grader, per_test, total, started, cgroup, fail_fast) -> TaskResult:

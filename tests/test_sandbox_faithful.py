@@ -1,0 +1,52 @@
+"""Grading faithful to plain CPython and to EvalPlus: what a program may do under the interpreter's defaults."""
+import pytest
+
+from sandbox import FAIL, PASS, Limits, Test, run_program
+
+ADD = [Test(code="assert add(2, 3) == 5"), Test(entry_point="add", args=[1, 1], expected=2)]
+
+
+def test_the_scientific_stack_imports():
+    program = "import numpy as np\nimport scipy.special\nimport pandas as pd\ndef add(a, b): return int(np.add(a, b))"
+    result = run_program(program, ADD)
+    assert result.passed, (result.etype, result.msg, result.stderr[-500:])
+
+
+def test_numpy_values_come_back_as_data():
+    result = run_program("import numpy as np\ndef add(a, b): return np.array([a, b]).sum()", ADD)
+    assert result.passed, (result.etype, result.msg)
+
+
+def test_recursion_under_the_interpreters_default_limit():
+    deep = "def add(a, b, n=1500):\n    return a + b if n == 0 else add(a, b, n - 1)"
+    result = run_program(deep, ADD)
+    assert result.status != PASS and result.etype == "RecursionError"  # as CPython's 1,000 frames and EvalPlus
+    assert run_program(deep.replace("1500", "500"), ADD).passed
+
+
+def test_a_few_seconds_of_work_at_import_is_the_programs_right():
+    result = run_program("import time\ntime.sleep(3)\ndef add(a, b): return a + b", ADD,
+                         test_times=[0.001, 0.001], limits=Limits())
+    assert result.passed and result.module_seconds > 3
+
+
+def test_floats_follow_evalplus_tolerance_and_types_are_strict():
+    near = [Test(entry_point="f", args=[], expected=0.3)]
+    assert run_program("def f(): return 0.1 + 0.2", near).passed
+    assert run_program("def f(): return '0.3'", near).status == FAIL
+    assert run_program("def f(): return (1, 2)", [Test(entry_point="f", args=[], expected=[1, 2])]).status == FAIL
+
+
+def test_assertions_see_the_programs_own_names_for_builtins():
+    program = "def sum(a, b):\n    return a + b"  # MBPP/126 names its function `sum`
+    assert run_program(program, [Test(code="assert sum(2, 3) == 5")]).passed
+
+
+@pytest.mark.parametrize("code,ok", [("assert add(2, 3) == 5 and add(1, 1) == 2", True),
+                                     ("assert abs(add(0.1, 0.2) - 0.3) < 1e-9", True),
+                                     ("assert set(add([1], [2])) == {1, 2}", True),
+                                     ("assert add(2, 3) in [4, 5, 6]", True),
+                                     ("assert not add(1, -1)", True),
+                                     ("assert add(2, 3) > 6", False)])
+def test_assertion_shapes_split_between_program_and_grader(code, ok):
+    assert run_program("def add(a, b): return a + b", [Test(code=code)]).passed is ok
