@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the Gemma 3 270M reports from the committed grids in runs/ (result JSONs, compressed samples,
-# training logs), each with its hand-written reports/<name>_discussion.md:
+# training logs; runs/data_manifest.json: the prepared data they were trained on), each with its hand-written
+# reports/<name>_discussion.md:
 #   reports/results.md        gemma_grid_3: the grid with eager attention (4 × H200, 2026-11-26),
 #                             whose greedy evaluations repeat exactly; the base model's pass@10 comes from gemma_grid
 #                             (the same base model; sampling has no greedy result to repeat)
@@ -17,7 +18,7 @@ python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/re
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 \
   $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 $D/gemma3-270m-code-r16-passk \
   --rerun $D/gemma3-270m-code-r8-rerun $D/gemma3-270m-code-r16-rerun --samples $G3/samples.tar.xz $G1/samples.tar.xz \
-  --training $G3/training --out reports/results.md \
+  --training $G3/training --manifest runs/data_manifest.json --out reports/results.md \
   --title "Gemma 3 270M: base vs LoRA adapters (4 × H200, 2026-11-26, eager attention)"
 step "build reports/results_grid1.md"
 D=$G1/results
@@ -26,12 +27,12 @@ python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $D/gem
   $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 $D/gemma3-270m-code-r32-passk \
   $D/gemma3-270m-code-r8-float32 $D/gemma3-270m-code-r8-mbpp $D/gemma3-270m-code-r32-mbpp \
   --rerun $D/gemma3-270m-code-r8-rerun $D/gemma3-270m-code-r8-float32-rerun $D/gemma3-270m-code-r8-mbpp-rerun \
-  --samples $G1/samples.tar.xz --training $G1/training --out reports/results_grid1.md \
+  --samples $G1/samples.tar.xz --training $G1/training --manifest runs/data_manifest.json --out reports/results_grid1.md \
   --title "Gemma 3 270M, first grid: sdpa attention (H200 runs, 2026-11-25 and 2026-11-26)"
 step "build reports/results_grid2.md"
 G2=runs/gemma_grid_2; D=$G2/results
 python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r16 \
   $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r64 $D/gemma3-270m-code_explained-r8 $D/gemma3-270m-code_explained-r32 \
   --rerun $D/gemma3-270m-code-r8-rerun --samples $G2/samples.tar.xz --training $G2/training \
-  --launcher "python -m evaluation.lm_eval_cli --deterministic" --out reports/results_grid2.md \
+  --launcher "python -m evaluation.lm_eval_cli --deterministic" --manifest runs/data_manifest.json --out reports/results_grid2.md \
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"

@@ -68,7 +68,7 @@ def test_tiny_mistral_end_to_end(tmp_path):
                        launcher=("-m", "lm_eval"))
     for task in tasks:
         r = results[task]
-        for key in ("pass@1", "syntax_valid", "runs_clean", "err_syntax", "err_wrong_answer"):
+        for key in ("pass@1", "syntax_valid", "syntax_valid_raw", "runs_clean", "in_process", "err_syntax", "err_wrong_answer"):
             assert 0.0 <= r[f"{key},sandbox"] <= 1.0, (task, key, r)
         errors = sum(r[f"err_{k},sandbox"] for k in ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory"))
         assert math.isclose(errors + r["pass@1,sandbox"], 1.0), (task, r)
