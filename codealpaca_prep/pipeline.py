@@ -2,7 +2,6 @@
 → token statistics → JSONL, manifest, rejected rows and the data report."""
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from common.hashing import sha256_file
 from common.pysource import CleanError, clean_code
 
 from .decontaminate import Decontaminator
@@ -63,14 +63,6 @@ def _reason_key(reason: str) -> str:
         if cut in reason:
             reason = reason.split(cut)[0]
     return reason
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _versions() -> dict:
@@ -159,7 +151,7 @@ def _run(cfg: Config) -> dict:
             with open(path, "w", encoding="utf-8") as fh:
                 for item in by_split[variant][split]:
                     fh.write(json.dumps(item, ensure_ascii=False) + "\n")
-            outputs[str(path.relative_to(out))] = {"rows": len(by_split[variant][split]), "sha256": _sha256(path)}
+            outputs[str(path.relative_to(out))] = {"rows": len(by_split[variant][split]), "sha256": sha256_file(path)}
     with open(out / "rejected.jsonl", "w", encoding="utf-8") as fh:
         for st in stages:
             for rej in st.removed:
@@ -168,7 +160,7 @@ def _run(cfg: Config) -> dict:
     source_path = Path(cfg.source)
     manifest = {
         "command": cfg.command,
-        "input": {"source": cfg.source, "sha256": _sha256(source_path) if source_path.is_file() else "hub", "rows": len(raw)},
+        "input": {"source": cfg.source, "sha256": sha256_file(source_path) if source_path.is_file() else "hub", "rows": len(raw)},
         "stages": [s.summary() for s in stages],
         "kept": len(rows),
         "splits": {s: len(by_split["code"][s]) for s, _ in SPLITS},

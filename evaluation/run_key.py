@@ -18,17 +18,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from common.hashing import sha256_file
+
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_FILES = ("lm_eval_tasks", "evaluation", "sandbox", "common", "custom_suite/tasks")
 KEY_FILE = "run_key.json"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def plugin_version() -> str:
@@ -48,7 +42,7 @@ def _adapter_hash(model_args: str) -> str | None:
     if not peft:
         return None
     weights = Path(peft) / "adapter_model.safetensors"
-    return _sha256(weights) if weights.is_file() else f"not a local file: {peft}"
+    return sha256_file(weights) if weights.is_file() else f"not a local file: {peft}"
 
 
 def key(a: argparse.Namespace) -> dict:

@@ -201,7 +201,7 @@ class _Grader:
         fallbacks = event.get("fallbacks") or {}
         ev = Evaluator(probes, {int(k): bool(v) for k, v in fallbacks.items() if str(k).isdigit()})
         try:
-            ok = ev.truth(ev.eval(spec.skeleton.body), None)
+            ok = ev.truth(ev.eval(spec.skeleton.body))
         except ProbeRaised as exc:
             return TestResult(classify_exception(exc.etype, exc.mro), exc.etype, exc.msg)
         except InProcess as exc:

@@ -244,6 +244,34 @@ SAFE_NAMES = {"True": True, "False": False, "None": None, "math": math, **SAFE_F
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.BitAnd: operator.and_,
         ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.LShift: operator.lshift, ast.RShift: operator.rshift}
+_LIMIT = 10 ** 6  # a value the program sent must not make the grader itself run out of time or memory
+
+
+def _bounded(op, a, b):
+    ints = isinstance(a, int) and isinstance(b, int)
+    if op in (ast.Pow, "pow") and ints and abs(b) > 10_000 and abs(a) > 1:
+        raise OverflowError("power too large to compute in the grader")
+    if op is ast.LShift and ints and b > _LIMIT:
+        raise OverflowError("shift too large to compute in the grader")
+    if op is ast.Mult and any(isinstance(x, (str, bytes, list, tuple)) for x in (a, b)) \
+            and any(isinstance(x, int) and x > _LIMIT for x in (a, b)):
+        raise OverflowError("repetition too large to build in the grader")
+    return a, b
+
+
+def _range(*args):
+    r = range(*args)
+    if len(r) > _LIMIT:
+        raise OverflowError("range too large to build in the grader")
+    return r
+
+
+def _pow(a, b, *mod):
+    _bounded("pow" if not mod else None, a, b)
+    return pow(a, b, *mod)
+
+
+SAFE_NAMES.update(range=_range, pow=_pow)
 _ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 
 
@@ -278,7 +306,7 @@ class Evaluator:
             raise ProbeRaised(p[1], p[2], p[3])
         return p[1]
 
-    def truth(self, x, node) -> bool:
+    def truth(self, x) -> bool:
         if isinstance(x, Opaque):
             if x.truth is None:
                 raise InProcess(f"truth of {x!r}")
@@ -335,21 +363,21 @@ class Evaluator:
             is_and = isinstance(node.op, ast.And)
             for v in node.values[:-1]:
                 x = self.eval(v)
-                if self.truth(x, v) != is_and:
+                if self.truth(x) != is_and:
                     return x
             return self.eval(node.values[-1])
         if isinstance(node, ast.UnaryOp):
             x = self.eval(node.operand)
             if isinstance(node.op, ast.Not):
-                return not self.truth(x, node.operand)
+                return not self.truth(x)
             _no_opaque(x)
             return {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}[type(node.op)](x)
         if isinstance(node, ast.BinOp):
             a, b = self.eval(node.left), self.eval(node.right)
             _no_opaque(a, b)
-            return _BIN[type(node.op)](a, b)
+            return _BIN[type(node.op)](*_bounded(type(node.op), a, b))
         if isinstance(node, ast.IfExp):
-            return self.eval(node.body) if self.truth(self.eval(node.test), node.test) else self.eval(node.orelse)
+            return self.eval(node.body) if self.truth(self.eval(node.test)) else self.eval(node.orelse)
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
             items = [self.eval(e) for e in node.elts]
             return {ast.Tuple: tuple, ast.List: list, ast.Set: set}[type(node)](items)

@@ -251,3 +251,12 @@ def test_unshare_level_contains_the_same_attacks(monkeypatch, name, program, tes
     assert result.isolation == "unshare"
     assert result.status == status, (name, result.status, result.etype, result.msg)
     _untouched(result)
+
+
+@pytest.mark.parametrize("code", ["assert 2 ** add(1, 1) == 4", "assert 'ab' * add(1, 1) == 'abab'",
+                                  "assert 1 << add(1, 1) == 4"])
+def test_an_answer_cannot_make_the_grader_compute_forever(code):
+    """The grader evaluates the literal side; a huge value from the program must fail there, not hang it."""
+    result = run_program("def add(a, b): return 10 ** 12", [Test(code=code)], limits=FAST)
+    assert result.status == ERROR and result.etype == "OverflowError" and result.seconds < 5
+    assert run_program("def add(a, b): return a + b", [Test(code=code)], limits=FAST).passed
