@@ -11,7 +11,6 @@ import json
 import pickle
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from common.benchmark_sets import DATA, MBPP_TEST_IDS, load_humaneval, load_mbpp, load_mbppplus
 from common.prompts import alpaca_prompt
