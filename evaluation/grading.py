@@ -43,7 +43,7 @@ def references(docs: list[dict], limits: Limits = Limits(), progress: bool = Fal
         with _ref_lock:
             for task_id, res in zip(ids, results):
                 _ref_cache[task_id] = {"result": res, "times": [t.seconds for t in res.tests],
-                                       "module_time": res.module_seconds, "tests": res.tests,
+                                       "tests": res.tests,
                                        "expected": [t.output for t in res.tests] if todo[task_id]["inputs_json"] else None}
     return {d["task_id"]: _ref_cache[d["task_id"]] for d in docs}
 
@@ -86,11 +86,12 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
     codes: list[list[str]] = []
     for d_i, (doc, gens) in enumerate(zip(docs, generations)):
         ref = refs[doc["task_id"]]
+        tests = _tests(doc, ref["expected"])  # once per document: MBPP+ inputs are decoded here
         codes.append([])
         for s_i, gen in enumerate(gens):
             code = extract_code(gen, doc["prefix"])
             codes[-1].append(code)
-            jobs.append({"program": code, "tests": _tests(doc, ref["expected"]), "setup": doc["setup"],
+            jobs.append({"program": code, "tests": tests, "setup": doc["setup"],
                          "limits": limits, "test_times": ref["times"], "references": ref["tests"]})
             where.append((d_i, s_i))
     results = run_many(jobs, progress=progress, desc="grade")

@@ -273,7 +273,7 @@ def _env() -> dict:
 
 
 def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Limits = Limits(),
-                test_times: list[float] | None = None, module_time: float | None = None,
+                test_times: list[float] | None = None,
                 record: bool = False, fail_fast: bool = True,
                 references: list[TestResult] | None = None) -> TaskResult:
     """Run `program` then each test in one fresh sandboxed process; decide every verdict here.
@@ -281,8 +281,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     `test_times` are the reference's measured seconds per test (deadlines max(limits.min_time, limits.time_factor
     * t)); `references` its TestResults from a `record=True` run, whose assertion traces a candidate must repeat
     (loops, test-bound names). `record` returns call tests' outputs and assert tests' traces (trusted code only).
-    `module_time` is accepted for callers of the earlier API; the module's deadline is the program's budget."""
-    del module_time
+    The module's deadline is the program's whole budget, as in EvalPlus."""
     level = iso.isolation_level()
 
     def deadline(t: float | None) -> float:

@@ -78,15 +78,17 @@ class _Skeleton:
         Vec2(3, 4)), runs where its operands live: one probe instead of several."""
         if not self.all_probes(parts):
             return None
-        first = min(self.probe_index(n) for n in parts)
-        del self.probes[first:], self.spec.kinds[first:]
-        self.spec.state = {k for k in self.spec.state if k < first}
+        self.rewind(min(self.probe_index(n) for n in parts))
         return self.probe(original)
 
-    @staticmethod
-    def has_probe(node: ast.expr) -> bool:
-        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "__probe__"
-                   for n in ast.walk(node))
+    def rewind(self, start: int) -> None:
+        """Forget the probes from `start` on (their node is about to become one probe)."""
+        del self.probes[start:], self.spec.kinds[start:]
+        self.spec.state = {k for k in self.spec.state if k < start}
+        self.spec.fallbacks = [f for f in self.spec.fallbacks if f[1] < start and f[2] < start]
+
+    def has_probe(self, node: ast.expr) -> bool:
+        return any(self.probe_index(n) is not None for n in ast.walk(node))
 
     @staticmethod
     def probe_index(node: ast.expr) -> int | None:
@@ -124,7 +126,7 @@ class _Skeleton:
             return self.probe(node)
         if isinstance(node, ast.Compare):
             nodes = [node.left, *node.comparators]
-            start, state, fallbacks = len(self.probes), set(self.spec.state), list(self.spec.fallbacks)
+            start = len(self.probes)
             operands = [self.build(o) for o in nodes]
             pure = [self.probe_index(o) is not None for o in operands]
             # beside an operand the program alone produces, the comparison is the program's to decide anyway:
@@ -132,8 +134,7 @@ class _Skeleton:
             force = {i for i, o in enumerate(operands) if not pure[i] and self.has_probe(o)
                      and ((i > 0 and pure[i - 1]) or (i + 1 < len(pure) and pure[i + 1]))}
             if force:
-                del self.probes[start:], self.spec.kinds[start:]
-                self.spec.state, self.spec.fallbacks = state, fallbacks
+                self.rewind(start)
                 operands = [self.probe(o) if i in force else self.build(o) for i, o in enumerate(nodes)]
             parts = []
             for i, op in enumerate(node.ops):
