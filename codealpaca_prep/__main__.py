@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from sandbox import IsolationError
+
 from .load import HUB_ID, InputError
 from .pipeline import DEFAULT_SOURCE, Config, run
 
@@ -31,12 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="salt of the hash split (default: %(default)s)")
     p.add_argument("--mbpp", default=None, help="MBPP jsonl for decontamination (default: the vendored copy)")
     p.add_argument("--humaneval", default=None, help="HumanEval jsonl(.gz) (default: the vendored copy)")
+    p.add_argument("--no-test-decontamination", action="store_true",
+                   help="skip running rows' code against the benchmarks' tests (that check needs the sandbox: "
+                        "bubblewrap or root); the text, code and paraphrase checks still run")
+    p.add_argument("--compare", type=Path, default=None,
+                   help="an earlier manifest.json whose counts data.md shows beside the new ones")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
     report_dir = a.out if a.report_dir is None else (Path(a.report_dir) if a.report_dir else None)
     cfg = Config(source=a.input, out_dir=a.out, report_dir=report_dir,
                  explainer=a.explainer, sequence_len=a.sequence_len, seed=a.seed, progress=not a.no_progress,
-                 mbpp_path=a.mbpp, humaneval_path=a.humaneval,
+                 mbpp_path=a.mbpp, humaneval_path=a.humaneval, test_decontamination=not a.no_test_decontamination,
+                 compare=a.compare,
                  command="python -m codealpaca_prep " + shlex.join(argv if argv is not None else sys.argv[1:]))
     start = time.perf_counter()
     try:
@@ -44,8 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except IsolationError as exc:
+        print(f"error: decontamination runs rows' code against benchmark tests in the sandbox, which cannot start "
+              f"here ({exc}); install bubblewrap or pass --no-test-decontamination", file=sys.stderr)
+        return 2
     for s in m["stages"]:
         print(f"{s['stage']:<45} {s['in']:>6} -> {s['out']:>6}  (-{s['removed']})")
+    if not m["kept"]:
+        print(f"error: no row of {m['input']['rows']} survived; every reason is in {a.out}/rejected.jsonl", file=sys.stderr)
+        return 1
     print(f"kept {m['kept']} rows; splits {m['splits']}; recommended sequence_len {m['tokens']['recommended_sequence_len']}")
     print(f"wrote {a.out}/{{code,code_explained}}/{{train,validation,test}}.jsonl, manifest.json, rejected.jsonl"
           + (f"; {report_dir}/data.md" if report_dir else "") + f" in {time.perf_counter() - start:.1f} s")

@@ -1,191 +1,329 @@
 """Explanations for the `code_explained` variant.
 
-`explain_code` is the default: offline and deterministic, derived from the code's AST — what each function
-takes and returns, its loops, branches and recursion, the library it leans on, an estimate of its running
-time, and why the chosen constructs fit. `HFExplainer` asks any local causal LM instead (`--explainer hf:PATH`).
+`explain_code` is the default: offline and deterministic. Every sentence states a fact read off the code's AST
+(a parameter, a loop and what its body accumulates, a base case, a return value, a call, a caught exception).
+Running time is not guessed: with unknown argument types `a + b` or `x in xs` may be constant or linear, so it
+says only what the shape fixes (no loop or recursion; a loop that runs once per item of a parameter). Where
+nothing safe can be said, it says less. Phrasing varies
+with the code (a hash picks among equivalent wordings), so the text is not one template. `HFExplainer` asks any
+local causal LM instead (`--explainer hf:PATH`).
 """
 from __future__ import annotations
 
 import ast
+import re
+import zlib
+from collections import Counter
 
 EXPLANATION_HEADER = "Explanation:"
-_walked: dict[int, list[ast.AST]] = {}  # per-call cache of ast.walk, cleared by explain_code
+_MAX = 48  # longest code excerpt quoted in a sentence
 
 
-def _walk(node: ast.AST) -> list[ast.AST]:
-    key = id(node)
-    if key not in _walked:
-        _walked[key] = list(ast.walk(node))
-    return _walked[key]
+def _q(node: ast.AST | str) -> str | None:
+    """`code` of a short expression, None when too long to quote."""
+    text = node if isinstance(node, str) else ast.unparse(node)
+    text = " ".join(text.split())
+    return f"`{text}`" if len(text) <= _MAX else None
 
 
 def _names(items: list[str]) -> str:
     items = [f"`{i}`" for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+class _Pick:
+    """Deterministic choice among equivalent wordings, seeded by the code."""
+
+    def __init__(self, code: str):
+        self.seed = zlib.crc32(code.encode())
+
+    def __call__(self, *options: str) -> str:
+        self.seed = (self.seed * 1103515245 + 12345) & 0x7FFFFFFF
+        return options[self.seed % len(options)]
 
 
-def _loop_depth(node: ast.AST) -> int:
-    best = 0
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        inner = _loop_depth(child)
-        if isinstance(child, (ast.For, ast.While, ast.comprehension)):
-            inner += 1
-        best = max(best, inner)
-    return best
+def _own_nodes(fn: ast.AST) -> list[ast.AST]:
+    """Nodes of a function's body, not descending into nested functions, classes or lambdas."""
+    out, stack = [], list(ast.iter_child_nodes(fn))
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 
-def _calls(node: ast.AST) -> set[str]:
-    out = set()
-    for n in _walk(node):
+def _call_name(call: ast.Call) -> str | None:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def _humanise(name: str) -> str:
+    parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
+    return " ".join(p.lower() for p in parts)
+
+
+def _loop_sentence(loop: ast.For | ast.While, pick: _Pick) -> str:
+    body = [n for stmt in loop.body for n in ast.walk(stmt)]
+    if isinstance(loop, ast.For):
+        target, it = _q(loop.target), _q(loop.iter)
+        head = (pick("It loops over {it} with {t}", "A `for` loop walks through {it}, one {t} at a time",
+                     "It iterates {t} over {it}").format(it=it, t=target) if it and target else "It has a `for` loop")
+    else:
+        test = _q(loop.test)
+        head = pick("A `while` loop repeats as long as {c}", "It keeps looping while {c}").format(c=test) if test else "It has a `while` loop"
+    what = []
+    for n in body:
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            op = {ast.Add: "adding to", ast.Sub: "subtracting from", ast.Mult: "multiplying"}.get(type(n.op), "updating")
+            what.append(f"{op} `{n.target.id}`")
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "add", "extend") \
+                and isinstance(n.func.value, ast.Name):
+            what.append(f"collecting items into `{n.func.value.id}`")
+        elif isinstance(n, ast.Return) and n.value is not None and _q(n.value):
+            what.append(f"returning {_q(n.value)} early")
+        elif isinstance(n, ast.Break):
+            what.append("stopping at `break`")
+    what = list(dict.fromkeys(what))[:2]
+    return head + (", " + " and ".join(what) if what else "") + "."
+
+
+def _passes_over(fn: ast.FunctionDef, params: list[str]) -> tuple[str, bool] | None:
+    """(parameter, exits early) when the function's only loop walks over one of its parameters (directly,
+    `enumerate(p)` or `range(len(p))`) and nothing else in it loops; else None."""
+    nodes = _own_nodes(fn)
+    loops = [n for n in nodes if isinstance(n, (ast.For, ast.While, ast.comprehension))]
+    if len(loops) != 1 or not isinstance(loops[0], ast.For) or loops[0] not in fn.body or _calls_itself(fn, None):
+        return None
+    it = loops[0].iter
+    over = None
+    if isinstance(it, ast.Name):
+        over = it.id
+    elif isinstance(it, ast.Call) and len(it.args) == 1 and not it.keywords:
+        a = it.args[0]
+        if _call_name(it) == "enumerate" and isinstance(a, ast.Name):
+            over = a.id
+        elif _call_name(it) == "range" and isinstance(a, ast.Call) and _call_name(a) == "len" and len(a.args) == 1 \
+                and isinstance(a.args[0], ast.Name):
+            over = a.args[0].id
+    if over not in params or any(isinstance(n, (ast.Assign, ast.AugAssign)) and any(
+            isinstance(t, ast.Name) and t.id == over for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))
+            for n in nodes):
+        return None
+    body = [n for stmt in loops[0].body for n in ast.walk(stmt)]
+    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+           and n.func.value.id == over and n.func.attr in _MUTATORS for n in body):
+        return None  # the loop changes what it walks over
+    early = any(isinstance(n, (ast.Return, ast.Break, ast.Raise)) for n in body)
+    return over, early
+
+
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "add", "discard", "update", "popitem", "setdefault"}
+
+
+def _calls_itself(fn: ast.FunctionDef, owner: str | None) -> bool:
+    """`f(...)` inside function `f`; `self.m(...)` (or `cls.m`, `Owner.m`) inside method `m`."""
+    for n in _own_nodes(fn):
         if isinstance(n, ast.Call):
             f = n.func
-            out.add(f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else "")
+            if owner is None and isinstance(f, ast.Name) and f.id == fn.name:
+                return True
+            if owner is not None and isinstance(f, ast.Attribute) and f.attr == fn.name and isinstance(f.value, ast.Name) \
+                    and f.value.id in ("self", "cls", owner):
+                return True
+    return False
+
+
+def _call_name_set(node: ast.AST) -> set[str]:
+    return {_call_name(n) for n in _own_nodes(node) if isinstance(n, ast.Call)} - {None}
+
+
+def _straight(fn: ast.FunctionDef) -> bool:
+    return not any(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in _own_nodes(fn))
+
+
+def _base_case(fn: ast.FunctionDef) -> str | None:
+    for stmt in fn.body:
+        if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[0], ast.Return):
+            cond, val = _q(stmt.test), _q(stmt.body[0].value) if stmt.body[0].value is not None else "`None`"
+            if cond and val:
+                return f"when {cond} it returns {val} directly"
+    return None
+
+
+def _returns(fn: ast.FunctionDef, pick: _Pick) -> str:
+    nodes = _own_nodes(fn)
+    values = [n.value for n in nodes if isinstance(n, ast.Return) and n.value is not None]
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
+        return pick("is a generator: it yields its values one at a time", "yields its results lazily, as a generator")
+    if not values:
+        prints = [n for n in nodes if isinstance(n, ast.Call) and _call_name(n) == "print" and isinstance(n.func, ast.Name)]
+        if prints:
+            return pick("prints its result instead of returning it", "reports by printing and returns `None`",
+                        "shows its result with `print` rather than returning it")
+        return pick("returns `None`", "has no return value")
+    quoted = list(dict.fromkeys(q for q in (_q(v) for v in values) if q))
+    if len(values) == 1:
+        return f"returns {quoted[0]}" if quoted else pick("returns the value it computes", "hands back what it computes")
+    if len(quoted) >= 2:
+        return f"has {len(values)} `return` statements, for example {quoted[0]} and {quoted[1]}"
+    return f"has {len(values)} `return` statements"
+
+
+def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = None) -> list[str]:
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
+    if fn.args.vararg:
+        params.append("*" + fn.args.vararg.arg)
+    if fn.args.kwarg:
+        params.append("**" + fn.args.kwarg.arg)
+    subject = f"`{owner}.{fn.name}`" if owner else f"`{fn.name}`"
+    takes = (pick("takes {p}", "accepts {p}", "is called with {p}").format(p=_names(params)) if params
+             else pick("takes no arguments", "needs no arguments"))
+    out = [f"{subject} {takes} and {_returns(fn, pick)}."]
+    doc = ast.get_docstring(fn)
+    if doc and doc.strip():
+        first = doc.strip().splitlines()[0].strip().rstrip(".")
+        if 0 < len(first) <= 100:
+            out.append(pick("Its docstring: \"{d}\".", "The docstring sums it up as \"{d}\".").format(d=first))
+    elif not owner and fn.name not in ("main", "__init__") and len(_humanise(fn.name).split()) > 1:
+        out.append(pick("Its name reads \"{h}\".", "The name spells out the intent: \"{h}\".",
+                        "Read as words, the name is \"{h}\".").format(h=_humanise(fn.name)))
+    nodes = _own_nodes(fn)
+    recursive = _calls_itself(fn, owner)
+    if recursive:
+        base = _base_case(fn)
+        out.append(pick("It is recursive", "It calls itself") + (f": {base}, otherwise it calls `{fn.name}` again." if base
+                                                               else f", calling `{fn.name}` again."))
+    loops = sorted((n for n in nodes if isinstance(n, (ast.For, ast.While))), key=lambda n: (n.lineno, n.col_offset))
+    for loop in loops[:2]:
+        out.append(_loop_sentence(loop, pick))
+    if len(loops) > 2:
+        out.append(f"{len(loops) - 2} more loop{'s' if len(loops) > 3 else ''} follow.")
+    comps = [n for n in nodes if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))]
+    if comps and _q(comps[0]):
+        kind = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dictionary", ast.GeneratorExp: "generator-expression"}[type(comps[0])]
+        out.append(pick("A {k} comprehension, {c}, does the main work.", "The core is the {k} comprehension {c}.")
+                   .format(k=kind, c=_q(comps[0])).replace("generator-expression comprehension", "generator expression"))
+    for n in nodes:
+        if isinstance(n, ast.If) and any(isinstance(b, ast.Raise) for b in n.body):
+            r = next(b for b in n.body if isinstance(b, ast.Raise))
+            exc = r.exc.func.id if isinstance(r.exc, ast.Call) and isinstance(r.exc.func, ast.Name) else None
+            if exc and _q(n.test):
+                out.append(f"It raises `{exc}` when {_q(n.test)}.")
+                break
+    handlers = [h for n in nodes if isinstance(n, ast.Try) for h in n.handlers]
+    if handlers:
+        caught = sorted({ast.unparse(h.type) for h in handlers if h.type is not None})
+        out.append(f"A `try` block catches {_names(caught)}." if caught else "A bare `except` catches every exception.")
+    if not recursive:
+        if _straight(fn):
+            if len(fn.body) >= 3:
+                out.append(pick("{f} has no loop and no recursion: each call runs straight through.",
+                                "With no loop and no recursion, {f} runs top to bottom once per call.",
+                                "{f} contains no loop and does not call itself.").format(f=subject))
+        else:
+            passes = _passes_over(fn, params)
+            if passes:
+                out.append((pick("The loop body runs at most once per item of `{p}`: it can stop early.",
+                                 "It can stop early, so the loop runs at most `len({p})` times.") if passes[1] else
+                            pick("The loop body runs exactly once per item of `{p}`.",
+                                 "So the loop runs `len({p})` times, once per item.")).format(p=passes[0]))
     return out
 
 
-def _complexity(node: ast.AST, recursive: bool) -> str:
-    depth = _loop_depth(node)
-    calls = _calls(node)
-    if recursive:
-        return "Its running time depends on how many recursive calls are made before the base case is reached."
-    if "sort" in calls or "sorted" in calls:
-        return "Sorting dominates the cost, so it runs in O(n log n) time for n input elements."
-    if depth == 0:
-        return "It does a fixed amount of work apart from the built-in calls it makes."
-    if depth == 1:
-        return "It makes a single pass, so the running time grows linearly with the size of the input (O(n))."
-    return f"The loops are nested {depth} deep, so the running time grows as O(n^{depth}) in the worst case."
+def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> list[str]:
+    out = []
+    mod = ast.Module(body=stmts, type_ignores=[])
+    calls = [n for n in ast.walk(mod) if isinstance(n, ast.Call)]
+    used = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id in defined]
+    if used and _q(used[0]):
+        out.append(pick("The script then calls {c}.", "Below the definitions it runs {c}.", "It is exercised with {c}.").format(c=_q(used[0])))
+    assigned = list(dict.fromkeys(t.id for s in stmts if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)))
+    if assigned and not used:
+        out.append(pick("It sets up {v} at the top level.", "Top-level code assigns {v}.").format(v=_names(assigned[:3])))
+    loops = [n for n in ast.walk(mod) if isinstance(n, (ast.For, ast.While))]
+    for loop in loops[:1]:
+        out.append(_loop_sentence(loop, pick))
+    prints = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == "print"]
+    if prints:
+        arg = _q(prints[-1].args[0]) if prints[-1].args else None
+        out.append((pick("It prints {a}.", "The output is {a}, printed.").format(a=arg) if arg
+                    else pick("It prints one line.", "It ends by printing."))
+                   if len(prints) == 1 else f"It prints {len(prints)} times" + (f", last {arg}." if arg else "."))
+    if not out:
+        first = next((q for q in (_q(st) for st in stmts) if q), None)
+        out.append(pick("It is a single step: {s}.", "All it does is {s}.", "It runs {s}.").format(s=first) if first
+                   else f"It is {_KINDS.get(type(stmts[0]), 'a statement')} too long to quote here.")
+    return out
 
 
-def _returns(fn: ast.FunctionDef) -> str:
-    rets = [n for n in _walk(fn) if isinstance(n, ast.Return)]
-    values = [r.value for r in rets if r.value is not None]
-    if not values:
-        yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _walk(fn))
-        return "yields its results one at a time as a generator" if yields else "returns nothing and works through side effects such as printing"
-    shown = []
-    for v in values:
-        text = ast.unparse(v)
-        if len(text) <= 40 and text not in shown:
-            shown.append(text)
-    if len(values) == 1:
-        return f"returns `{shown[0]}`" if shown else "returns the computed result"
-    if len(shown) >= 2:
-        return f"has {len(values)} return points (for example `{shown[0]}` and `{shown[1]}`)"
-    return f"has {len(values)} return points"
-
-
-def _idioms(node: ast.AST) -> list[str]:
-    notes = []
-    kinds = {type(n) for n in _walk(node)}
-    calls = _calls(node)
-    if kinds & {ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp}:
-        notes.append("A comprehension builds the result in one expression, which is shorter and usually faster than appending inside a loop.")
-    if ast.Try in kinds:
-        handlers = [h for n in _walk(node) if isinstance(n, ast.Try) for h in n.handlers]
-        caught = sorted({ast.unparse(h.type) for h in handlers if h.type is not None}) or ["any exception"]
-        notes.append(f"The try/except block catches {_names(caught) if caught != ['any exception'] else 'any exception'} so that bad input is handled instead of crashing the program.")
-    if ast.With in kinds:
-        notes.append("The `with` statement releases the resource (for example closes the file) even if an error occurs.")
-    if ast.Dict in kinds or ast.DictComp in kinds or "dict" in calls or "Counter" in calls or "defaultdict" in calls:
-        notes.append("Keeping the data in a dictionary gives constant-time access by key.")
-    elif ast.Set in kinds or "set" in calls:
-        notes.append("A set makes membership tests constant-time and removes duplicates automatically.")
-    if ast.Raise in kinds:
-        notes.append("It raises an exception for invalid input rather than returning a misleading value.")
-    return notes
-
-
-def _describe_function(fn: ast.FunctionDef, owner: str | None = None) -> list[str]:
-    args = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
-    if fn.args.vararg:
-        args.append("*" + fn.args.vararg.arg)
-    what = f"The method `{owner}.{fn.name}`" if owner else f"The function `{fn.name}`"
-    takes = f"takes {_names(args)}" if args else "takes no arguments"
-    sentences = [f"{what} {takes} and {_returns(fn)}."]
-    doc = ast.get_docstring(fn)
-    if doc:
-        sentences.append(f"Its docstring states the intent: \"{doc.strip().splitlines()[0].rstrip('.')}\".")
-    loops = [n for n in _walk(fn) if isinstance(n, (ast.For, ast.While))]
-    ifs = [n for n in _walk(fn) if isinstance(n, ast.If)]
-    recursive = fn.name in _calls(fn)
-    parts = []
-    for loop in loops[:2]:
-        if isinstance(loop, ast.For):
-            parts.append(f"a `for` loop over `{ast.unparse(loop.iter)[:40]}`")
-        else:
-            parts.append(f"a `while` loop that runs while `{ast.unparse(loop.test)[:40]}` holds")
-    if len(loops) > 2:
-        parts.append(f"{len(loops) - 2} more loop{'s' if len(loops) > 3 else ''}")
-    if ifs:
-        parts.append(f"{_plural(len(ifs), 'conditional branch')}".replace("branchs", "branches") + f" (the first tests `{ast.unparse(ifs[0].test)[:40]}`)")
-    if parts:
-        sentences.append("It works with " + "; ".join(parts) + ".")
-    if recursive:
-        sentences.append(f"It calls `{fn.name}` recursively on a smaller problem until a base case stops the recursion.")
-    sentences.append(_complexity(fn, recursive))
-    return sentences
+_KINDS = {ast.If: "an `if` statement", ast.With: "a `with` block", ast.Try: "a `try` block", ast.Expr: "an expression",
+          ast.Assign: "an assignment", ast.AugAssign: "an in-place update", ast.Delete: "a `del` statement"}
 
 
 def explain_code(code: str) -> str:
-    """A few sentences of prose that explain `code`. Deterministic; never raises on parseable code."""
+    """A few sentences of prose, each true of `code`. Deterministic; never raises on parseable code."""
+    return " ".join(text for _, text in explain_sentences(code))
+
+
+def explain_sentences(code: str) -> list[tuple[str | None, str]]:
+    """(scope, sentence) pairs: scope is the function a sentence describes (`name` or `Class.name`), None for the
+    module, its imports and classes."""
     tree = ast.parse(code)
-    _walked.clear()
-    sentences: list[str] = []
-    imports = sorted({a.name.split(".")[0] for n in _walk(tree) if isinstance(n, ast.Import) for a in n.names}
-                     | {n.module.split(".")[0] for n in _walk(tree) if isinstance(n, ast.ImportFrom) and n.module})
-    if imports:
-        sentences.append(f"The code relies on the {_names(imports)} module{'s' if len(imports) > 1 else ''}.")
-    top_level = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
-                 and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    pick = _Pick(code)
+    sentences: list[tuple[str | None, str]] = []
+    modules = sorted({a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+                     | {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module})
+    if modules:
+        attrs = sorted({f"{n.value.id}.{n.attr}" for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                        and isinstance(n.value, ast.Name) and n.value.id in modules})
+        sentences.append((None, pick("It imports {m}", "It relies on {m}", "It brings in {m}").format(m=_names(modules))
+                          + (f" and uses {_names(attrs[:3])}." if attrs else ".")))
+    defined = set()
+    rest = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
+            defined.add(stmt.name)
             methods = [m for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            bases = [ast.unparse(b) for b in stmt.bases]
-            line = f"The class `{stmt.name}`" + (f" extends {_names(bases)} and" if bases else "")
-            line += f" defines {_plural(len(methods), 'method')}" + (f": {_names([m.name for m in methods])}." if methods else ".")
-            sentences.append(line)
+            bases = [b for b in (_q(b) for b in stmt.bases) if b]
+            line = f"The class `{stmt.name}`" + (f" subclasses {', '.join(bases)} and" if bases else "")
+            line += (f" defines {_names([m.name for m in methods])}." if methods else " defines no methods.")
+            sentences.append((None, line))
             init = next((m for m in methods if m.name == "__init__"), None)
             if init:
-                attrs = sorted({t.attr for n in _walk(init) if isinstance(n, ast.Assign) for t in n.targets
-                                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"})
+                attrs = list(dict.fromkeys(t.attr for n in ast.walk(init) if isinstance(n, ast.Assign) for t in n.targets
+                                           if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"))
                 if attrs:
-                    sentences.append(f"Its constructor stores {_names(attrs)} on the instance so the other methods can use them.")
+                    sentences.append((f"{stmt.name}.__init__", pick("Its constructor stores {a} on the instance.",
+                                                                    "Each instance keeps {a}, set in `__init__`.").format(a=_names(attrs[:5]))))
             for m in methods:
-                if m.name != "__init__" and len(sentences) < 12:
-                    sentences.extend(_describe_function(m, stmt.name)[:2])
+                if m.name != "__init__" and len(sentences) < 10:
+                    sentences.extend((f"{stmt.name}.{m.name}", t) for t in _describe_function(m, pick, stmt.name)[:2])
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            sentences.extend(_describe_function(stmt))
-    if top_level:
-        module = ast.Module(body=top_level, type_ignores=[])
-        assigned = [t.id for s in top_level if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)]
-        prints = "print" in _calls(module)
-        line = "At the top level the script "
-        bits = []
-        if assigned:
-            bits.append(f"sets up {_names(list(dict.fromkeys(assigned))[:4])}")
-        loops = [s for s in _walk(module) if isinstance(s, (ast.For, ast.While))]
-        if loops:
-            bits.append(f"runs {_plural(len(loops), 'loop')}")
-        if any(isinstance(s, ast.If) for s in top_level):
-            bits.append("branches on a condition")
-        if prints:
-            bits.append("prints the result")
-        if not bits:
-            bits.append("calls the code above")
-        sentences.append(line + ", ".join(bits[:-1]) + (" and " if len(bits) > 1 else "") + bits[-1] + ".")
-        if not any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in tree.body):
-            sentences.append(_complexity(module, False))
-    sentences.extend(_idioms(tree)[:2])
-    return " ".join(sentences)
+            defined.add(stmt.name)
+            sentences.extend((stmt.name, t) for t in _describe_function(stmt, pick))
+        elif not isinstance(stmt, (ast.Import, ast.ImportFrom)) and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            rest.append(stmt)
+    if rest:
+        sentences.extend((None, t) for t in _module_sentences(rest, pick, defined))
+    if not sentences:
+        sentences.append((None, "The code only imports modules and defines constants."))
+    return sentences
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])")
+
+
+def sentences_of(text: str) -> list[str]:
+    return [t for t in _SENTENCE_END.split(text.strip()) if t]
+
+
+def text_stats(explanations: list[str], top: int = 5) -> dict:
+    """How varied the explanations are: distinct texts, and the sentences found in the most rows."""
+    per_sentence = Counter(s for e in explanations for s in set(sentences_of(e)))
+    n = len(explanations)
+    return {"rows": n, "distinct": len(set(explanations)), "distinct_share": round(len(set(explanations)) / n, 4) if n else None,
+            "top_sentences": [{"sentence": s, "rows": k, "share": round(k / n, 4)} for s, k in per_sentence.most_common(top)]}
 
 
 def with_explanation(code: str, explanation: str) -> str:

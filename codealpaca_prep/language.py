@@ -8,7 +8,9 @@ its input is not another language's code. Every rejection carries a reason.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
+import textwrap
 
 from common.pysource import normalize_newlines
 
@@ -19,9 +21,9 @@ _OTHER_LANGS = [
     ("C++", r"c\+\+|\bcpp\b"),
     ("C#", r"\bc#|\.net\b"),
     ("C", r"\b(?:in|using|an?)\s+c\b(?![+#])|\bc\s+(?:program|code|function|language|snippet|library)\b|\bansi c\b"),
-    ("SQL", r"\b(sql|mysql|postgres(?:ql)?|sqlite|oracle|t-sql|pl/sql|mongodb|nosql)\b|\bquer(?:y|ies)\b"),
-    ("HTML/CSS", r"\b(html5?|css3?|xml|svg|bootstrap|web ?page|stylesheet)\b"),
-    ("shell", r"\b(bash|shell|zsh|powershell|command line|terminal|linux command|unix command)\b"),
+    ("SQL", r"\b(sql|mysql|postgres(?:ql)?|sqlite|oracle|t-sql|pl/sql|mongodb|nosql)\b"),
+    ("HTML/CSS", r"\b(html5?|css3?|svg|bootstrap|stylesheet)\b"),
+    ("shell", r"\b(bash|shell|zsh|powershell|linux command|unix command)\b"),
     ("Ruby", r"\bruby\b|\brails\b"),
     ("PHP", r"\bphp\b"),
     ("Swift", r"\bswift\b|\bobjective-c\b|\bios\b"),
@@ -36,17 +38,28 @@ _PYTHON_RE = re.compile(r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b",
 
 # Code markers of other languages, for reasons and for inputs.
 _CODE_MARKERS = [
-    ("C/C++", r"#include\s*[<\"]|\bint\s+main\s*\(|\bstd::|\bprintf\s*\(.*\);|\bcout\s*<<"),
-    ("Java", r"\bpublic\s+(?:static\s+)?(?:class|void|int|String)\b|\bSystem\.out\.|\bString\[\]|\bprivate\s+\w+\s+\w+\s*[;=]"),
+    ("PHP", r"<\?php|\$\w+\s*(?:=|->)|\bforeach\s*\(\s*\$|\becho\s[^\n]*;\s*$"),
+    ("shell", r"^#!\s*/(?:usr/)?bin/(?:env\s+)?(?:ba|z)?sh\b|^\s*(?:echo\s|sudo\s|ls\s|cd\s|grep\s|apt(?:-get)?\s|chmod\s|mkdir\s|export\s+\w+=)"),
+    ("C/C++", r"#include\s*[<\"]|\bint\s+main\s*\(|\bstd::|\bprintf\s*\(.*\);|\bcout\s*<<|^\s*struct\s+\w+\s*\{?\s*$"
+              r"|^\s*(?:unsigned\s+)?(?:int|void|char|float|double|bool|long)\s*\*?\s+\w+\s*\([^)]*\)\s*\{"),
+    ("Java", r"\b(?:public|private|protected)\s+(?:static\s+)?(?:final\s+)?(?:class|void|int|double|boolean|String|[A-Z]\w*(?:<[^>]*>)?)\b"
+             r"|\bSystem\.out\.|\bString\[\]|@interface\b|\bclass\s+\w+\s+(?:extends|implements)\s+\w+\s*\{"),
     ("C#", r"\bConsole\.Write|\busing\s+System\b|\bnamespace\s+\w+\s*\{"),
-    ("JavaScript", r"\bconsole\.log\b|\bfunction\s*\w*\s*\(|\b(?:let|const|var)\s+\w+\s*=|=>|\bdocument\.|\$\(|\balert\("),
+    ("Go", r"^\s*package\s+main\b|\bfunc\s+main\s*\(\)|\bfmt\.\w+\("),
+    ("JavaScript", r"\bconsole\.log\b|\bfunction\s*\w*\s*\(|\b(?:let|const|var)\s+\w+\s*=|=>|\bdocument\.|\$\(|\balert\(|\bconstructor\s*\("),
     ("SQL", r"^\s*(?:SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|DATABASE|INDEX|VIEW)|ALTER\s+TABLE|DROP\s+TABLE)\b"),
-    ("HTML/CSS", r"<\s*(?:html|div|p|span|body|head|table|form|input|ul|li|h[1-6]|a|script|style|button)\b|^\s*[.#]?[\w-]+\s*\{\s*[\w-]+\s*:"),
-    ("shell", r"^\s*(?:#!/bin/|echo\s|sudo\s|ls\s|cd\s|grep\s|apt(?:-get)?\s|chmod\s|mkdir\s|export\s+\w+=)"),
-    ("Ruby", r"^\s*(?:puts|require)\s|\bend\s*$|\.each\s+do\b"),
-    ("PHP", r"<\?php|\$\w+\s*=.*;"),
+    ("HTML/CSS", r"<\s*(?:html|div|p|span|body|head|table|form|input|ul|li|h[1-6]|a|script|style|button)\b|^\s*[.#]?[\w-]+\s*\{\s*[\w-]+\s*:"
+                 r"|^\s*[a-z]+(?:-[a-z]+)+\s*:\s*[^;\n]+;\s*$"),
+    ("Ruby", r"^\s*(?:puts|require)\s|\bend\s*$|\.each\s+(?:do\b|\{\s*\|)"),
+]
+# Weaker signs, used to name the language of an output that does not parse (never to reject an input: "int x = 15;"
+# describes data for a language-neutral task).
+_WEAK_MARKERS = [
+    ("Swift", r"\bfunc\s+\w+\s*\([^)]*\)\s*(?:->\s*[\w\[\]?]+\s*)?\{"),
+    ("Java", r"(?-i:\bnew\s+[A-Z]\w*\s*[(\[<]|^\s*(?:int|double|float|char|boolean|long|String)(?:\[\])*\s+\w+\s*(?:=|;|\[))"),
 ]
 _CODE_MARKER_RES = [(name, re.compile(rx, re.I | re.M)) for name, rx in _CODE_MARKERS]
+_WEAK_MARKER_RES = [(name, re.compile(rx, re.I | re.M)) for name, rx in _WEAK_MARKERS]
 
 # Names and attributes that exist in other languages' runtimes but not in Python's.
 _FOREIGN_NAMES = {"console", "document", "window", "System", "Math", "printf", "puts", "echo", "alert",
@@ -64,8 +77,8 @@ _COMPUTING = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, a
 _CALLING = (ast.Call, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Await, ast.Yield)
 
 
-def guess_language(text: str) -> str | None:
-    for name, rx in _CODE_MARKER_RES:
+def guess_language(text: str, weak: bool = False) -> str | None:
+    for name, rx in _CODE_MARKER_RES + (_WEAK_MARKER_RES if weak else []):
         if rx.search(text):
             return name
     return None
@@ -90,63 +103,124 @@ def _is_literal_answer(tree: ast.Module) -> bool:
     return True
 
 
-def _foreign_api(tree: ast.Module) -> str | None:
+def _defined(tree: ast.AST) -> set[str]:
+    """Names a program binds (assignments, definitions, parameters, imports) and attributes it sets."""
     defined: set[str] = set()
-    loads: list[str] = []
-    attrs: list[str] = []
     for n in ast.walk(tree):
-        if isinstance(n, ast.Name):
-            (defined.add(n.id) if isinstance(n.ctx, ast.Store) else loads.append(n.id))
-        elif isinstance(n, ast.Attribute):
-            attrs.append(n.attr)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            defined.add(n.id)
+        elif isinstance(n, ast.Attribute) and not isinstance(n.ctx, ast.Load):
+            defined.add(n.attr)
         elif isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
             defined.add(n.name)
         elif isinstance(n, ast.arg):
             defined.add(n.arg)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             defined.update((a.asname or a.name).split(".")[0] for a in n.names)
-    for name in loads:
-        if name in _FOREIGN_NAMES and name not in defined:
-            return name
-    for attr in attrs:
-        if attr in _FOREIGN_ATTRS and attr not in defined:
-            return "." + attr
+    return defined
+
+
+def _foreign_api(tree: ast.Module) -> str | None:
+    defined = _defined(tree)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in _FOREIGN_NAMES and n.id not in defined:
+            return n.id
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr in _FOREIGN_ATTRS and n.attr not in defined:
+            return "." + n.attr
     return None
+
+
+def _undefined_call(tree: ast.Module, input_: str) -> str | None:
+    """In a program of bare expressions (`O(n)`, `Number("3.145")`, `String.fromCharCode(...)`, `fetch(...)`), the
+    first call of a name that is neither defined (here or in the row's input), imported, nor a builtin: called
+    directly, or a capitalised name's method. snake_case names are taken as the user's own functions
+    (`my_function(my_var)`), lower-case objects' methods as Python with its context left out."""
+    body = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body or not all(isinstance(s, ast.Expr) for s in body):
+        return None
+    defined = _defined(tree)
+    try:
+        defined |= _defined(ast.parse(input_))
+    except (SyntaxError, ValueError):
+        pass
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Dict):  # `{city: "LA"}`: a JavaScript object literal
+            bare = [k.id for k in n.keys if isinstance(k, ast.Name) and k.id not in defined]
+            if bare:
+                return f"{{{bare[0]}: ...}}"
+        if not isinstance(n, ast.Call):
+            continue
+        root = n.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in defined or root.id in _BUILTINS or "_" in root.id:
+            continue
+        if root is n.func or root.id[:1].isupper():  # `re.findall(...)`, `df.dropna()`: Python with context left out
+            return ast.unparse(n.func)
+    return None
+
+
+_BUILTINS = set(dir(builtins))
+_FENCE = re.compile(r"\A\s*```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)\n[ \t]*```\s*\Z", re.S | re.I)
+_HEREDOC_SHELL = re.compile(r"\A#!\s*/(?:usr/)?bin/(?:env\s+)?(?:ba|z)?sh\b.*^\s*\w+\s*<<\s*['\"]?\w+", re.S | re.M)
+# Languages an instruction may name as the data a Python program handles ("parse the HTML", "query a SQLite
+# table", "run a shell command"): a row asking for them keeps a substantial Python answer.
+_DATA_LANGUAGES = {"HTML/CSS", "SQL", "shell"}
+_C_FAMILY = {"Java", "C#", "C/C++", "C++", "C"}
+
+
+def unfence(output: str) -> str:
+    """The code inside a ```python (or bare ```) fence that is the whole answer; other outputs unchanged."""
+    m = _FENCE.match(output)
+    return m.group(1) if m else output
+
+
+def _substantial(tree: ast.Module) -> bool:
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+               for n in ast.walk(tree))
 
 
 def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
     """None when the row is a Python task with a Python answer, else why not."""
-    output = normalize_newlines(output).strip("\n")
+    output = unfence(normalize_newlines(output).strip("\n"))
     if not output.strip():
         return "empty output"
+    asked = [name for name, rx in _OTHER_LANG_RES if rx.search(instruction)]
+    mentions_python = bool(_PYTHON_RE.search(instruction))
     try:
         tree = ast.parse(output)
     except (SyntaxError, ValueError):
         try:  # uniformly indented snippets parse once dedented; tabs mixed with spaces once expanded
-            import textwrap
             tree = ast.parse(textwrap.dedent(output.expandtabs(8)))
         except (SyntaxError, ValueError):
             if re.search(r"^\s*(?:print\s+[^\s(=]|exec\s+[\"'])|^\s*except\s+\w+\s*,\s*\w+\s*:", output, re.M):
                 return "output is Python 2, not valid Python 3"
-            lang = guess_language(output)
+            lang = guess_language(output, weak=True)
+            if lang in _C_FAMILY and asked and asked[0] in _C_FAMILY:
+                lang = asked[0]  # `public class` is Java and C# alike: the instruction tells them apart
             if lang:
                 return f"output is {lang} code"
             if _looks_like_code(output):
-                return "output is not valid Python 3"
+                return f"output is {asked[0]} code" if asked else "output is not valid Python 3"
             return "output is prose, not code"
+    if _HEREDOC_SHELL.search(output):
+        return "output is shell code"
     if _is_literal_answer(tree):
         return "output is a literal answer, not code"
     api = _foreign_api(tree)
     if api:
         return f"output uses another language's API ({api})"
-    asked = [name for name, rx in _OTHER_LANG_RES if rx.search(instruction)]
-    if asked and not _PYTHON_RE.search(instruction):
+    call = _undefined_call(tree, input_)
+    if call:
+        return f"output uses names it never defines or imports ({call})"
+    if asked and not mentions_python and not (set(asked) <= _DATA_LANGUAGES and _substantial(tree)):
         return f"instruction asks for {asked[0]}"
-    if input_.strip():
+    if input_.strip() and not mentions_python:
         try:
             ast.parse(normalize_newlines(input_))
         except (SyntaxError, ValueError):
             lang = guess_language(input_)
-            if lang:
+            if lang and not (lang in _DATA_LANGUAGES and _substantial(tree)):  # the HTML a parser is given
                 return f"input is {lang} code"
     return None

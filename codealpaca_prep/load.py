@@ -21,7 +21,7 @@ class InputError(Exception):
 @dataclass
 class Row:
     id: str  # content hash of the normalised instruction and input: stable across sources and re-orderings
-    index: int  # position in the source
+    index: int  # 0-based position of the row in the source (a .jsonl's line numbers are 1-based: see `line`)
     instruction: str
     input: str
     output: str
@@ -43,7 +43,7 @@ def read_source(source: str) -> list:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    rows.append(_BadLine(n, str(exc)))
+                    rows.append(BadLine(n, str(exc), line))
             return rows
         try:
             data = json.loads(text)
@@ -67,9 +67,10 @@ def row_id(instruction: str, input_: str) -> str:
 
 
 @dataclass
-class _BadLine:
-    line: int
+class BadLine:
+    line: int  # 1-based line number in the .jsonl file
     error: str
+    text: str
 
 
 def normalise_text(text: str) -> str:
@@ -81,8 +82,8 @@ def validate(raw: list) -> tuple[list[Row], list[dict]]:
     """Rows with the three string fields, normalised; and the rejects with their reason."""
     rows, rejects = [], []
     for i, item in enumerate(raw):
-        if isinstance(item, _BadLine):
-            rejects.append({"index": i, "reason": f"malformed: line {item.line} is not JSON ({item.error})"})
+        if isinstance(item, BadLine):
+            rejects.append({"index": i, "line": item.line, "reason": f"malformed: line {item.line} is not JSON ({item.error})"})
             continue
         if not isinstance(item, dict):
             rejects.append({"index": i, "reason": f"malformed: row is {type(item).__name__}, not an object"})
@@ -102,7 +103,7 @@ def validate(raw: list) -> tuple[list[Row], list[dict]]:
         input_ = normalise_text(item["input"])
         if _PLACEHOLDER.match(input_.strip()):
             input_ = ""
-        output = normalize_newlines(item["output"]).strip("\n")
+        output = normalize_newlines(item["output"]).replace("\u00a0", " ").strip("\n")
         if not instruction:
             rejects.append({"index": i, "reason": "malformed: empty instruction"})
             continue

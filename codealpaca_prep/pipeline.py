@@ -19,12 +19,12 @@ from common.pysource import CleanError, clean_code
 
 from .decontaminate import Decontaminator
 from .dedup import deduplicate
-from .explain import HFExplainer, explain_code, with_explanation
-from .language import rejection_reason
-from .load import HUB_ID, Row, read_source, validate
+from .explain import HFExplainer, explain_code, text_stats, with_explanation
+from .language import rejection_reason, unfence
+from .load import HUB_ID, Row, BadLine, read_source, validate
 from .report import histogram, write_markdown
 from .split import SPLITS, split_of
-from .tokens import AlpacaLengths, recommend_sequence_len, summarize
+from .tokens import SEQUENCE_LENS, AlpacaLengths, recommend_sequence_len, summarize
 
 VARIANTS = ("code", "code_explained")
 DEFAULT_SOURCE = HUB_ID  # or a local .json/.jsonl copy: --input PATH
@@ -43,6 +43,8 @@ class Config:
     mbpp_path: str | None = None
     humaneval_path: str | None = None
     tokenizer: str | None = None
+    test_decontamination: bool = True  # run rows' code against benchmark tests (needs the sandbox)
+    compare: Path | None = None  # an earlier manifest.json: its counts go beside the new ones in data.md
 
 
 @dataclass
@@ -89,7 +91,7 @@ def run(cfg: Config) -> dict:
 def _run(cfg: Config) -> dict:
     bar = lambda it, desc: tqdm(it, desc=desc, disable=not cfg.progress, leave=False, file=sys.stderr)  # noqa: E731
     raw = read_source(cfg.source)
-    raw_rows = {i: item for i, item in enumerate(raw)}
+    raw_rows = {i: (item.text if isinstance(item, BadLine) else item) for i, item in enumerate(raw)}
     stages: list[Stage] = []
 
     rows, bad = validate(raw)
@@ -98,6 +100,7 @@ def _run(cfg: Config) -> dict:
     stage = Stage("python-only", len(rows))
     kept = []
     for row in bar(rows, "python filter"):
+        row.output = unfence(row.output)
         reason = rejection_reason(row.instruction, row.input, row.output)
         if reason:
             stage.removed.append({"index": row.index, "id": row.id, "reason": reason})
@@ -121,7 +124,7 @@ def _run(cfg: Config) -> dict:
     stages.append(Stage("deduplication", n, removed))
 
     n = len(rows)
-    rows, removed = Decontaminator(cfg.mbpp_path, cfg.humaneval_path).split(bar(rows, "decontaminate"))
+    rows, removed = Decontaminator(cfg.mbpp_path, cfg.humaneval_path, run_tests=cfg.test_decontamination).split(rows, cfg.progress)
     stages.append(Stage("decontamination (MBPP 974 + HumanEval 164)", n, removed))
 
     if cfg.explainer == "ast":
@@ -139,8 +142,10 @@ def _run(cfg: Config) -> dict:
 
     counter = AlpacaLengths(cfg.tokenizer)
     lengths = {v: {s: counter.lengths(by_split[v][s]) for s, _ in SPLITS} for v in bar(VARIANTS, "tokenize")}
-    recommended = max(recommend_sequence_len(np.concatenate(list(lengths[v].values()))) for v in VARIANTS)
-    seq = cfg.sequence_len or recommended
+    recommended = recommend_sequence_len(np.concatenate([lengths[v][s] for v in VARIANTS for s, _ in SPLITS]))
+    if recommended is not None:
+        recommended = max(recommend_sequence_len(np.concatenate(list(lengths[v].values()))) for v in VARIANTS)
+    seq = cfg.sequence_len or recommended or SEQUENCE_LENS[0]
 
     out = Path(cfg.out_dir)
     outputs = {}
@@ -166,6 +171,8 @@ def _run(cfg: Config) -> dict:
         "splits": {s: len(by_split["code"][s]) for s, _ in SPLITS},
         "variants": list(VARIANTS),
         "explainer": cfg.explainer,
+        "explanations": text_stats(explanations),
+        "test_decontamination": cfg.test_decontamination,
         "seed": cfg.seed,
         "tokens": {"tokenizer": "mistral-common tokenizer.model.v1 (Mistral-7B-v0.1)", "sequence_len": seq,
                    "recommended_sequence_len": recommended,
@@ -177,5 +184,6 @@ def _run(cfg: Config) -> dict:
     if cfg.report_dir:
         report_dir = Path(cfg.report_dir)
         histogram({v: np.concatenate(list(lengths[v].values())) for v in VARIANTS}, seq, report_dir / "data_lengths.png")
-        write_markdown(manifest, report_dir / "data.md", "data_lengths.png")
+        before = json.loads(Path(cfg.compare).read_text(encoding="utf-8")) if cfg.compare else None
+        write_markdown(manifest, report_dir / "data.md", "data_lengths.png", before, str(cfg.compare) if cfg.compare else None)
     return manifest

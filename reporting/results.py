@@ -16,6 +16,7 @@ import json
 import math
 import random
 import re
+import shlex
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -57,14 +58,31 @@ class Run:
         return self.path.parent.parent.name
 
     def command(self, launcher: str = "lm_eval") -> str:
-        args = self.config.get("model_args")
+        """The lm-eval command line that reruns this run: everything its results file records that changes the
+        numbers (model arguments, tasks, limit, batch size, device, generation settings, seeds) and where it wrote."""
+        c = self.config
+        args = c.get("model_args")
         args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
-        tasks = ",".join(sorted(self.n_samples))
-        limit = f" --limit {int(self.config['limit'])}" if self.config.get("limit") else ""
+        parts = [f"{launcher} run --model {c.get('model')} --model_args {args} --include_path lm_eval_tasks",
+                 f"--tasks {','.join(sorted(self.n_samples))}"]
         # the batch shapes change bfloat16 rounding, so the batch size is part of what reproduces a run
-        batch = f" --batch_size {self.config['batch_size']}" if self.config.get("batch_size") else ""
-        return repo_relative(f"{launcher} run --model {self.config.get('model')} --model_args {args} --include_path "
-                             f"lm_eval_tasks --tasks {tasks}{batch}{limit} --log_samples")
+        if c.get("batch_size"):
+            parts.append(f"--batch_size {c['batch_size']}")
+        if c.get("device"):
+            parts.append(f"--device {c['device']}")
+        if c.get("limit"):
+            parts.append(f"--limit {int(c['limit'])}")
+        gen = c.get("gen_kwargs") or {}
+        if isinstance(gen, str):
+            gen = dict(kv.split("=", 1) for kv in gen.split(",") if "=" in kv)
+        if gen:
+            parts.append("--gen_kwargs " + " ".join(shlex.quote(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}")
+                                                  for k, v in gen.items()))
+        seeds = [c.get(k) for k in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")]
+        if any(s is not None for s in seeds):
+            parts.append("--seed " + ",".join("None" if s is None else str(s) for s in seeds))
+        parts.append(f"--output_path {self.path.parent.parent} --log_samples")
+        return repo_relative(" ".join(parts))
 
 
 _ABSOLUTE = re.compile(r"(?:/[^\s,=/]+)+/(?=(?:outputs|models|runs|data)/)")
@@ -153,18 +171,40 @@ def _tasks(runs: list[Run]) -> list[str]:
     return [t for t in BENCHMARKS if t in present]
 
 
-def leaderboard(runs: list[Run]) -> list[str]:
-    tasks = _tasks(runs)
-    lines = ["| model / adapter | " + " | ".join(f"{t} pass@1 % (n)" for t in tasks) + " |",
-             "| --- |" + " ---: |" * len(tasks)]
-    for r in sorted((r for r in runs if any(t in r.results for t in tasks)), key=lambda r: r.label):
-        cells = []
-        for t in tasks:
-            v, e = r.metric(t, "pass@1")
-            n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
-            cells.append(f"{_fmt(v, e)} ({n})" if v is not None else "–")
-        lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
+FORMATS = (("zero-shot prompt", ""), ("3-shot prompt", "_3shot"), ("Alpaca prompt (the adapters' training format)", "_alpaca"))
+
+
+def _format_of(task: str) -> str:
+    return "_3shot" if task.endswith("_3shot") else "_alpaca" if task.endswith("_alpaca") else ""
+
+
+def _table(runs: list[Run], cols: list[str], cell) -> list[str]:
+    """One row per run that has a value in any column (no all-"–" rows)."""
+    lines = []
+    for r in sorted(runs, key=lambda r: r.label):
+        cells = [cell(r, c) for c in cols]
+        if any(c != "–" for c in cells):
+            lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
     return lines
+
+
+def leaderboard(runs: list[Run]) -> list[str]:
+    """pass@1 per benchmark, one table per prompt format."""
+    tasks = _tasks(runs)
+    out = []
+
+    def cell(r: Run, t: str) -> str:
+        v, e = r.metric(t, "pass@1")
+        n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
+        return f"{_fmt(v, e)} ({n})" if v is not None else "–"
+
+    for title, suffix in FORMATS:
+        cols = [t for t in tasks if _format_of(t) == suffix]
+        rows = _table(runs, cols, cell) if cols else []
+        if rows:
+            out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 % (n)" for t in cols) + " |",
+                    "| --- |" + " ---: |" * len(cols), *rows, ""]
+    return out[:-1] if out else ["No benchmark results among these runs."]
 
 
 def _rank_variant(label: str) -> tuple[str | None, int | None]:
@@ -176,7 +216,7 @@ def rank_comparison(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]
     rows = [(variant, rank, r) for r in runs for variant, rank in [_rank_variant(r.label)] if rank]
     if not rows:
         return ["No adapters with a rank in their name (…-code-r8, …-code_explained-r32) among these runs."]
-    tasks = _tasks(runs)
+    tasks = [t for t in _tasks(runs) if any(r.metric(t, "pass@1")[0] is not None for _, _, r in rows)]
     lines = ["| variant | rank | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |", "| --- | ---: |" + " ---: |" * len(tasks)]
     for variant, rank, r in sorted(rows, key=lambda x: (x[0], x[1])):
         lines.append(f"| {variant} | {rank} | " + " | ".join(_fmt(*r.metric(t, "pass@1")) for t in tasks) + " |")
@@ -185,21 +225,32 @@ def rank_comparison(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    top = 0.0
-    for variant in sorted({v for v, _, _ in rows}):
-        for t in tasks:
-            pts = sorted((rank, r.metric(t, "pass@1")[0]) for v, rank, r in rows if v == variant and r.metric(t, "pass@1")[0] is not None)
-            if pts:
-                ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], marker="o", label=f"{t} ({variant})")
-                top = max(top, 100 * max(p[1] for p in pts))
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("LoRA rank")
-    ax.set_ylabel("pass@1 (%)")
-    ax.set_title("pass@1 by LoRA rank")
-    ax.set_ylim(0, min(100, max(5, 1.25 * top)))  # small models score a few percent: keep them visible
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    plotted = [t for t in tasks if _format_of(t) == "_alpaca"] or tasks  # the adapters' own prompt format
+    variants = sorted({v for v, _, _ in rows})
+    fig, axes = plt.subplots(1, len(plotted), figsize=(3.1 * len(plotted), 3.4), sharey=False, squeeze=False)
+    for ax, t in zip(axes[0], plotted):
+        for i, variant in enumerate(variants):
+            pts = sorted((rank, *r.metric(t, "pass@1")) for v, rank, r in rows if v == variant and r.metric(t, "pass@1")[0] is not None)
+            if not pts:
+                continue
+            x = [p[0] * (0.93 if i == 0 else 1.07) for p in pts]  # side by side, not on top of each other
+            y = [100 * p[1] for p in pts]
+            err = [196 * p[2] if p[2] is not None else 0 for p in pts]  # 95 % interval from lm-eval's standard error
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=variant)
+        base = next((r for r in runs if not _rank_variant(r.label)[1] and r.metric(t, "pass@1")[0] is not None
+                     and not r.adapter), None)
+        if base is not None:
+            ax.axhline(100 * base.metric(t, "pass@1")[0], color="grey", ls="--", lw=1, label="base model")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted({rank for _, rank, _ in rows}), [str(k) for k in sorted({rank for _, rank, _ in rows})])
+        ax.set_title(t.replace("_custom", "").replace("_alpaca", ""), fontsize=9)
+        ax.set_xlabel("LoRA rank")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("pass@1 (%), 95 % interval")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle("pass@1 by LoRA rank (Alpaca prompt): overlapping intervals cannot be told apart", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     fig.savefig(out_dir / plot_name, dpi=110)
     plt.close(fig)
     return lines + ["", f"![rank comparison]({plot_name})"]
@@ -231,9 +282,9 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
     table = defaultdict(dict)
     for r in runs:
         for task in r.results:
-            m = re.fullmatch(r"custom_suite(?:_alpaca)?_(\w+)", task)
-            if m and m.group(1) != "alpaca":
-                table[r.label][f"suite: {m.group(1)}"] = r.metric(task, "pass@1")[0]
+            m = re.fullmatch(r"custom_suite(_alpaca)?_(\w+)", task)
+            if m and m.group(2) != "alpaca":
+                table[r.label][f"suite{m.group(1) or ''}: {m.group(2)}"] = r.metric(task, "pass@1")[0]
         for task, samples in r.samples.items():
             if task.startswith("mbpp"):
                 topic = defaultdict(list)
@@ -243,27 +294,48 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
                     table[r.label][f"{task}: {name}"] = sum(vals) / len(vals) if vals else None
     if not table:
         return ["No per-category results among these runs."]
-    cols = sorted({c for row in table.values() for c in row})
-    lines = ["| model / adapter | " + " | ".join(cols) + " |", "| --- |" + " ---: |" * len(cols)]
-    for label in sorted(table):
-        lines.append(f"| {label} | " + " | ".join(_fmt(table[label].get(c)) for c in cols) + " |")
+    lines = []
+    groups = [(f"Custom suite, {title}", lambda c, sfx=suffix: c.startswith(f"suite{sfx}: ")) for title, suffix in FORMATS]
+    groups += [(f"MBPP topics ({task})", lambda c, task=task: c.startswith(f"{task}: "))
+               for task in sorted({c.split(":")[0] for row in table.values() for c in row if not c.startswith("suite")})
+               if "passk" not in task]
+    for title, member in groups:
+        cols = sorted({c for row in table.values() for c in row if member(c)})
+        rows = [f"| {label} | " + " | ".join(_fmt(table[label].get(c)) for c in cols) + " |" for label in sorted(table)
+                if any(table[label].get(c) is not None for c in cols)]
+        if cols and rows:
+            lines += [f"**{title}**", "", "| model / adapter | " + " | ".join(c.split(": ", 1)[1] for c in cols) + " |",
+                      "| --- |" + " ---: |" * len(cols), *rows, ""]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.patches import Patch
 
-    labels = sorted(table)
-    data = np.array([[np.nan if table[l].get(c) is None else 100 * table[l][c] for c in cols] for l in labels], dtype=float)
-    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(cols)), 1.2 + 0.5 * len(labels)))
-    im = ax.imshow(data, aspect="auto", vmin=0, vmax=100, cmap="viridis")
-    ax.set_xticks(range(len(cols)), cols, rotation=70, ha="right", fontsize=7)
+    suite = [c for c in sorted({c for row in table.values() for c in row}) if c.startswith("suite_alpaca: ")] \
+        or [c for c in sorted({c for row in table.values() for c in row}) if c.startswith("suite: ")]
+    labels = [l for l in sorted(table) if any(table[l].get(c) is not None for c in suite)]
+    if not suite or not labels:
+        return lines
+    data = np.array([[np.nan if table[l].get(c) is None else 100 * table[l][c] for c in suite] for l in labels], dtype=float)
+    top = max(5.0, float(np.ceil(np.nanmax(data) / 5) * 5)) if np.isfinite(data).any() else 5.0  # the scale fits the data
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(suite), 1.6 + 0.42 * len(labels)))
+    ax.set_facecolor("#d9d9d9")  # not run
+    im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", vmin=0, vmax=top, cmap="viridis")
+    for i in range(len(labels)):
+        for j in range(len(suite)):
+            v = data[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="white" if v < 0.6 * top else "black")
+    ax.set_xticks(range(len(suite)), [c.split(": ", 1)[1].replace("_", " ") for c in suite], rotation=40, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    fig.colorbar(im, ax=ax, label="pass@1 (%)")
-    ax.set_title("pass@1 by category / topic")
+    fig.colorbar(im, ax=ax, label=f"pass@1 (%), scale 0–{top:.0f}")
+    ax.legend(handles=[Patch(facecolor="#d9d9d9", label="not run")], loc="upper left", bbox_to_anchor=(1.25, 1.0), fontsize=7, frameon=False)
+    ax.set_title("Custom-suite pass@1 by category" + (" (Alpaca prompt)" if suite[0].startswith("suite_alpaca") else ""), fontsize=10)
     fig.savefig(out_dir / plot_name, dpi=110, bbox_inches="tight")  # room for the rotated labels
     plt.close(fig)
-    return lines + ["", f"![categories]({plot_name})"]
+    return lines + [f"![categories]({plot_name})"]
 
 
 def error_analysis(runs: list[Run]) -> list[str]:
@@ -435,12 +507,8 @@ def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval"
     return lines
 
 
-def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
-          samples: list[str] = (), training: str | None = None, launcher: str = "lm_eval") -> Path:
-    """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
-    the repo; several when the runs come from several archives: a samples file is named by its run's timestamp, so
-    they never clash); rerun_dirs: evaluations repeated from saved files, compared document by document with the
-    first runs; launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
+def load_archived_runs(groups: list[list[str]], samples: list[str] = ()) -> list[list[Run]]:
+    """load_runs for each group of result folders, with the samples from .tar.xz archives laid out like them."""
     import tarfile
     import tempfile
 
@@ -450,8 +518,16 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
             with tarfile.open(archive) as tar:
                 tar.extractall(tmp, filter="data")
             root = Path(tmp)
-        runs = load_runs(dirs, root)
-        reruns = load_runs(rerun_dirs, root)
+        return [load_runs(dirs, root) for dirs in groups]
+
+
+def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rerun_dirs: list[str] = (),
+          samples: list[str] = (), training: str | None = None, launcher: str = "lm_eval") -> Path:
+    """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
+    the repo; several when the runs come from several archives: a samples file is named by its run's timestamp, so
+    they never clash); rerun_dirs: evaluations repeated from saved files, compared document by document with the
+    first runs; launcher: what ran lm-eval (the result files do not record it), as the provenance commands write it."""
+    runs, reruns = load_archived_runs([dirs, rerun_dirs], samples)
     if not runs:
         raise SystemExit(f"no results_*.json under {', '.join(dirs)}")
     out.parent.mkdir(parents=True, exist_ok=True)

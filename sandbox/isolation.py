@@ -154,7 +154,7 @@ class PidsCgroup:
     _roots = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 
     def __init__(self, max_pids: int):
-        self.path = None
+        self.path, self.max_pids = None, max_pids
         if os.geteuid() != 0:
             return
         for root in self._roots:
@@ -191,6 +191,26 @@ class PidsCgroup:
                 except ProcessLookupError:
                     pass
             time.sleep(0.001 * (attempt + 1))
+
+    def wait_idle(self, timeout: float = 5.0) -> int:
+        """Wait until the group holds at most half its pids.max: a killed program's processes and threads count
+        against pids.max until the kernel has released them, and a fork in the next program failed with EAGAIN
+        ("bwrap: Can't fork") after one that had started dozens of threads. (A few exiting tasks linger after
+        every program for about a second; those are harmless and not waited for.) Returns the tasks counted when
+        the wait ended."""
+        if not self.path:
+            return 0
+        spare = self.max_pids // 2
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                current = int(open(os.path.join(self.path, "pids.current")).read())
+            except (OSError, ValueError):
+                return 0
+            if current <= spare or time.monotonic() >= deadline:
+                return current
+            self.kill_all()
+            time.sleep(0.002)
 
     def remove(self) -> None:
         if self.path:

@@ -1,10 +1,14 @@
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
-from custom_suite import CATEGORIES, SuiteError, as_docs, load_tasks
+from custom_suite import CATEGORIES, TEST_SETUP, SuiteError, as_docs, load_tasks
 from custom_suite.lm_eval_tasks import main as lm_eval_tasks_main
-from custom_suite.validate import ambiguity_problems, main as validate_main, schema_problems
+from custom_suite.mutate import mutants
+from custom_suite.validate import ambiguity_problems, main as validate_main, originality_problems, schema_problems
+from sandbox import Test, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,3 +51,82 @@ def test_a_broken_record_is_named(tmp_path):
 
 def test_lm_eval_task_files_are_in_sync():
     assert lm_eval_tasks_main(["--check"]) == 0
+
+
+def _task(task_id: str) -> dict:
+    return next(t for t in load_tasks() if t["id"] == task_id)
+
+
+def _passes(task_id: str, program: str) -> bool:
+    t = _task(task_id)
+    return run_program(program, [Test(code=c, helpers=True) for c in t["tests"]], setup=TEST_SETUP).passed
+
+
+@pytest.mark.parametrize("task_id,wrong", [
+    ("math-05", "def integer_nth_root(n, k):\n    if n < 0 or k < 1:\n        raise ValueError('x')\n"
+                "    r = int(round(n ** (1 / k)))\n    return r if r ** k <= n else r - 1"),  # floating point
+    ("sort-01", "def first_true(lo, hi, pred):\n    for x in range(lo, hi):\n        if pred(x):\n            return x\n"
+                "    return hi"),  # linear
+    ("sort-08", "def count_between(sorted_nums, lo, hi):\n    return sum(1 for x in sorted_nums if lo <= x <= hi)"),
+    ("file-11", "def file_stats(path):\n    text = open(path, encoding='utf-8').read()\n"
+                "    return {'lines': text.count('\\n'), 'words': len(text.split()), 'chars': len(text)}"),
+])
+def test_tests_reject_solutions_the_instruction_rules_out(task_id, wrong):
+    assert _passes(task_id, _task(task_id)["reference"])
+    assert not _passes(task_id, wrong)
+
+
+def test_an_eagerly_validating_generator_the_wording_allows_passes():
+    eager = ("def batches(iterable, n):\n    if n < 1:\n        raise ValueError('n must be at least 1')\n"
+             "    def gen():\n        batch = []\n        for item in iterable:\n            batch.append(item)\n"
+             "            if len(batch) == n:\n                yield tuple(batch)\n                batch = []\n"
+             "        if batch:\n            yield tuple(batch)\n    return gen()")
+    assert _passes("iter-02", eager)
+
+
+def test_mutants_reach_generators_files_and_loops():
+    kinds = {t["id"]: {m.kind for m in mutants(t["reference"])} for t in load_tasks()}
+    assert all(kinds.values()), [k for k, v in kinds.items() if not v]  # every task has a mutant
+    assert "yield from -> yield" in kinds["iter-05"]
+    assert "file mode" in kinds["file-04"] and "drop statement" in kinds["iter-02"]
+    per_cat = Counter()
+    for t in load_tasks():
+        per_cat[t["category"]] += len(mutants(t["reference"]))
+    assert per_cat["iterators_generators"] >= 40 and per_cat["file_io"] >= 40
+    assert "yield None" in {m.kind for m in mutants("def g(xs):\n    for x in xs:\n        yield x * 2")}
+
+
+def test_a_failing_reference_counts_no_mutants_and_a_task_without_mutants_is_flagged(tmp_path, capsys):
+    good = _task("lists-06")
+    broken = {"id": "bad-01", "difficulty": "easy", "instruction": "Write `f(x)`.", "signature": "def f(x)",
+              "reference": "def f(x):\n    if x > 1:\n        return x - 1\n    return x + 1\n",
+              "tests": "assert f(5) == 5\nassert f(0) == 1\nassert f(1) == 2\nassert f(2) == 1\nassert f(3) == 2\n"}
+    plain = {"id": "bad-02", "difficulty": "easy", "instruction": "Write `g(x)`.", "signature": "def g(x)",
+             "reference": "def g(x):\n    return None\n",  # nothing to mutate
+             "tests": "".join(f"assert g({i}) is None\n" for i in range(5))}
+    (tmp_path / "lists.yaml").write_text(yaml.safe_dump(
+        [{k: good[k] for k in ("id", "difficulty", "instruction", "signature", "reference")} | {"tests": "\n".join(good["tests"])},
+         broken, plain], sort_keys=False))
+    assert validate_main(["--tasks-dir", str(tmp_path), "--no-progress"]) == 1
+    out, err = capsys.readouterr()
+    row = next(line for line in out.splitlines() if line.startswith("| lists |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[4] == str(len(mutants(good["reference"])))  # bad-01's mutants are not counted
+    assert cells[-1] == "bad-02"
+    assert "bad-01: reference fails" in err
+
+
+def test_the_originality_check_finds_what_the_old_tasks_copied():
+    old = [{"id": "rec-09", "instruction": "Write a function `nested_total(data)` that returns the sum of all numbers in "
+            "`data`, which is a number or a list whose elements are numbers or, recursively, such lists.",
+            "reference": "def nested_total(data):\n    if isinstance(data, list):\n        return sum(nested_total(x) for x in data)\n    return data\n"},
+           {"id": "parse-08", "instruction": "Write a function `camel_to_snake(name)` that converts a CamelCase or camelCase "
+            "identifier to snake_case.",
+            "reference": "import re\n\ndef camel_to_snake(name):\n    s = re.sub(r'([A-Z]+)([A-Z][a-z])', r'\\1_\\2', name)\n"
+                         "    s = re.sub(r'([a-z0-9])([A-Z])', r'\\1_\\2', s)\n    return s.lower()\n"},
+           {"id": "math-05", "instruction": "Write a function `is_square(n)` that returns True if the integer `n` is the "
+            "square of an integer.",
+            "reference": "import math\n\ndef is_square(n):\n    if n < 0:\n        return False\n    r = math.isqrt(n)\n    return r * r == n\n"}]
+    problems = originality_problems(old)
+    for task in old:
+        assert any(p.startswith(task["id"] + ":") for p in problems), problems

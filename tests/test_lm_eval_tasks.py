@@ -138,3 +138,15 @@ def test_three_shot_prompt_is_lm_evals_own_few_shot(tmp_path):
     (samples,) = out.rglob("samples_*.jsonl")
     sample = json.loads(samples.read_text().splitlines()[0])
     assert sample["arguments"]["gen_args_0"]["arg_0"] == prompt_mbpp_3shot(mbpp_docs()[0])  # the same text as before
+
+
+@pytest.mark.slow
+def test_a_lone_custom_suite_task_name_from_the_repo_root_runs_the_group(tmp_path):
+    """`custom_suite` is also a folder of the repo root, which lm-eval would read as a folder of task YAMLs."""
+    proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "run", "--model", "codeeval-oracle",
+                           "--include_path", "lm_eval_tasks", "--tasks", "custom_suite", "--limit", "1",
+                           "--output_path", str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (results,) = tmp_path.rglob("results_*.json")
+    res = json.loads(results.read_text())["results"]
+    assert res["custom_suite"]["pass@1,sandbox"] == 1.0 and "custom_suite_strings" in res

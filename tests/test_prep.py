@@ -63,8 +63,7 @@ def test_malformed_rows_are_counted_with_reasons_not_dropped_or_crashing():
     ("List files", "", "ls -la", "literal answer"),
     ("Write a Swift program to print hello", "", 'print("Hello")', "Swift"),
     ("Translate this to Python", "", "", "empty output"),
-    ("What is the Python equivalent of this C++ code?", '#include <iostream>\nint main() {\n  std::cout << "hi";\n}',
-     'print("hi")', "input is C/C++ code"),
+    ("Rewrite this code", '#include <iostream>\nint main() {\n  std::cout << "hi";\n}', 'print("hi")', "input is C/C++ code"),
     ("Print a greeting", "", 'print "hello"', "not valid Python 3"),
 ])
 def test_non_python_rows_are_rejected_with_a_reason(instruction, input_, output, reason):
@@ -78,6 +77,7 @@ def test_non_python_rows_are_rejected_with_a_reason(instruction, input_, output,
     ("Reverse a string in Python", "", "s = 'abc'\nprint(s[::-1])"),
     ("Write a Python program to query a SQLite table", "", "import sqlite3\nconn = sqlite3.connect('x.db')\nrows = conn.execute('SELECT 1').fetchall()"),
     ("Create a class with a length method", "", "class Box:\n    def length(self):\n        return 1\nb = Box()\nprint(b.length())"),
+    ("What is the Python equivalent of this C++ code?", '#include <iostream>\nint main() {\n  std::cout << "hi";\n}', 'print("hi")'),
 ])
 def test_python_rows_are_kept(instruction, input_, output):
     assert rejection_reason(instruction, input_, output) is None
@@ -134,11 +134,13 @@ def test_explanation_is_derived_from_the_code():
     code = "def count_vowels(text):\n    n = 0\n    for ch in text:\n        if ch in 'aeiou':\n            n += 1\n    return n"
     text = explain_code(code)
     assert "`count_vowels`" in text and "`text`" in text and "`n`" in text
-    assert "for` loop" in text and "O(n)" in text
+    assert "over `text`" in text or "through `text`" in text
+    assert "len(text)` times" in text or "once per item of `text`" in text
     assert explain_code(code) == text
     nested = explain_code("def pairs(xs):\n    for a in xs:\n        for b in xs:\n            print(a, b)")
-    assert "O(n^2)" in nested and "returns nothing" in nested
-    assert "recursive" in explain_code("def fact(n):\n    if n < 2:\n        return 1\n    return n * fact(n - 1)")
+    assert "O(" not in nested and "print" in nested  # no running-time guess for nested loops over unknown types
+    fact = explain_code("def fact(n):\n    if n < 2:\n        return 1\n    return n * fact(n - 1)")
+    assert "recursive" in fact or "calls itself" in fact
 
 
 def _write(tmp_path, rows):

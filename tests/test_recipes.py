@@ -106,3 +106,28 @@ def test_the_readme_launch_line_fails_early_on_a_misspelt_key(tmp_path, workspac
     cli = subprocess.run([sys.executable, "-m", "axolotl_configs.check", str(bad)], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
     assert cli.returncode == 1 and "lora_rnak" in cli.stderr
+
+
+def test_the_first_ctrl_c_stops_training_after_the_step_and_says_where(capsys):
+    import os
+    import signal
+
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from axolotl_configs.check import GracefulStop, RecipeCheck
+
+    stop = GracefulStop()
+    assert any(isinstance(c, GracefulStop) for c in RecipeCheck().add_callbacks_pre_trainer({}, None))
+    args, state, control = TrainingArguments(output_dir="out/adapter", report_to=[]), TrainerState(), TrainerControl()
+    state.global_step, state.max_steps = 7, 100
+    before = signal.getsignal(signal.SIGINT)
+    stop.on_train_begin(args, state, control)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # the handler runs instead of KeyboardInterrupt
+        stop.on_step_end(args, state, control)
+    finally:
+        stop.on_train_end(args, state, control)
+    assert control.should_training_stop and control.should_save
+    err = capsys.readouterr().err
+    assert "Ctrl-C at step 7" in err and "stopped at step 7 of 100" in err and "out/adapter" in err
+    assert signal.getsignal(signal.SIGINT) is before

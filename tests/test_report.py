@@ -29,7 +29,7 @@ def test_report_has_every_section_and_plot(tmp_path):
                     "## Error analysis", "## Code quality", "## Provenance"):
         assert section in text
     assert "| code | 8 |" in text and "| code_explained | 8 |" in text
-    assert "suite: strings" in text and "lm_eval run --model hf" in text
+    assert "**Custom suite, " in text and "| strings |" not in text.split("## Per category")[0] and "lm_eval run --model hf" in text
     assert (tmp_path / "results_ranks.png").stat().st_size > 1000
     assert (tmp_path / "results_categories.png").stat().st_size > 1000
 
@@ -123,3 +123,30 @@ def test_report_reads_samples_from_several_archives(tmp_path):
     assert "| gemma-3-270m | 550 |" in text  # its samples came from the other archive: 55 documents x 10
     assert "| gemma3-270m-code-r8-float32 | mbpp_custom_alpaca | 2.6 | 2.6 | 0 of 55 | 0 |" in text
     assert f"--samples {parts['a']} {parts['b']}" in text
+
+
+def test_a_reports_command_reruns_its_row_with_every_recorded_setting(tmp_path):
+    """The command column, parsed by lm-eval's own CLI parser, gives back what the results file recorded."""
+    import json
+    import shlex
+
+    from lm_eval._cli.harness import HarnessCLI
+
+    out = tmp_path / "runs" / "x" / "results" / "main"
+    (out / "models__tiny").mkdir(parents=True)
+    config = {"model": "hf", "model_args": {"pretrained": "models/tiny", "dtype": "float32"}, "batch_size": "4",
+              "device": "cpu", "limit": 5.0, "gen_kwargs": {"max_gen_toks": 32, "do_sample": False},
+              "random_seed": 0, "numpy_seed": 1234, "torch_seed": 1234, "fewshot_seed": 1234}
+    (out / "models__tiny" / "results_2026-12-02T00-00-00.json").write_text(json.dumps(
+        {"config": config, "results": {"mbpp_custom_alpaca": {"pass@1,sandbox": 0.0}},
+         "n-samples": {"mbpp_custom_alpaca": {"effective": 5}}}))
+    (run,) = load_runs([tmp_path / "runs" / "x" / "results"])
+    argv = shlex.split(run.command())
+    assert argv[:2] == ["lm_eval", "run"]
+    cli = HarnessCLI()
+    args = cli._parser.parse_args(argv[1:])
+    assert args.model == "hf" and args.tasks in ("mbpp_custom_alpaca", ["mbpp_custom_alpaca"])
+    assert args.device == "cpu" and float(args.limit) == 5 and str(args.batch_size) == "4"
+    assert args.gen_kwargs == {"max_gen_toks": 32, "do_sample": False}
+    assert list(args.seed) == [0, 1234, 1234, 1234]
+    assert args.output_path == "runs/x/results/main" and args.log_samples
