@@ -95,10 +95,10 @@ class Decontaminator:
                    containment: bool = False) -> list[tuple[str, float]]:
         """(task, word score) of the benchmark tasks whose tests this row's code is run against: the `k` most
         similar by words, and every task whose tests call a function named like the row's."""
-        found = self.word_index.top(row.instruction, k, floor, containment)
         entry = entry_function(row.output)
         if entry is None:
             return []
+        found = self.word_index.top(row.instruction, k, floor, containment)
         seen = {task for task, _ in found}
         found += [(task, self.word_index.score(row.instruction, task)) for task, (called, _, _) in self.tests.items()
                   if task not in seen and names_agree(entry[0], called)]
@@ -107,10 +107,9 @@ class Decontaminator:
     def test_job(self, row: Row, tasks: list[str]) -> tuple[dict, list[int]] | None:
         """One sandbox job that runs every candidate task's tests against the row's code (its function bound to
         each name the tests call), and where each task's tests start in it; None without a function."""
-        entry = entry_function(row.output)
-        if entry is None or not tasks:
-            return None
         program = aliased_program(row.output, list(dict.fromkeys(self.tests[t][0] for t in tasks)))
+        if program is None or not tasks:
+            return None
         setup = "\n".join(dict.fromkeys(self.tests[t][1] for t in tasks if self.tests[t][1]))
         tests, starts = [], []
         for t in tasks:
@@ -133,13 +132,13 @@ class Decontaminator:
         retry = []  # a test that timed out ends its process: the candidates after it run again, one job each
         for (i, starts), job, res in zip(where, jobs, results):
             ends = starts[1:] + [len(job["tests"])]
-            for (task, score), a, b in zip(candidates[i], starts, ends):
+            for c, ((task, score), a, b) in enumerate(zip(candidates[i], starts, ends)):
                 done = res.tests[a:b]
                 if res.module_ok and len(done) == b - a and all(t.status == PASS for t in done):
                     out[i] = (task, score)
                     break
                 if res.module_ok and (len(done) < b - a or any(t.status not in (PASS, FAIL, ERROR) for t in done)):
-                    retry += [(i, t, sc) for t, sc in candidates[i][candidates[i].index((task, score)):]]
+                    retry += [(i, t, sc) for t, sc in candidates[i][c:]]
                     break
         jobs = [self.test_job(rows[i], [task])[0] for i, task, _ in retry]
         for (i, task, score), res in zip(retry, run_many(jobs, desc="decontaminate: rerun after a timeout")):

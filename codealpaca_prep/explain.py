@@ -42,7 +42,7 @@ class _Pick:
         return options[self.seed % len(options)]
 
 
-def _own_nodes(fn: ast.AST) -> list[ast.AST]:
+def own_nodes(fn: ast.AST) -> list[ast.AST]:
     """Nodes of a function's body, not descending into nested functions, classes or lambdas."""
     out, stack = [], list(ast.iter_child_nodes(fn))
     while stack:
@@ -91,7 +91,7 @@ def _loop_sentence(loop: ast.For | ast.While, pick: _Pick) -> str:
 def _passes_over(fn: ast.FunctionDef, params: list[str]) -> tuple[str, bool] | None:
     """(parameter, exits early) when the function's only loop walks over one of its parameters (directly,
     `enumerate(p)` or `range(len(p))`) and nothing else in it loops; else None."""
-    nodes = _own_nodes(fn)
+    nodes = own_nodes(fn)
     loops = [n for n in nodes if isinstance(n, (ast.For, ast.While, ast.comprehension))]
     if len(loops) != 1 or not isinstance(loops[0], ast.For) or loops[0] not in fn.body or _calls_itself(fn, None):
         return None
@@ -123,7 +123,7 @@ _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "add", "dis
 
 def _calls_itself(fn: ast.FunctionDef, owner: str | None) -> bool:
     """`f(...)` inside function `f`; `self.m(...)` (or `cls.m`, `Owner.m`) inside method `m`."""
-    for n in _own_nodes(fn):
+    for n in own_nodes(fn):
         if isinstance(n, ast.Call):
             f = n.func
             if owner is None and isinstance(f, ast.Name) and f.id == fn.name:
@@ -134,12 +134,8 @@ def _calls_itself(fn: ast.FunctionDef, owner: str | None) -> bool:
     return False
 
 
-def _call_name_set(node: ast.AST) -> set[str]:
-    return {_call_name(n) for n in _own_nodes(node) if isinstance(n, ast.Call)} - {None}
-
-
 def _straight(fn: ast.FunctionDef) -> bool:
-    return not any(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in _own_nodes(fn))
+    return not any(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in own_nodes(fn))
 
 
 def _base_case(fn: ast.FunctionDef) -> str | None:
@@ -152,7 +148,7 @@ def _base_case(fn: ast.FunctionDef) -> str | None:
 
 
 def _returns(fn: ast.FunctionDef, pick: _Pick) -> str:
-    nodes = _own_nodes(fn)
+    nodes = own_nodes(fn)
     values = [n.value for n in nodes if isinstance(n, ast.Return) and n.value is not None]
     if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
         return pick("is a generator: it yields its values one at a time", "yields its results lazily, as a generator")
@@ -188,7 +184,7 @@ def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = Non
     elif not owner and fn.name not in ("main", "__init__") and len(_humanise(fn.name).split()) > 1:
         out.append(pick("Its name reads \"{h}\".", "The name spells out the intent: \"{h}\".",
                         "Read as words, the name is \"{h}\".").format(h=_humanise(fn.name)))
-    nodes = _own_nodes(fn)
+    nodes = own_nodes(fn)
     recursive = _calls_itself(fn, owner)
     if recursive:
         base = _base_case(fn)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from .ngrams import words
 
@@ -67,6 +68,7 @@ class WordIndex:
         return jaccard(content_words(text), self.sets[key])
 
 
+@lru_cache(maxsize=4096)  # match, candidates and the sandbox job each ask for the same row's function
 def entry_function(code: str) -> tuple[str, int | None] | None:
     """The row's last top-level function and its positional arity (None with *args); None without one."""
     try:

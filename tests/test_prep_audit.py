@@ -10,7 +10,7 @@ import pytest
 
 from codealpaca_prep.__main__ import main
 from codealpaca_prep.decontaminate import Decontaminator
-from codealpaca_prep.explain import explain_sentences, sentences_of, text_stats
+from codealpaca_prep.explain import explain_sentences, own_nodes, sentences_of, text_stats
 from codealpaca_prep.language import rejection_reason, unfence
 from codealpaca_prep.load import read_source, validate
 from common.pysource import CleanError, clean_code
@@ -142,16 +142,6 @@ def _functions(tree: ast.Module) -> dict:
     return {name: fn for name, fn in found if names.count(name) == 1}
 
 
-def _own(fn) -> list:
-    out, stack = [], list(ast.iter_child_nodes(fn))
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(n))
-    return out
-
-
 def _claims_hold(code: str) -> list[str]:
     """What is false in the explanation of `code`, checked against the AST independently of how it was written."""
     tree = ast.parse(code)
@@ -175,7 +165,7 @@ def _claims_hold(code: str) -> list[str]:
             if "prints" in sentence and not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print" for n in ast.walk(tree)):
                 bad.append(f"claims printing: {sentence}")
             continue
-        nodes = _own(fn)
+        nodes = own_nodes(fn)
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
         params += ["*" + fn.args.vararg.arg] if fn.args.vararg else []
         params += ["**" + fn.args.kwarg.arg] if fn.args.kwarg else []
