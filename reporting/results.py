@@ -61,6 +61,13 @@ class Run:
         """The lm-eval command line that reruns this run: everything its results file records that changes the
         numbers (model arguments, tasks, limit, batch size, device, generation settings, seeds) and where it wrote."""
         c = self.config
+        served = self.path.parent.parent / "served.json"  # assistant.grade: a llama.cpp server it started and stopped
+        if c.get("model") == "local-completions" and served.exists():
+            s = json.loads(served.read_text())
+            return repo_relative(f"python -m assistant.grade --gguf {s['gguf']} --output_path {self.path.parent.parent} "
+                                 f"--tasks {s['tasks']}" + (f" --limit {s['limit']}" if s.get("limit") else "")
+                                 + (f" --threads {s['threads']}" if s.get("threads") else "")
+                                 + (f" -- {' '.join(s['lm_eval_args'])}" if s.get("lm_eval_args") else ""))
         args = c.get("model_args")
         args = ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
         parts = [f"{launcher} run --model {c.get('model')} --model_args {args} --include_path lm_eval_tasks",
@@ -99,7 +106,7 @@ def _label(config: dict) -> str:
         args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
     if args.get("peft"):
         return Path(str(args["peft"]).rstrip("/")).name
-    return Path(str(args.get("pretrained") or config.get("model"))).name or str(config.get("model"))
+    return Path(str(args.get("pretrained") or args.get("model") or config.get("model"))).name or str(config.get("model"))
 
 
 def sample_verdicts(sample: dict) -> list[dict]:
@@ -196,13 +203,16 @@ def leaderboard(runs: list[Run]) -> list[str]:
     def cell(r: Run, t: str) -> str:
         v, e = r.metric(t, "pass@1")
         n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
+        greedy = [x.get("pass@1") for k, ss in r.samples.items() if k == t or k.startswith(t + "_") for x in ss]
+        if len(greedy) == n and all(x in (0.0, 1.0) for x in greedy):  # the logged samples: how many passed
+            return f"{_fmt(v, e)} ({int(sum(greedy))}/{n})" if v is not None else "–"
         return f"{_fmt(v, e)} ({n})" if v is not None else "–"
 
     for title, suffix in FORMATS:
         cols = [t for t in tasks if _format_of(t) == suffix]
         rows = _table(runs, cols, cell) if cols else []
         if rows:
-            out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 % (n)" for t in cols) + " |",
+            out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 % (passed/n or n)" for t in cols) + " |",
                     "| --- |" + " ---: |" * len(cols), *rows, ""]
     return out[:-1] if out else ["No benchmark results among these runs."]
 

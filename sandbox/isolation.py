@@ -45,7 +45,7 @@ def _bwrap_works() -> bool:
 
     if not shutil.which("bwrap"):
         return False
-    cmd = command("bwrap", [sys.executable, "-I", "-c", "pass"], 64 << 20)
+    cmd = command("bwrap", [sys.executable, "-s", "-P", "-c", "pass"], 64 << 20)
     try:
         return subprocess.run(cmd, capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.SubprocessError):

@@ -267,6 +267,11 @@ def _slot_cgroup(limits: Limits) -> iso.PidsCgroup:
 _SITE = [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and os.path.isdir(p)]
 
 
+# Not -I: it implies -E, which would drop PYTHONHASHSEED below and make set/dict order of strings (and so some
+# programs' output) differ between runs. -s -P -S give -I's isolation of sys.path; the environment is ours.
+PYTHON_FLAGS = ("-s", "-P", "-S")
+
+
 def _env() -> dict:
     return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
@@ -304,7 +309,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test, "sys_path": _SITE}
     grader = _Grader(tests, splits, references or [None] * len(tests), record)
     started = time.monotonic()
-    argv = iso.command(level, [sys.executable, "-I", "-S", str(CHILD), str(w)], limits.tmp_bytes, cgroup.path)
+    argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, str(CHILD), str(w)], limits.tmp_bytes, cgroup.path)
     with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=out, env=_env(), pass_fds=(w,),

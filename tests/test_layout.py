@@ -6,7 +6,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # prep and recipes below evaluation below reporting; the sandbox and the shared helpers at the bottom
 LAYERS = {"common": 0, "sandbox": 0, "codealpaca_prep": 1, "axolotl_configs": 1, "custom_suite": 2,
-          "model_builders": 2, "evaluation": 3, "lm_eval_tasks": 4, "reporting": 4, "experiment": 5}
+          "model_builders": 2, "evaluation": 3, "lm_eval_tasks": 4, "reporting": 4, "experiment": 5,
+          "assistant": 5}
 LAB_WORDS = re.compile(r"offline.gpu|lab/|\.gpu-wheels|pack\.sh|unpack\.sh|nvidia-h\d00-x\d|device tool|\.\./shared")
 
 

@@ -24,6 +24,7 @@ def _check(nb) -> None:
     assert "model: models/gemma-3-270m" in text and "gemma3-270m-code-r8" in text
     assert "live, custom/" in text or "live, mbpp" in text
     assert " ± " in text and "complexity" in text  # the intervals and the code-quality table
+    assert "### Write a Python function add(a, b)" in text and "assert add(2, 3) == 5" in text  # the assistant
 
 
 def test_the_committed_notebook_carries_its_outputs():

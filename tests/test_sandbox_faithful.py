@@ -50,3 +50,14 @@ def test_assertions_see_the_programs_own_names_for_builtins():
                                      ("assert add(2, 3) > 6", False)])
 def test_assertion_shapes_split_between_program_and_grader(code, ok):
     assert run_program("def add(a, b): return a + b", [Test(code=code)]).passed is ok
+
+
+def test_string_hashing_is_seeded_so_set_order_repeats():
+    import subprocess
+    import sys
+    words = "apple pear fig kiwi lime plum date sloe".split()
+    order = f"def order(): return list({set(words)!r})"
+    expected = subprocess.run([sys.executable, "-c", order + "\nprint(order())"], capture_output=True, text=True,
+                              env={"PYTHONHASHSEED": "0"}, check=True).stdout
+    test = Test(entry_point="order", args=[], expected=eval(expected))
+    assert all(run_program(order, [test]).passed for _ in range(2))

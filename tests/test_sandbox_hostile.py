@@ -62,7 +62,7 @@ HOST_ATTACKS = [
     ("sys.exit(0) in test", "import sys\ndef f():\n    sys.exit(0)", T, ERROR, "SystemExit"),
     ("raise KeyboardInterrupt", "def f():\n    raise KeyboardInterrupt", T, ERROR, "KeyboardInterrupt"),
     ("kill the parent", "import os\ndef f():\n    os.kill(os.getppid(), 9)\n    return 2", T, None, None),
-    ("kill pid 1 of its namespace", "import os\ndef f():\n    os.kill(1, 9)\n    return 1", T, ERROR, "PermissionError"),
+    ("kill pid 1 of its namespace", "import os\ndef f():\n    os.kill(1, 9)\n    return os.getpid()", T, None, None),
     ("kill every process it may", "import os, signal\ndef f():\n    os.kill(-1, signal.SIGKILL)", T, None, None),
     ("ignore SIGALRM and sleep", "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ndef f():\n    time.sleep(100)", T, TIMEOUT, None),
     ("block SIGALRM and loop", "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\ndef f():\n    while True: pass", T, TIMEOUT, None),
@@ -138,6 +138,8 @@ def _untouched(result):
 @pytest.mark.parametrize("name,program,tests,status,etype", HOST_ATTACKS, ids=[c[0] for c in HOST_ATTACKS])
 def test_host_attack_is_contained(name, program, tests, status, etype):
     result = run_program(program, tests, limits=FAST)
+    if name == "kill pid 1 of its namespace":  # bwrap's init refuses; under unshare the program is pid 1 itself
+        status, etype = (ERROR, "PermissionError") if result.isolation == "bwrap" else (PASS, None)
     if status is None:
         assert result.status != PASS, (name, result.status, result.etype, result.msg)
     else:

@@ -1,0 +1,187 @@
+"""The local assistant: merge + GGUF export with llama.cpp's converter and quantiser, its server, grading what it
+serves through lm-eval's local-completions, the chat CLI; and the errors a user meets first."""
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import export as ex
+from assistant.serve import Server, ServerError
+from reporting.quantisation import mcnemar_p
+
+ROOT = Path(__file__).resolve().parents[1]
+GEMMA_R8 = ROOT / "runs/gemma_grid/adapters/gemma3-270m-code-r8"
+
+
+def tiny_model(hidden=64, seed=0):
+    import torch
+    from transformers import MistralConfig, MistralForCausalLM
+
+    torch.manual_seed(seed)
+    return MistralForCausalLM(MistralConfig(vocab_size=32000, hidden_size=hidden, intermediate_size=2 * hidden,
+                                            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2))
+
+
+def lora_adapter(model, folder: Path) -> Path:
+    from peft import LoraConfig, get_peft_model
+
+    # init_lora_weights=False: B is not zero, so merging changes the weights
+    peft = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                            init_lora_weights=False))
+    peft.save_pretrained(folder)
+    return folder
+
+
+def test_an_adapter_for_another_shape_is_refused_naming_the_tensor(tmp_path):
+    adapter = lora_adapter(tiny_model(hidden=32), tmp_path / "adapter")
+    with pytest.raises(ex.AdapterMismatch, match=r"lora_A\.weight has shape \[4, 32\].*in_features=64"):
+        ex.check_adapter(tiny_model(hidden=64), adapter)
+    ex.check_adapter(tiny_model(hidden=32, seed=1), adapter)  # same shapes: accepted
+
+
+def test_a_missing_adapter_file_is_named_before_anything_loads(tmp_path, capsys):
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter/adapter_config.json").write_text("{}")
+    assert ex.main(["--base", str(tmp_path), "--adapter", str(tmp_path / "adapter"), "--out", str(tmp_path / "o")]) == 2
+    assert f"{tmp_path}/adapter/adapter_model.safetensors: missing" in capsys.readouterr().err
+
+
+def test_a_server_that_does_not_come_up_is_reported_with_its_log(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.gguf: no such GGUF file"):
+        Server(tmp_path / "nope.gguf")
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ServerError, match=r"broken.gguf exited with code \d+ before it answered"):
+        Server(bad, log=tmp_path / "s.log").start()
+
+
+def test_modelfile_carries_the_training_prompt_and_stops():
+    from common.prompts import alpaca_prompt
+
+    text = ex.modelfile("model-q4_k_m.gguf")
+    assert 'FROM ./model-q4_k_m.gguf' in text and f'TEMPLATE """{alpaca_prompt("{{ .Prompt }}")}"""' in text
+    assert 'PARAMETER stop "### Instruction"' in text and 'PARAMETER stop "### "' in text
+    assert "PARAMETER temperature 0" in text
+
+
+def test_mcnemar_exact():
+    assert mcnemar_p(0, 0) == 1.0 and mcnemar_p(5, 5) == 1.0
+    assert mcnemar_p(0, 6) == pytest.approx(2 / 64) and mcnemar_p(6, 0) == mcnemar_p(0, 6)
+    assert mcnemar_p(1, 9) == pytest.approx(2 * 11 / 1024)
+
+
+@pytest.mark.slow
+def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
+    import gguf
+    import torch
+    from safetensors.torch import load_file
+
+    from model_builders.random_mistral import build
+
+    base = build(tmp_path / "tiny")
+    from transformers import AutoModelForCausalLM
+    adapter = lora_adapter(AutoModelForCausalLM.from_pretrained(base), tmp_path / "adapter")
+    manifest = ex.export(str(base), adapter, tmp_path / "gguf")
+    out = tmp_path / "gguf"
+    for name, info in manifest["files"].items():
+        assert ex.sha256(out / name) == info["sha256"]
+    assert set(manifest["files"]) == {"model-f16.gguf", "model-q8_0.gguf", "model-q4_k_m.gguf", "Modelfile"}
+    assert "FROM ./model-q4_k_m.gguf" in (out / "Modelfile").read_text()
+
+    # the merge reached the GGUF: llama.cpp's attn_v is the merged v_proj, not the base's
+    merged = load_file(out / "hf/model.safetensors")["model.layers.0.self_attn.v_proj.weight"]
+    original = load_file(base / "model.safetensors")["model.layers.0.self_attn.v_proj.weight"]
+    tensor = next(t for t in gguf.GGUFReader(out / "model-f16.gguf").tensors if t.name == "blk.0.attn_v.weight")
+    in_gguf = torch.tensor(tensor.data.astype("float32")).reshape(merged.shape)
+    assert torch.allclose(in_gguf, merged.float(), atol=1e-3) and not torch.allclose(in_gguf, original, atol=1e-3)
+
+    from assistant.grade import grade
+    served = grade(out / "model-q8_0.gguf", tmp_path / "eval", tasks="mbpp_custom_alpaca", limit=2,
+                   extra=["--gen_kwargs", "max_gen_toks=16"])
+    results = json.loads(next((tmp_path / "eval").rglob("results_*.json")).read_text())
+    assert results["config"]["model"] == "local-completions"
+    assert results["n-samples"]["mbpp_custom_alpaca"]["effective"] == 2 and "pass@1,sandbox" in results["results"]["mbpp_custom_alpaca"]
+    assert served["generated_tokens"] > 0 and served["peak_rss_bytes"] > 0
+    port = int(results["config"]["model_args"].split("127.0.0.1:")[1].split("/")[0]) if isinstance(
+        results["config"]["model_args"], str) else int(results["config"]["model_args"]["base_url"].split(":")[2].split("/")[0])
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the server outlived its grading"
+
+    chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(out / "model-q4_k_m.gguf"), "-i",
+                           "Write a function add(a, b) that returns a + b.", "--test", "assert add(2, 3) == 5",
+                           "--max-tokens", "16"], capture_output=True, text=True, cwd=ROOT)
+    assert chat.returncode == 1, chat.stderr  # a random model's code does not pass
+    assert "assert add(2, 3) == 5" in chat.stdout and "pass " not in chat.stdout
+
+
+@pytest.mark.slow
+def test_the_committed_adapter_served_by_llama_cpp_writes_code(gemma_hf, tmp_path):
+    from assistant.grade import grade
+
+    ex.export(str(gemma_hf), GEMMA_R8, tmp_path / "gguf", quants=["q8_0"], keep_hf=False)
+    assert not (tmp_path / "gguf/model-f16.gguf").exists() and not (tmp_path / "gguf/hf").exists()
+    grade(tmp_path / "gguf/model-q8_0.gguf", tmp_path / "eval", tasks="humaneval_custom_alpaca", limit=2)
+    samples = [json.loads(line) for line in next((tmp_path / "eval").rglob("samples_*.jsonl")).open()]
+    first = next(s for s in samples if s["doc_id"] == 0)
+    assert first["resps"][0][0].startswith("def has_close_elements(")  # Gemma without <bos> writes only newlines
+
+    chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(tmp_path / "gguf/model-q8_0.gguf"),
+                           "-i", "Write a Python function add(a, b) that returns the sum of a and b.",
+                           "--test", "assert add(2, 3) == 5", "--test", "assert add(-1, 1) == 0"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert "def add(" in chat.stdout, (chat.stdout, chat.stderr)
+    assert chat.stdout.count("assert add(") == 2 and chat.returncode == (0 if chat.stdout.count("pass ") == 2 else 1)
+
+
+def test_a_killed_grader_takes_its_server_down():
+    import os
+    import signal
+    import time
+
+    # the server is started with the same preexec hook as Server.start; the parent then dies without cleaning up
+    code = ("import subprocess, sys, time; from assistant.serve import _die_with_parent; "
+            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], preexec_fn=_die_with_parent, "
+            "start_new_session=True); print(p.pid, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the server's process outlived the process that started it")
+
+
+def _run(folder: Path, stamp: str, model: str, model_args, passes: list[bool], gens: list[str]) -> Path:
+    (folder / "m").mkdir(parents=True)
+    (folder / "m" / f"results_{stamp}.json").write_text(json.dumps({
+        "config": {"model": model, "model_args": model_args}, "results": {"humaneval_custom_alpaca": {}},
+        "n-samples": {"humaneval_custom_alpaca": {"effective": len(passes)}}}))
+    with open(folder / "m" / f"samples_humaneval_custom_alpaca_{stamp}.jsonl", "w") as fh:
+        for i, (ok, gen) in enumerate(zip(passes, gens)):
+            fh.write(json.dumps({"doc_id": i, "doc_hash": f"h{i}", "resps": [[gen]], "pass@1": float(ok)}) + "\n")
+    return folder
+
+
+def test_quantisation_report_pairs_documents(tmp_path):
+    from reporting.quantisation import build
+
+    hf = _run(tmp_path / "hf", "2026-01-01T00-00-00", "hf", {"pretrained": "models/m", "peft": "a/adapter-r8"},
+              [True] * 8 + [False] * 4, ["same"] * 10 + ["x", "y"])
+    gguf = _run(tmp_path / "q8", "2026-01-02T00-00-00", "local-completions", "base_url=http://127.0.0.1:1/v1,model=q",
+                [False] * 8 + [False] * 3 + [True], ["same"] * 9 + ["z", "x", "y"])
+    (gguf / "served.json").write_text(json.dumps({"gguf": "outputs/gguf/a/model-q8_0.gguf", "gguf_bytes": 3 << 20,
+                                                  "threads": 1, "limit": None, "tasks": "codeeval_alpaca"}))
+    text = build([[str(hf), str(gguf)]], [], None, tmp_path / "q.md").read_text()
+    assert "| HF bf16 | – | – | 66.7 (8/12) | – | 66.7 (8/12) |" in text
+    # 8 documents passed only in HF, 1 only in the GGUF: p = 2 * (1 + 9) / 2**9
+    assert f"| GGUF q8_0 | – | – | 8.3 (1/12) | – | 8.3 (1/12) | 8 / 1, p = {2 * 10 / 512:.2g} | 11/12 | 3 |" in text
+    assert "`python -m assistant.grade --gguf outputs/gguf/a/model-q8_0.gguf" in text
+    assert "adapter-r8, q8_0: differs from HF bf16 beyond noise (p < 0.05) on humaneval_custom_alpaca (8 vs 1" in text
