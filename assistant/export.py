@@ -43,18 +43,24 @@ def sha256(path: Path) -> str:
 
 
 def check_adapter(model, adapter: Path) -> None:
-    """Every tensor of the adapter names a module of `model` whose in/out features match its LoRA shapes."""
+    """Every tensor of the adapter names a module of `model` whose in/out features match its LoRA shapes (or, for
+    `modules_to_save`, a parameter of the same shape)."""
     from safetensors import safe_open
 
-    modules = dict(model.named_modules())
+    modules, params = dict(model.named_modules()), dict(model.named_parameters())
     with safe_open(adapter / "adapter_model.safetensors", "pt") as f:
         for key in f.keys():
             name = key.removeprefix("base_model.model.")
+            shape = list(f.get_slice(key).get_shape())
+            if ".lora_" not in name:
+                if name not in params or list(params[name].shape) != shape:
+                    found = list(params[name].shape) if name in params else "no such parameter"
+                    raise AdapterMismatch(f"{adapter}: tensor {key} {shape} does not fit the base ({found})")
+                continue
             target, _, kind = name.partition(".lora_")
             module = modules.get(target)
             if module is None:
                 raise AdapterMismatch(f"{adapter}: tensor {key} is for module {target}, which the base does not have")
-            shape = f.get_slice(key).get_shape()
             want = {"A.weight": ("in_features", 1), "B.weight": ("out_features", 0)}.get(kind)
             if want and getattr(module, want[0], shape[want[1]]) != shape[want[1]]:
                 raise AdapterMismatch(f"{adapter}: tensor {key} has shape {shape}, but the base's {target} has "

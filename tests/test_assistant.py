@@ -42,6 +42,16 @@ def test_an_adapter_for_another_shape_is_refused_naming_the_tensor(tmp_path):
     ex.check_adapter(tiny_model(hidden=32, seed=1), adapter)  # same shapes: accepted
 
 
+def test_an_adapter_that_saves_whole_modules_is_checked_by_parameter(tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    peft = get_peft_model(tiny_model(hidden=32), LoraConfig(r=4, target_modules=["q_proj"], modules_to_save=["lm_head"]))
+    peft.save_pretrained(tmp_path / "adapter")
+    ex.check_adapter(tiny_model(hidden=32, seed=1), tmp_path / "adapter")
+    with pytest.raises(ex.AdapterMismatch, match=r"lm_head\.weight \[32000, 32\] does not fit the base \(\[32000, 64\]\)"):
+        ex.check_adapter(tiny_model(hidden=64), tmp_path / "adapter")
+
+
 def test_a_missing_adapter_file_is_named_before_anything_loads(tmp_path, capsys):
     (tmp_path / "adapter").mkdir()
     (tmp_path / "adapter/adapter_config.json").write_text("{}")
@@ -115,6 +125,13 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
                            "--max-tokens", "16"], capture_output=True, text=True, cwd=ROOT)
     assert chat.returncode == 1, chat.stderr  # a random model's code does not pass
     assert "assert add(2, 3) == 5" in chat.stdout and "pass " not in chat.stdout
+
+    session = "Write a function add(a, b).\n:run\n:test assert add(1, 2) == 3\n:run\n:bogus\n:quit\n"
+    repl = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(out / "model-q8_0.gguf"),
+                           "--max-tokens", "8"], input=session, capture_output=True, text=True, cwd=ROOT)
+    assert repl.returncode == 0, repl.stderr
+    assert "ask for code and add a :test first" in repl.stderr and "unknown command :bogus" in repl.stderr
+    assert "assert add(1, 2) == 3" in repl.stdout  # :run graded the last answer against the test
 
 
 @pytest.mark.slow
