@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     argv = argv[:argv.index("--")] if "--" in argv else argv
     p = argparse.ArgumentParser(prog="python -m assistant.grade", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--gguf", required=True)
+    p.add_argument("--gguf", required=True, help="the GGUF file to serve and grade")
     p.add_argument("--output_path", required=True, help="folder for lm-eval's results, samples and served.json")
     p.add_argument("--tasks", default="codeeval_alpaca", help="plugin tasks or groups (default codeeval_alpaca)")
     p.add_argument("--limit", type=int, help="the first N documents of each task")

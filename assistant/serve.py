@@ -5,10 +5,10 @@ until it answers, print how to grade it, and stop it cleanly on Ctrl-C or SIGTER
 OpenAI-compatible endpoint: Ollama's http://127.0.0.1:11434/v1, a vLLM server) with lm-eval's `local-completions`:
 
   lm_eval run --model local-completions \\
-      --model_args base_url=http://127.0.0.1:8000/v1/completions,model=MODEL,tokenized_requests=False,num_concurrent=1 \\
+      --model_args base_url=http://127.0.0.1:8000/v1/completions,model=MODEL,tokenized_requests=False,tokenizer_backend=None,num_concurrent=1 \\
       --include_path lm_eval_tasks --tasks mbpp_custom_alpaca --log_samples --output_path outputs/eval/gguf
 
-`tokenized_requests=False` sends text, so no tokenizer is needed on the client; llama.cpp's server answers one
+`tokenized_requests=False,tokenizer_backend=None` sends text, so no tokenizer is needed on the client; llama.cpp's server answers one
 request at a time, so more concurrency only queues."""
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.serve", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--gguf", required=True, help="the GGUF file to serve (assistant.export writes them)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("--n-ctx", type=int, default=2048, help="context length in tokens (default 2048)")
     p.add_argument("--log", help="server log (default: next to the GGUF, .server.log)")
@@ -178,7 +178,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"serving {a.gguf} at {server.base_url} (model {server.model!r}; log {server.log}); Ctrl-C stops it\n"
           f"grade it: lm_eval run --model local-completions --model_args base_url={server.base_url}/completions,"
-          f"model={server.model},tokenized_requests=False,num_concurrent=1 --include_path lm_eval_tasks "
+          f"model={server.model},tokenized_requests=False,tokenizer_backend=None,num_concurrent=1 --include_path lm_eval_tasks "
           f"--tasks mbpp_custom_alpaca", flush=True)
     try:
         while server.proc.poll() is None:

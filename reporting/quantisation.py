@@ -7,6 +7,7 @@ passed and the other failed), with file size, generation tokens/s and peak RSS f
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -30,15 +31,22 @@ def parent_task(task: str) -> str | None:
     return next((t for t in TASKS if task == t or task.startswith(t + "_")), None)
 
 
+def doc_key(task: str, sample: dict) -> tuple[str, str]:
+    """The same document: the same prompt and the same tests. lm-eval's doc_hash would also tell apart documents
+    that only gained the custom suite's `test_helpers` flag (added after the committed runs)."""
+    doc = {k: v for k, v in sample["doc"].items() if k != "test_helpers"}
+    return task, hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def verdicts(run) -> dict[tuple[str, str], tuple[bool, str]]:
-    """(task, doc_hash) -> (passed, generation) for every logged sample of the run's Alpaca tasks."""
+    """doc_key -> (passed, generation) for every logged sample of the run's Alpaca tasks."""
     out = {}
     for task, samples in run.samples.items():
         parent = parent_task(task)
         if parent is None:
             continue
         for s in samples:
-            out[(parent, s["doc_hash"])] = (s.get("pass@1") == 1.0, s["resps"][0][0])
+            out[doc_key(parent, s)] = (s.get("pass@1") == 1.0, s["resps"][0][0])
     return out
 
 
@@ -55,60 +63,74 @@ def _pct(passes: int, n: int) -> str:
     return f"{100 * passes / n:.1f} ({passes}/{n})" if n else "–"
 
 
+def _row_name(run, served: dict | None) -> str:
+    if served:
+        return f"GGUF {Path(served['gguf']).stem.removeprefix('model-')}"
+    args = run.config.get("model_args") or {}
+    return f"HF {args.get('dtype', '?') if isinstance(args, dict) else '?'}" + (" (rerun)" if "rerun" in run.folder else "")
+
+
 def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Path) -> Path:
-    groups = load_archived_runs([[p[0]] for p in pairs] + [[g] for p in pairs for g in p[1:]], samples)
-    hf_runs, gguf_runs = groups[:len(pairs)], groups[len(pairs):]
+    """pairs: [reference, other, ...] result folders; an `assistant.grade` folder (served.json) holds its samples,
+    a Transformers run's are in the `samples` archives."""
+    served = {d: json.loads((Path(d) / "served.json").read_text()) for p in pairs for d in p
+              if (Path(d) / "served.json").exists()}
+    dirs = [d for p in pairs for d in p]
+    archived = dict(zip([d for d in dirs if d not in served], load_archived_runs([[d] for d in dirs if d not in served], samples)))
+    beside = dict(zip([d for d in dirs if d in served], load_archived_runs([[d] for d in dirs if d in served])))
+    runs = {**archived, **beside}
+    for d in dirs:
+        if not runs[d]:
+            raise FileNotFoundError(f"{d}: no results_*.json")
     speed = {Path(r["gguf"]).resolve(): r for r in json.loads(Path(bench).read_text())["rows"]} if bench else {}
     cmd = "python -m reporting.quantisation " + " ".join(f"--pair {' '.join(p)}" for p in pairs) + \
         (f" --samples {' '.join(samples)}" if samples else "") + (f" --bench {bench}" if bench else "") + f" --out {out}"
     lines = ["# What GGUF export and quantisation cost", "", f"Built by `{cmd}`.", "",
-             "pass@1 % (passed/graded), greedy, the Alpaca prompt, 512 new tokens at most. **HF bf16** is the committed "
-             "Transformers run on a GPU; the GGUF rows were served by llama.cpp (`llama-cpp-python` 0.3.36, CPU build "
-             "with AVX2) and graded through lm-eval's `local-completions` model. *paired* compares each GGUF run with "
-             "HF bf16 on the documents both graded: passed only by HF / only by the GGUF, McNemar's exact p, and how "
-             "many generations are byte-identical. Speed and memory: `benchmarks/bench_gguf.py` on this machine's 2 "
-             "cores, nothing else running (a fixed set of prompts; see the command under the table).", ""]
+             "pass@1 % (passed/graded), greedy, the Alpaca prompt, 512 new tokens at most. The first row of each table "
+             "is the committed Transformers run on a GPU (bf16) that the others are paired with; an *HF* row below it "
+             "is the same adapter in another precision on the GPU, the floor of what numerics alone move. *GGUF* rows "
+             "were exported by `assistant.export`, served by llama.cpp (`llama-cpp-python` 0.3.36, CPU build with "
+             "AVX2) and graded through lm-eval's `local-completions` model (`assistant.grade`). *paired*: on the "
+             "documents both graded, how many passed only in the reference / only in this row, McNemar's exact p, "
+             "and how many generations are byte-identical. Speed and memory: `benchmarks/bench_gguf.py` on this "
+             "machine's 2 cores, nothing else running (command under the last table).", ""]
     verdict_lines = []
-    k = 0
-    for pair, hf_group in zip(pairs, hf_runs):
-        if not hf_group:
-            raise FileNotFoundError(f"{pair[0]}: no results_*.json")
-        hf = hf_group[0]
-        hv = verdicts(hf)
-        lines += [f"## {hf.label}", "", "| weights | " + " | ".join(TASKS) + " | all | paired: HF only / GGUF only, p"
-                  " | identical generations | file MiB | gen tokens/s | peak RSS MiB | command |",
-                  "| --- |" + " ---: |" * (len(TASKS) + 5) + " --- |"]
-        hf_cells = [_pct(sum(v[0] for key, v in hv.items() if key[0] == t), sum(key[0] == t for key in hv)) for t in TASKS]
-        lines.append(f"| HF bf16 | " + " | ".join(hf_cells) + f" | {_pct(sum(v[0] for v in hv.values()), len(hv))} | – | – "
-                     f"| – | – | – | `{repo_relative(hf.command())}` |")
-        for g in pair[1:]:
-            runs = gguf_runs[k]
-            k += 1
-            if not runs:
-                raise FileNotFoundError(f"{g}: no results_*.json")
-            gv = verdicts(runs[0])
-            served = json.loads((Path(g) / "served.json").read_text())
-            quant = Path(served["gguf"]).stem.removeprefix("model-")
-            s = speed.get(Path(served["gguf"]).resolve(), {})
-            cells = [_pct(sum(v[0] for key, v in gv.items() if key[0] == t), sum(key[0] == t for key in gv)) for t in TASKS]
-            pr = paired(hv, gv)
+    for pair in pairs:
+        ref = runs[pair[0]][0]
+        rv = verdicts(ref)
+        ref_name = _row_name(ref, served.get(pair[0]))
+        lines += [f"## {ref.label}, against {ref_name}", "", "| weights | " + " | ".join(TASKS) + f" | all | paired with {ref_name}: "
+                  "reference only / this only, p | identical generations | file MiB | gen tokens/s | peak RSS MiB | "
+                  "command |", "| --- |" + " ---: |" * (len(TASKS) + 6) + " --- |"]
+        for d in pair:
+            run, sv = runs[d][0], served.get(d)
+            v = verdicts(run)
+            cells = [_pct(sum(x[0] for key, x in v.items() if key[0] == t), sum(key[0] == t for key in v)) for t in TASKS]
+            cells.append(_pct(sum(x[0] for x in v.values()), len(v)))
+            if d == pair[0]:
+                lines.append(f"| {ref_name} | " + " | ".join(cells) + f" | – | – | – | – | – | `{repo_relative(run.command())}` |")
+                continue
+            pr = paired(rv, v)
+            s = speed.get(Path(sv["gguf"]).resolve(), {}) if sv else {}
             tps = f"{s['generation_tokens_per_s']:.1f}" if s.get("generation_tokens_per_s") else "–"
             rss = f"{s['peak_rss_bytes'] / 2**20:.0f}" if s.get("peak_rss_bytes") else "–"
-            grade_cmd = (f"python -m assistant.grade --gguf {served['gguf']} --output_path {g} --threads {served['threads']}"
-                         + (f" --limit {served['limit']}" if served.get("limit") else ""))
-            lines.append(f"| GGUF {quant} | " + " | ".join(cells) + f" | {_pct(pr['gguf_pass'], pr['n'])} | "
-                         f"{pr['hf_only']} / {pr['gguf_only']}, p = {pr['p']:.2g} | {pr['identical']}/{pr['n']} | "
-                         f"{served['gguf_bytes'] / 2**20:.0f} | {tps} | {rss} | `{grade_cmd}` |")
-            per_task = [(t, paired(hv, gv, t)) for t in TASKS]
-            beyond = [f"{t} ({p['hf_only']} vs {p['gguf_only']}, p = {p['p']:.2g})" for t, p in per_task if p["p"] < 0.05]
-            verdict_lines.append(f"- {hf.label}, {quant}: " + (
-                f"differs from HF bf16 beyond noise (p < 0.05) on {', '.join(beyond)}" if beyond else
-                f"no difference from HF bf16 beyond noise on any task (all tasks: {pr['hf_only']} documents passed only "
-                f"in HF, {pr['gguf_only']} only in the GGUF, p = {pr['p']:.2g})") + ".")
+            size = f"{sv['gguf_bytes'] / 2**20:.0f}" if sv else "–"
+            name = _row_name(run, sv)
+            lines.append(f"| {name} | " + " | ".join(cells) + f" | {pr['hf_only']} / {pr['gguf_only']}, "
+                         f"p = {pr['p']:.2g} | {pr['identical']}/{pr['n']} | {size} | {tps} | {rss} | "
+                         f"`{repo_relative(run.command())}` |")
+            beyond = [f"{t} ({q['hf_only']} vs {q['gguf_only']}, p = {q['p']:.2g})"
+                      for t in TASKS for q in [paired(rv, v, t)] if q["p"] < 0.05]
+            overall = (f"all tasks together {pr['hf_only']} documents passed only in the reference, {pr['gguf_only']} "
+                       f"only here, p = {pr['p']:.2g}" + (" — beyond noise" if pr["p"] < 0.05 else " — within noise"))
+            verdict_lines.append(f"- {ref.label}, {name} vs {ref_name}: " + (
+                f"beyond noise (p < 0.05) on {', '.join(beyond)}" if beyond else "no single task beyond noise")
+                + f"; {overall}.")
         lines.append("")
     lines += ["## Beyond noise?", "", *verdict_lines, "",
-              "Documents are matched by lm-eval's `doc_hash`; a custom-suite task changed since the HF run has no pair "
-              "and is left out of *paired* (the per-task cells count every graded document).", ""]
+              "Documents are paired when their prompt and tests are the same; a custom-suite task replaced or "
+              "re-tested since the reference run has no pair and is left out of *paired* (the other cells count every "
+              "graded document). p < 0.05 is uncorrected for the number of comparisons.", ""]
     if bench:
         b = json.loads(Path(bench).read_text())
         lines += ["## Speed and memory", "", f"`{b['command']}` ({b['prompts']} prompts, {b['threads']} threads, "

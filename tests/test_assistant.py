@@ -183,22 +183,24 @@ def _run(folder: Path, stamp: str, model: str, model_args, passes: list[bool], g
         "n-samples": {"humaneval_custom_alpaca": {"effective": len(passes)}}}))
     with open(folder / "m" / f"samples_humaneval_custom_alpaca_{stamp}.jsonl", "w") as fh:
         for i, (ok, gen) in enumerate(zip(passes, gens)):
-            fh.write(json.dumps({"doc_id": i, "doc_hash": f"h{i}", "resps": [[gen]], "pass@1": float(ok)}) + "\n")
+            fh.write(json.dumps({"doc_id": i, "doc": {"task_id": i, "test_helpers": stamp}, "resps": [[gen]],
+                                "pass@1": float(ok)}) + "\n")
     return folder
 
 
 def test_quantisation_report_pairs_documents(tmp_path):
     from reporting.quantisation import build
 
-    hf = _run(tmp_path / "hf", "2026-01-01T00-00-00", "hf", {"pretrained": "models/m", "peft": "a/adapter-r8"},
+    hf = _run(tmp_path / "hf", "2026-01-01T00-00-00", "hf", {"pretrained": "models/m", "peft": "a/adapter-r8", "dtype": "bfloat16"},
               [True] * 8 + [False] * 4, ["same"] * 10 + ["x", "y"])
     gguf = _run(tmp_path / "q8", "2026-01-02T00-00-00", "local-completions", "base_url=http://127.0.0.1:1/v1,model=q",
                 [False] * 8 + [False] * 3 + [True], ["same"] * 9 + ["z", "x", "y"])
     (gguf / "served.json").write_text(json.dumps({"gguf": "outputs/gguf/a/model-q8_0.gguf", "gguf_bytes": 3 << 20,
                                                   "threads": 1, "limit": None, "tasks": "codeeval_alpaca"}))
     text = build([[str(hf), str(gguf)]], [], None, tmp_path / "q.md").read_text()
-    assert "| HF bf16 | – | – | 66.7 (8/12) | – | 66.7 (8/12) |" in text
+    assert "## adapter-r8, against HF bfloat16" in text and "| HF bfloat16 | – | – | 66.7 (8/12) | – | 66.7 (8/12) |" in text
     # 8 documents passed only in HF, 1 only in the GGUF: p = 2 * (1 + 9) / 2**9
     assert f"| GGUF q8_0 | – | – | 8.3 (1/12) | – | 8.3 (1/12) | 8 / 1, p = {2 * 10 / 512:.2g} | 11/12 | 3 |" in text
     assert "`python -m assistant.grade --gguf outputs/gguf/a/model-q8_0.gguf" in text
-    assert "adapter-r8, q8_0: differs from HF bf16 beyond noise (p < 0.05) on humaneval_custom_alpaca (8 vs 1" in text
+    assert ("adapter-r8, GGUF q8_0 vs HF bfloat16: beyond noise (p < 0.05) on humaneval_custom_alpaca (8 vs 1"
+            in text)  # documents that differ only in test_helpers are the same document
