@@ -212,7 +212,7 @@ def leaderboard(runs: list[Run]) -> list[str]:
         cols = [t for t in tasks if _format_of(t) == suffix]
         rows = _table(runs, cols, cell) if cols else []
         if rows:
-            out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 % (passed/n or n)" for t in cols) + " |",
+            out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 %" for t in cols) + " |",
                     "| --- |" + " ---: |" * len(cols), *rows, ""]
     return out[:-1] if out else ["No benchmark results among these runs."]
 
@@ -546,7 +546,8 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
     extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {' '.join(samples)}" if samples else "") \
         + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "")
     parts = [f"# {title}", "", "Built by `python -m reporting.results build " + " ".join(dirs) + f"{extra} --out {out}`. "
-             "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (n) tasks.", "",
+             "pass@1 is greedy unless the task samples (`mbpp_custom_passk`); ± is lm-eval's standard error; (passed/n) counts "
+             "the logged samples, (n) alone where none were logged.", "",
              "## Leaderboard", "", *leaderboard(runs), "",
              "## Rank comparison", "", *rank_comparison(runs, out.parent, f"{stem}_ranks.png"), "",
              "## Data-variant comparison (code vs code + explanation)", "", *variant_comparison(runs), "",
