@@ -71,14 +71,15 @@ def _row_name(run, served: dict | None) -> str:
 
 
 def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Path) -> Path:
-    """pairs: [reference, other, ...] result folders; an `assistant.grade` folder (served.json) holds its samples,
-    a Transformers run's are in the `samples` archives."""
+    """pairs: [reference, other, ...] result folders; their samples beside them or in the `samples` archives (laid
+    out like the folders); a folder with a served.json is a GGUF graded by assistant.grade."""
     served = {d: json.loads((Path(d) / "served.json").read_text()) for p in pairs for d in p
               if (Path(d) / "served.json").exists()}
     dirs = [d for p in pairs for d in p]
-    archived = dict(zip([d for d in dirs if d not in served], load_archived_runs([[d] for d in dirs if d not in served], samples)))
-    beside = dict(zip([d for d in dirs if d in served], load_archived_runs([[d] for d in dirs if d in served])))
-    runs = {**archived, **beside}
+    here = [d for d in dirs if any(Path(d).rglob("samples_*.jsonl"))]  # samples beside the results, else archived
+    away = [d for d in dirs if d not in here]
+    runs = {**dict(zip(away, load_archived_runs([[d] for d in away], samples))),
+            **dict(zip(here, load_archived_runs([[d] for d in here])))}
     for d in dirs:
         if not runs[d]:
             raise FileNotFoundError(f"{d}: no results_*.json")
@@ -99,7 +100,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
         ref = runs[pair[0]][0]
         rv = verdicts(ref)
         ref_name = _row_name(ref, served.get(pair[0]))
-        lines += [f"## {ref.label}, against {ref_name}", "", "| weights | " + " | ".join(TASKS) + f" | all | paired with {ref_name}: "
+        label = Path(served[pair[0]]["gguf"]).parent.name if pair[0] in served else ref.label
+        lines += [f"## {label}, against {ref_name}", "", "| weights | " + " | ".join(TASKS) + f" | all | paired with {ref_name}: "
                   "reference only / this only, p | identical generations | file MiB | gen tokens/s | peak RSS MiB | "
                   "command |", "| --- |" + " ---: |" * (len(TASKS) + 6) + " --- |"]
         for d in pair:
@@ -123,7 +125,7 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
                       for t in TASKS for q in [paired(rv, v, t)] if q["p"] < 0.05]
             overall = (f"all tasks together {pr['hf_only']} documents passed only in the reference, {pr['gguf_only']} "
                        f"only here, p = {pr['p']:.2g}" + (" — beyond noise" if pr["p"] < 0.05 else " — within noise"))
-            verdict_lines.append(f"- {ref.label}, {name} vs {ref_name}: " + (
+            verdict_lines.append(f"- {label}, {name} vs {ref_name}: " + (
                 f"beyond noise (p < 0.05) on {', '.join(beyond)}" if beyond else "no single task beyond noise")
                 + f"; {overall}.")
         lines.append("")
