@@ -150,8 +150,8 @@ def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[
             where = res.parent
             if samples_root:  # the archive mirrors either the given folder or its parent
                 rel = res.parent.relative_to(d)
-                where = next((c for c in (samples_root / rel, samples_root / Path(d).name / rel) if c.exists()),
-                             samples_root / rel)
+                where = next((c for c in (samples_root / rel, samples_root / Path(d).name / rel)
+                              if any(c.glob(f"samples_*_{stamp}.jsonl"))), samples_root / rel)
             for sf in where.glob(f"samples_*_{stamp}.jsonl"):
                 task = sf.stem[len("samples_"):-(len(stamp) + 1)]
                 run.samples[task] = [json.loads(line) for line in sf.open()]
