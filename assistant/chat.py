@@ -12,17 +12,14 @@ prints the code and each test's verdict, and exits 0 only when every test passed
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 from common.prompts import alpaca_prompt
 from evaluation.extract import extract_code
 
 from .export import STOPS
-from .serve import Server, ServerError
+from .serve import Server, ServerError, complete
 
 
 @dataclass
@@ -38,14 +35,11 @@ class Answer:
 
 
 def ask(base_url: str, model: str, instruction: str, max_tokens: int = 512) -> Answer:
-    body = json.dumps({"model": model, "prompt": alpaca_prompt(instruction), "max_tokens": max_tokens,
-                       "stop": list(STOPS), "temperature": 0, "seed": 0}).encode()
-    req = urllib.request.Request(f"{base_url.rstrip('/')}/completions", body, {"Content-Type": "application/json"})
+    answer = complete(base_url, model, alpaca_prompt(instruction), max_tokens, STOPS)
     try:
-        with urllib.request.urlopen(req, timeout=600) as r:
-            text = json.load(r)["choices"][0]["text"]
-    except (urllib.error.URLError, KeyError, IndexError, ValueError) as e:
-        raise ServerError(f"{base_url}/completions did not answer with a completion: {e}") from None
+        text = answer["choices"][0]["text"]
+    except (KeyError, IndexError, TypeError):
+        raise ServerError(f"{base_url}/completions did not answer with a completion: {str(answer)[:300]}") from None
     return Answer(instruction, text, extract_code(text))
 
 
@@ -53,12 +47,12 @@ def run_tests(answer: Answer, tests: list[str]) -> Answer:
     from sandbox import Test, run_program
 
     result = run_program(answer.code, [Test(code=t) for t in tests], fail_fast=False)
-    answer.verdicts = []
-    for t, r in zip(tests, result.tests or []):
-        answer.verdicts.append((t, r.status + (f": {r.etype} {r.msg or ''}".rstrip() if r.status != "pass" else "")))
     if not result.module_ok:
         answer.verdicts = [(t, f"{result.status}: the code did not run ({result.etype} {result.msg or ''})".rstrip())
                            for t in tests]
+    else:
+        answer.verdicts = [(t, r.status if r.status == "pass" else f"{r.status}: {r.etype} {r.msg or ''}".rstrip())
+                           for t, r in zip(tests, result.tests)]
     return answer
 
 

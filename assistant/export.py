@@ -16,30 +16,37 @@ shapes); a base of the same architecture but other weights cannot be told apart 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from common.hashing import sha256_file
 from common.prompts import alpaca_prompt
 
 from . import llama_cpp_tools
 
-STOPS = ("### Instruction", "\n### ", "</s>", "<eos>")  # lm_eval_tasks/_alpaca_yaml's `until`
+
+def alpaca_stops() -> tuple[str, ...]:
+    """The stop strings of the Alpaca-prompt tasks (`lm_eval_tasks/_alpaca_yaml`), which the adapters are graded with."""
+    import yaml
+
+    import lm_eval_tasks
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: None)
+    template = yaml.load((Path(lm_eval_tasks.__file__).parent / "_alpaca_yaml").read_text(), Loader=Loader)
+    return tuple(template["generation_kwargs"]["until"])
+
+
+STOPS = alpaca_stops()
 
 
 class AdapterMismatch(ValueError):
     pass
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_adapter(model, adapter: Path) -> None:
@@ -136,10 +143,10 @@ def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16"
     (out / "Modelfile").write_text(modelfile(smallest.name))
     manifest = {
         "base": base, "adapter": str(adapter) if adapter else None,
-        "adapter_sha256": sha256(adapter / "adapter_model.safetensors") if adapter else None,
+        "adapter_sha256": sha256_file(adapter / "adapter_model.safetensors") if adapter else None,
         "merge_dtype": dtype, "llama_cpp_python": llama_cpp_tools.llama_cpp().__version__,
-        "converter": str(script), "converter_sha256": sha256(script),
-        "files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in [*ggufs, out / "Modelfile"]},
+        "converter": str(script), "converter_sha256": sha256_file(script),
+        "files": {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in [*ggufs, out / "Modelfile"]},
     }
     if not keep_hf:
         shutil.rmtree(hf)

@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .export import sha256
+from common.hashing import sha256_file
+
 from .serve import Server, ServerError, timings
 
 
@@ -43,7 +44,7 @@ def grade(gguf: str | Path, output_path: str | Path, tasks: str = "codeeval_alpa
         rss = server.peak_rss_bytes()
     if done.returncode:
         raise RuntimeError(f"lm_eval exited with code {done.returncode} grading {gguf}")
-    served = {"gguf": str(gguf), "gguf_sha256": sha256(gguf), "gguf_bytes": gguf.stat().st_size,
+    served = {"gguf": str(gguf), "gguf_sha256": sha256_file(gguf), "gguf_bytes": gguf.stat().st_size,
               "threads": threads or os.cpu_count(), "cpu_count": os.cpu_count(), "peak_rss_bytes": rss,
               "wall_seconds": round(time.time() - started, 1), "tasks": tasks, "limit": limit,
               "lm_eval_args": list(extra),

@@ -8,8 +8,8 @@ OpenAI-compatible endpoint: Ollama's http://127.0.0.1:11434/v1, a vLLM server) w
       --model_args base_url=http://127.0.0.1:8000/v1/completions,model=MODEL,tokenized_requests=False,tokenizer_backend=None,num_concurrent=1 \\
       --include_path lm_eval_tasks --tasks mbpp_custom_alpaca --log_samples --output_path outputs/eval/gguf
 
-`tokenized_requests=False,tokenizer_backend=None` sends text, so no tokenizer is needed on the client; llama.cpp's server answers one
-request at a time, so more concurrency only queues."""
+`tokenized_requests=False,tokenizer_backend=None` sends text, so no tokenizer is needed on the client;
+llama.cpp's server answers one request at a time, so more concurrency only queues."""
 from __future__ import annotations
 
 import argparse
@@ -136,14 +136,20 @@ class Server:
         self.stop()
 
     def complete(self, prompt: str, max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
-        body = json.dumps({"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "stop": list(stop),
-                           "temperature": temperature, "seed": 0}).encode()
-        req = urllib.request.Request(f"{self.base_url}/completions", body, {"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=600) as r:
-                return json.load(r)
-        except urllib.error.URLError as e:
-            raise ServerError(f"{self.base_url}/completions: {e}") from None
+        return complete(self.base_url, self.model, prompt, max_tokens, stop, temperature)
+
+
+def complete(base_url: str, model: str, prompt: str, max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
+    """One OpenAI-style /completions request (seed 0) to any compatible server; its JSON answer."""
+    body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens, "stop": list(stop),
+                       "temperature": temperature, "seed": 0}).encode()
+    url = f"{base_url.rstrip('/')}/completions"
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.load(r)
+    except (urllib.error.URLError, ValueError) as e:
+        raise ServerError(f"{url}: {e}") from None
 
 
 _TIMING = re.compile(r"^\s*llama_perf_context_print:\s+(prompt eval|eval) time =\s+([\d.]+) ms /\s+(\d+) (?:tokens|runs)",

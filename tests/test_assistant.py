@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import export as ex
+from common.hashing import sha256_file
 from assistant.serve import Server, ServerError
 from reporting.quantisation import mcnemar_p
 
@@ -97,7 +98,7 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
     manifest = ex.export(str(base), adapter, tmp_path / "gguf")
     out = tmp_path / "gguf"
     for name, info in manifest["files"].items():
-        assert ex.sha256(out / name) == info["sha256"]
+        assert sha256_file(out / name) == info["sha256"]
     assert set(manifest["files"]) == {"model-f16.gguf", "model-q8_0.gguf", "model-q4_k_m.gguf", "Modelfile"}
     assert "FROM ./model-q4_k_m.gguf" in (out / "Modelfile").read_text()
 
