@@ -9,7 +9,7 @@ if ! command -v bwrap >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/d
 fi
 # llama-cpp-python builds from source: -DGGML_NATIVE=OFF, because a native build on a VM whose CPU advertises more
 # than it grants (AMX here) dies with "Illegal instruction"; AVX2/FMA/F16C is what x86-64 machines of the last decade
-# have. About 10-20 minutes once, then pip's wheel cache.
+# have. 6-20 minutes once (2 cores), then pip's wheel cache.
 export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"}
 python3 -m pip install -q --disable-pip-version-check -e ".[all]" 2>&1 | grep -v "Running pip as the 'root' user" || true
 # transformers 5 reads SentencePiece models (the Mistral tokenizer) through protobuf >= 7.36; axolotl's optional
