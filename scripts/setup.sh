@@ -11,9 +11,17 @@ fi
 # than it grants (AMX here) dies with "Illegal instruction"; AVX2/FMA/F16C is what x86-64 machines of the last decade
 # have. 6-20 minutes once (2 cores), then pip's wheel cache.
 export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"}
-python3 -m pip install -q --disable-pip-version-check -e ".[all]" 2>&1 | grep -v "Running pip as the 'root' user" || true
 # transformers 5 reads SentencePiece models (the Mistral tokenizer) through protobuf >= 7.36; axolotl's optional
 # extras (modal, google-generativeai) pin protobuf < 6 but are not used here, so pip's conflict warning is expected.
-python3 -m pip install -q --disable-pip-version-check "protobuf==7.36.2" 2>&1 | grep -v -e "Running pip as the 'root' user" -e "dependency resolver" -e "requires protobuf" -e "which is incompatible" || true
+PROTOBUF=protobuf==7.36.2
+installed=1; [ -n "${FORCE:-}" ] || { python3 scripts/_installed.py all --pin "$PROTOBUF" 2>/dev/null && installed=0 || installed=$?; }
+if [ "$installed" = 0 ]; then
+  echo "setup.sh: every requirement is installed (FORCE=1 asks pip anyway)" >&2
+elif [ "$installed" = 2 ]; then  # requirements met; only this checkout is new (a fresh clone)
+  python3 -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | grep -v "Running pip as the 'root' user" || true
+else
+  python3 -m pip install -q --disable-pip-version-check -e ".[all]" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  python3 -m pip install -q --disable-pip-version-check "$PROTOBUF" 2>&1 | grep -v -e "Running pip as the 'root' user" -e "dependency resolver" -e "requires protobuf" -e "which is incompatible" || true
+fi
 python3 -m ipykernel install --user --name python3 >/dev/null  # the kernel nbclient runs the demo notebook in
 python3 -c "import sandbox, evaluation, codealpaca_prep, lm_eval, axolotl, llama_cpp.server" || { echo "setup.sh: install failed" >&2; exit 1; }
