@@ -5,6 +5,7 @@ Axolotl CLI on a Mistral-7B-shaped model (random weights, real tokenizer, the re
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite cost --out runs/perf/qlora_cost.json
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite levers --out runs/perf/qlora_levers_h100.json
     python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite multigpu --gpus 2 --out ...
+    python benchmarks/bench_qlora_cost.py --model /tmp/mistral7b --suite peer --steps 4 --warmup 2 --out runs/perf/qlora_peer_h200.json
 
 Each case is one `python -m axolotl.cli.train` run (or `accelerate launch` for several GPUs) of a recipe YAML
 with a few overrides (base model, max_steps; what the case changes), in a fresh process. A small Axolotl plugin
@@ -12,6 +13,7 @@ with a few overrides (base model, max_steps; what the case changes), in a fresh 
 counters: `slots` = token positions fed (padding included), `trainable` = response tokens (labels != -100).
 Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU, read at
 every step end (axolotl resets the peak counters whenever it logs), and the allocator's reserved memory at the end.
+The peer suite adds Unsloth (benchmarks/bench_unsloth.py) on the rows the suite's first Axolotl case prepared.
 Prints one table per suite and writes the rows as JSON (`--out`), which `python -m reporting.performance` turns
 into reports/performance.md.
 """
@@ -44,6 +46,8 @@ class Case:
     overrides: dict = field(default_factory=dict)
     lever: str = ""  # what this case changes relative to its suite's baseline
     gpus: int = 1
+    tool: str = "axolotl"  # or "unsloth": benchmarks/bench_unsloth.py on the rows Axolotl prepared for this recipe
+    profile: bool = False  # one more step under torch.profiler after the timed ones (top kernels in the row)
 
 
 def cost_suite() -> list[Case]:
@@ -120,15 +124,69 @@ def multigpu_suite(gpus: int) -> list[Case]:
             Case(f"r32 packed, {gpus} GPUs FSDP2", f"fsdp/{recipe}", {}, "FSDP2", gpus)]
 
 
-SUITES = {"cost": cost_suite, "levers": lever_suite}
+DROPOUT0 = {"lora_dropout": 0.0}  # Axolotl's LoRA kernels (lora_*_kernel) only switch on without dropout
+BEST = {**LIGER, **MB8, **DROPOUT0}
+
+
+def peer_suite() -> list[Case]:
+    """Unsloth against the project's recipe on the same card in the same run: axolotl's defaults (the ratio's
+    baseline), the fastest setting measured so far, Unsloth at micro-batch 8, the deciding pair again with a profiled
+    step, then the 12 GB candidates and the levers still untried."""
+    r = "mistral7b-code-r32"
+    best = "2048 + Liger + micro-batch 8 + dropout 0"
+    unsloth = {**BASELINE_2048, **MB8, **DROPOUT0}
+    return [Case("baseline 2048", r, dict(BASELINE_2048), "axolotl defaults"),
+            Case(best, r, {**BASELINE_2048, **BEST}, "Liger + micro-batch 8 + dropout 0"),
+            Case("unsloth micro-batch 8", r, unsloth, "Unsloth", tool="unsloth"),
+            Case(f"{best} (run 2)", r, {**BASELINE_2048, **BEST}, "Liger + micro-batch 8 + dropout 0", profile=True),
+            Case("unsloth micro-batch 8 (run 2)", r, unsloth, "Unsloth", tool="unsloth", profile=True),
+            Case("2048 + Liger + micro-batch 4 + dropout 0", r, {**BASELINE_2048, **LIGER, **MB4, **DROPOUT0},
+                 "Liger + micro-batch 4 + dropout 0"),
+            Case("unsloth micro-batch 12", r, {**unsloth, "micro_batch_size": 12}, "Unsloth", tool="unsloth"),
+            Case(f"{best} + activation offloading", r, {**BASELINE_2048, **BEST, "activation_offloading": True},
+                 "Liger + micro-batch 8 + dropout 0 + activation offloading"),
+            Case("peft loop micro-batch 8", r, unsloth, "the same loop without Unsloth", tool="peft")]
+
+
+SUITES = {"cost": cost_suite, "levers": lever_suite, "peer": peer_suite}
+
+
+def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int, extra: dict) -> dict:
+    """bench_unsloth.py on the rows an earlier Axolotl case of this run prepared at the same sequence length."""
+    o = case.overrides
+    data = workdir.parent / f"prepared-{o.get('sequence_len', 2048)}"
+    row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": o.get("sequence_len"),
+           "micro_batch_size": o.get("micro_batch_size"), "grad_accum": 1, "lora_r": 32}
+    if not data.exists():
+        return {**row, "error": f"no Axolotl-prepared rows at {data}: run an Axolotl case of this length first"}
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "bench_unsloth.py"), "--model", model, "--data", str(data),
+           "--backend", case.tool, "--micro-batch", str(o["micro_batch_size"]), "--seq", str(o["sequence_len"]),
+           "--dropout", str(o.get("lora_dropout", 0.0)), "--steps", str(steps), "--warmup", str(warmup),
+           "--name", case.name, "--lever", case.lever, "--out", str(workdir / "row.json"),
+           *(["--no-4bit"] if extra.get("load_in_4bit") is False else [])]
+    env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]}
+    started = time.perf_counter()
+    with open(workdir / "log.txt", "w") as log:
+        try:
+            rc = subprocess.run([*cmd, *(["--profile"] if case.profile else [])], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+    if rc != 0 or not (workdir / "row.json").exists():
+        tail = (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
+        return {**row, "wall_s": round(time.perf_counter() - started, 1), "error": f"exit {rc}", "log_tail": tail}
+    return {**row, **json.loads((workdir / "row.json").read_text())[0], "recipe": case.recipe,
+            "overrides": case.overrides, "wall_s": round(time.perf_counter() - started, 1)}
 
 
 def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int,
              extra: dict | None = None) -> dict:
+    if case.tool != "axolotl":
+        return run_peer(case, model, steps, warmup, workdir, timeout, extra or {})
     cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
     cfg.update(case.overrides)
     cfg.update(extra or {})
-    cfg.update(base_model=model, max_steps=steps + warmup, output_dir=str(workdir / "out"), save_strategy="no",
+    cfg.update(base_model=model, max_steps=steps + warmup + int(case.profile), output_dir=str(workdir / "out"), save_strategy="no",
                val_set_size=0, test_datasets=None, evals_per_epoch=None, saves_per_epoch=None, logging_steps=1,
                dataset_prepared_path=str(workdir.parent / f"prepared-{cfg.get('sequence_len')}"))
     cfg.pop("eval_sample_packing", None)
@@ -138,7 +196,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     launch = [sys.executable] if case.gpus == 1 else [*accelerate_launch(case.gpus), "--mixed_precision", "bf16"]
     launch += ["-m", "axolotl.cli.train"]
     env = {**os.environ, **TOOL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "CODELORA_THROUGHPUT_DIR": str(workdir)}
+           "CODELORA_THROUGHPUT_DIR": str(workdir), **({"CODELORA_PROFILE_STEP": str(steps + warmup + 1)} if case.profile else {})}
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # a 1-GPU case must not see the others: Transformers would
     if visible or case.gpus == 1:                      # spread the model over every visible GPU (device_map auto)
         ids = visible.split(",") if visible else [str(i) for i in range(case.gpus)]
@@ -164,7 +222,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     if len(steps_log) <= warmup:
         return {**row, "error": f"only {len(steps_log)} steps logged"}
     a = steps_log[warmup - 1] if warmup else per_rank[0]["begin"]
-    b = steps_log[-1]
+    b = steps_log[min(len(steps_log), warmup + steps) - 1]  # a profiled step after them is not timed
     dt = b["t"] - a["t"]
     # axolotl's counters are summed over ranks already
     row.update(slots_per_s=round((b["slots"] - a["slots"]) / dt), trainable_per_s=round((b["trainable"] - a["trainable"]) / dt),
@@ -172,7 +230,10 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
                peak_gib=round(max(r["peak_allocated"] for r in per_rank) / GIB, 2),
                peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
                peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
-               gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"], peak_tracking="per-step")
+               gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"], peak_tracking="per-step",
+               timed_steps=len(steps_log[warmup:warmup + steps]))
+    if (workdir / "throughput-profile.json").exists():
+        row["profile"] = json.loads((workdir / "throughput-profile.json").read_text())
     return row
 
 

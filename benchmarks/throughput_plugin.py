@@ -1,6 +1,7 @@
 """Axolotl plugin for benchmarks/bench_qlora_cost.py: times every optimizer step (after CUDA synchronisation),
 reads Axolotl's cumulative token counters and the peak GPU memory, and writes
-$CODELORA_THROUGHPUT_DIR/throughput-rank{RANK}.json when training ends. Enable with
+$CODELORA_THROUGHPUT_DIR/throughput-rank{RANK}.json when training ends; with CODELORA_PROFILE_STEP=N, optimizer step
+N runs under torch.profiler and its top kernels go to throughput-profile.json (benchmarks/step_profile.py). Enable with
 `plugins: [benchmarks.throughput_plugin.ThroughputPlugin]` (the repo root on PYTHONPATH)."""
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import torch
 from axolotl.integrations.base import BasePlugin
 from transformers import TrainerCallback
 
+from benchmarks.step_profile import profiler, top_kernels
+
 
 class ThroughputCallback(TrainerCallback):
     def __init__(self, out_dir: Path):
         self.out_dir, self.steps, self.begin, self.peak = out_dir, [], None, 0
+        self.profile_step, self.prof = int(os.environ.get("CODELORA_PROFILE_STEP", 0)), None
 
     def _mark(self, state) -> dict:
         if torch.cuda.is_available():
@@ -31,7 +35,18 @@ class ThroughputCallback(TrainerCallback):
             torch.cuda.reset_peak_memory_stats()
         self.begin = self._mark(state)
 
+    def on_step_begin(self, args, state, control, **kwargs):
+        if self.profile_step and state.global_step + 1 == self.profile_step and int(os.environ.get("RANK", 0)) == 0:
+            self.prof = profiler()
+            self.prof.__enter__()
+
     def on_step_end(self, args, state, control, **kwargs):
+        if self.prof is not None:
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            self.prof.__exit__(None, None, None)
+            (self.out_dir / "throughput-profile.json").write_text(json.dumps({"step": state.global_step, **top_kernels(self.prof)}))
+            self.prof = None
         self.steps.append(self._mark(state))
         # axolotl resets the peak counters each time it logs (after this callback): keep the running maximum
         if torch.cuda.is_available():

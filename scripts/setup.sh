@@ -25,3 +25,5 @@ else
 fi
 python3 -m ipykernel install --user --name python3 >/dev/null  # the kernel nbclient runs the demo notebook in
 python3 -c "import sandbox, evaluation, codealpaca_prep, lm_eval, axolotl, llama_cpp.server" || { echo "setup.sh: install failed" >&2; exit 1; }
+# llama.cpp's convert_hf_to_gguf.py is in llama-cpp-python's sdist, not its wheel: fetched once into ~/.cache/codelora
+python3 -c "from assistant.llama_cpp_tools import converter; converter()" >/dev/null || echo "setup.sh: llama.cpp's converter could not be fetched; assistant.export will try again" >&2

@@ -132,3 +132,50 @@ def test_gpu_determinism_compares_runs_of_one_batch(tmp_path):
     assert {r["tokens"] for r in runs.values()} == {runs["GPU 0"]["tokens"]}
     assert all(r["rows_differing"] == 0 for r in runs.values())
     assert "rows differing from the first run" in proc.stdout
+
+
+def test_peer_rows_are_packed_whole_with_positions_restarting_and_padding_unlabelled():
+    from benchmarks.bench_unsloth import pack
+    rows = [([1] * n, [-100] * (n // 2) + [7] * (n - n // 2)) for n in (5, 9, 3, 12, 6)]
+    packed = pack(rows, 16, pad_id=0)
+    assert all(len(r["input_ids"]) == len(r["labels"]) == len(r["position_ids"]) == 16 for r in packed)
+    assert sum(r["tokens"] for r in packed) == 35  # every row, none cut
+    lengths = []
+    for r in packed:
+        starts = [i for i, p in enumerate(r["position_ids"][:r["tokens"]]) if p == 0]
+        lengths += [b - a for a, b in zip(starts, starts[1:] + [r["tokens"]])]
+        assert r["labels"][r["tokens"]:] == [-100] * (16 - r["tokens"]) and set(r["input_ids"][r["tokens"]:]) <= {0}
+    assert sorted(lengths) == [3, 5, 6, 9, 12]  # position ids restart at every row, each row whole
+    assert sum(y != -100 for r in packed for y in r["labels"]) == sum(n - n // 2 for n in (5, 9, 3, 12, 6))
+
+
+@pytest.mark.slow
+def test_peer_suite_runs_the_recipe_and_the_bare_loop_on_the_rows_axolotl_prepared(tmp_path, workspace_tiny):
+    out = tmp_path / "peer.json"
+    cpu = ["lora_qkv_kernel=false", "lora_o_kernel=false", "lora_mlp_kernel=false", "load_in_4bit=false",
+           "adapter=lora", "bf16=false", "sdp_attention=false", "gradient_checkpointing=false"]
+    proc = subprocess.run([sys.executable, "benchmarks/bench_qlora_cost.py", "--model", str(workspace_tiny),
+                           "--suite", "peer", "--only", "baseline 2048", "peft loop micro-batch 8", "--steps", "1",
+                           "--warmup", "1", "--set", *cpu, "--out", str(out)], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    axo, loop = json.loads(out.read_text())
+    assert axo["tool"] == "axolotl" and loop["tool"].startswith("transformers + peft")
+    assert loop["slots_per_s"] > loop["trainable_per_s"] > 0 and loop["micro_batch_size"] == 8
+    assert 0 < loop["packing_efficiency"] <= 1 and loop["sequence_len"] == 2048
+
+
+@pytest.mark.slow
+def test_bench_unsloth_profiles_one_untimed_step(tmp_path, workspace_tiny):
+    from datasets import Dataset
+    Dataset.from_dict({"input_ids": [[1, 5, 6, 7] * 8] * 6, "labels": [[-100] * 16 + [5] * 16] * 6}).save_to_disk(
+        str(tmp_path / "prepared" / "abc123"))
+    out = tmp_path / "row.json"
+    proc = subprocess.run([sys.executable, "benchmarks/bench_unsloth.py", "--model", str(workspace_tiny), "--data",
+                           str(tmp_path / "prepared"), "--backend", "peft", "--no-4bit", "--seq", "64",
+                           "--micro-batch", "1", "--steps", "1", "--warmup", "1", "--profile", "--out", str(out)],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (row,) = json.loads(out.read_text())
+    assert row["slots_per_s"] > 0 and row["packing_efficiency"] == 1.0  # two 32-token rows fill each 64
+    assert row["profile"]["kernels"] and row["profile"]["total_ms"] > 0

@@ -2,6 +2,7 @@
 # The GPU session's background jobs (start one detached: lab/offline_gpu/start.sh NAME). Logs: $W/out/NAME.log,
 # exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
+#   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b")
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
 #             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
@@ -32,6 +33,14 @@ case ${1:?job name} in
     [ -n "${LEVERS_ONLY:-}" ] && IFS='|' read -ra only <<< "$LEVERS_ONLY" && only=(--only "${only[@]}")
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite levers --steps "${LEVERS_STEPS:-2}" \
       --warmup "${LEVERS_WARMUP:-1}" --timeout "${LEVERS_TIMEOUT:-240}" --out "$W/out/$out" "${only[@]}" ;;
+  peer)
+    export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
+    mistral7b
+    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    only=()
+    [ -n "${PEER_ONLY:-}" ] && IFS='|' read -ra only <<< "$PEER_ONLY" && only=(--only "${only[@]}")
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup 2 --timeout 300 \
+      --out "$W/out/qlora_peer_${gpu:-gpu}.json" "${only[@]}" ;;
   gemma)
     # GEMMA_RESUME=DIR (e.g. runs/gemma_grid_3/results) starts from committed results of the same setting.
     # The committed code-r8 adapter is evaluated, not trained again; it and the freshly trained r16 are evaluated twice

