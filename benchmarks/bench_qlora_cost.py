@@ -226,7 +226,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     dt = b["t"] - a["t"]
     # axolotl's counters are summed over ranks already
     row.update(slots_per_s=round((b["slots"] - a["slots"]) / dt), trainable_per_s=round((b["trainable"] - a["trainable"]) / dt),
-               step_s=round(dt / (len(steps_log) - warmup), 3),
+               step_s=round(dt / len(steps_log[warmup:warmup + steps]), 3),
                peak_gib=round(max(r["peak_allocated"] for r in per_rank) / GIB, 2),
                peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
                peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
@@ -245,7 +245,7 @@ def print_table(rows: list[dict]) -> None:
             print(f"{r['name']:44} {'':>5} {'':>3} failed: {r['error']}")
             continue
         print(f"{r['name']:44} {r['sequence_len']:>5} {r['micro_batch_size']:>3} {r['slots_per_s']:>8,} "
-              f"{r['trainable_per_s']:>11,} {r['peak_gib']:>8} {r['step_s']:>7}")
+              f"{r['trainable_per_s']:>11,} {r.get('peak_gib', '-'):>8} {r['step_s']:>7}")  # no peak without a GPU
 
 
 def main(argv: list[str] | None = None) -> int:

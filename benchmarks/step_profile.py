@@ -17,7 +17,8 @@ def top_kernels(prof: torch.profiler.profile, n: int = 15) -> dict:
     def own(e) -> float:
         return getattr(e, "self_device_time_total", None) or getattr(e, "self_cuda_time_total", 0) or 0
 
-    events = [e for e in prof.key_averages() if own(e) > 0]
+    # kernels only: an operator's self device time is the time of the kernels it launched, which are listed too
+    events = [e for e in prof.key_averages() if own(e) > 0 and e.device_type != torch.autograd.DeviceType.CPU]
     if not events:  # no device: CPU operators instead
         events, own = list(prof.key_averages()), (lambda e: e.self_cpu_time_total)
     total = sum(own(e) for e in events)

@@ -289,6 +289,59 @@ def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
     return path.name
 
 
+CONTEXT_GIB = 0.5  # the CUDA context, outside the allocator's reserved memory
+
+
+def _kernels(profile: dict, n: int = 8) -> list[dict]:
+    # the first profiled run listed operators (aten::…) beside the kernels they launched: kernels only
+    return [k for k in profile["kernels"] if not k["name"].startswith(("aten::", "Optimizer.step"))][:n]
+
+
+def peer_section(rows: list[dict] | None) -> list[str]:
+    out = ["## Against the peer: Unsloth on the same work", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite peer`).", ""]
+    ok = [r for r in rows if "error" not in r]
+    base = next((r for r in ok if r.get("lever") == "axolotl defaults"), None)
+    peer = [r for r in ok if r.get("tool", "").startswith("unsloth") and r["micro_batch_size"] == 8]
+    ref = sum(r["slots_per_s"] for r in peer) / len(peer) if peer else None
+    out += ["One run, one card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "
+            "on all linear layers, 4-bit NF4 base, paged 8-bit AdamW, 2048-token packed rows, the loss on responses "
+            "only, gradient checkpointing. Unsloth and the bare PEFT loop (`benchmarks/bench_unsloth.py`) train on the "
+            "very rows Axolotl prepared for the recipe in the suite's first case, packed to 2048 tokens and padded "
+            f"like the recipe. {rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
+            f"*12 GB card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB.", "",
+            "| case | trainer | micro-batch | LoRA dropout | token slots/s | trainable tokens/s | × axolotl defaults | "
+            "× Unsloth mb 8 | peak allocated GiB | reserved GiB | 12 GB card |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['name']} | {r.get('tool', 'axolotl')} | {r.get('micro_batch_size')} | | failed: {r['error']} "
+                       "| | | | | | |")
+            continue
+        dropout = r.get("lora_dropout", r.get("overrides", {}).get("lora_dropout", 0.05))
+        fits = "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= 11 else "no"
+        out.append(f"| {r['name']} | {r.get('tool', 'axolotl')} | {r['micro_batch_size']} | {dropout} | "
+                   f"{_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | "
+                   f"{r['slots_per_s'] / base['slots_per_s']:.2f} | " if base else "| | ")
+        out[-1] += (f"{r['slots_per_s'] / ref:.2f} | " if ref else "| ") + f"{r['peak_gib']} | {r['peak_reserved_gib']} | {fits} |"
+    pairs = [r for r in ok if r.get("tool", "axolotl") == "axolotl" and r["name"].startswith("2048 + Liger + micro-batch 8 + dropout 0")
+             and "offloading" not in r["name"]]
+    if pairs and peer:
+        lo = min(a["slots_per_s"] / b["slots_per_s"] for a in pairs for b in peer)
+        hi = max(a["slots_per_s"] / b["slots_per_s"] for a in pairs for b in peer)
+        out += ["", f"The deciding pair, {len(pairs)} and {len(peer)} runs: the project's fastest setting is "
+                f"{lo:.2f}–{hi:.2f}× Unsloth's token slots/s at micro-batch 8 (spread within each: "
+                f"{_fmt(min(r['slots_per_s'] for r in pairs))}–{_fmt(max(r['slots_per_s'] for r in pairs))} and "
+                f"{_fmt(min(r['slots_per_s'] for r in peer))}–{_fmt(max(r['slots_per_s'] for r in peer))})."]
+    profiled = [r for r in ok if isinstance(r.get("profile"), dict)]
+    if profiled:
+        out += ["", "One step after the timed ones under `torch.profiler`, the GPU kernels with the most time (ms):", ""]
+        for r in profiled:
+            out += [f"- **{r['name']}**: " + "; ".join(f"`{k['name'][:60]}` {k['ms']:.0f} ms (×{k['calls']})"
+                                                      for k in _kernels(r["profile"]))]
+    return out + [""]
+
+
 def build(perf: Path, out: Path) -> str:
     cost, multi, dp = _load(perf, "qlora_cost.json"), _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
     # one lever suite per card: qlora_levers_<gpu>.json (or qlora_levers.json)
@@ -305,6 +358,7 @@ def build(perf: Path, out: Path) -> str:
     if notes.exists():
         text += ["## Run conditions", "", notes.read_text().strip(), ""]
     text += cost_section(cost)
+    text += peer_section(_load(perf, "qlora_peer_h200.json"))
     text += summary_section(levers)
     for card, rows in (levers or {"": None}).items():  # no file: one section saying so
         figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None

@@ -72,3 +72,23 @@ def test_multigpu_rows_give_scaling_efficiency(tmp_path):
     text = out.read_text()
     assert "| DDP | 2 | 14,400 | 1,500 | 0.90 | 7.1, 7.0 |" in text
     assert "Speed-up 1.82 ×" in text and "(identical pass@1)" in text
+
+
+def test_peer_rows_give_ratios_to_both_references_the_pair_spread_and_kernels_only(tmp_path):
+    def row(name, tool, mb, slots, reserved, lever="", profile=None):
+        r = {"name": name, "tool": tool, "lever": lever, "micro_batch_size": mb, "slots_per_s": slots,
+             "trainable_per_s": slots // 2, "peak_gib": reserved - 0.5, "peak_reserved_gib": reserved, "steps": 4,
+             "warmup": 2, "lora_dropout": 0.0}
+        return {**r, "profile": profile} if profile else r
+    kernels = {"total_ms": 9, "kernels": [{"name": "aten::mm", "ms": 5, "calls": 2, "share": 0.5},
+                                          {"name": "nvjet_gemm", "ms": 4, "calls": 2, "share": 0.4}]}
+    best = "2048 + Liger + micro-batch 8 + dropout 0"
+    rows = [row("baseline 2048", "axolotl", 1, 5000, 6.0, "axolotl defaults"), row(best, "axolotl", 8, 9000, 11.7),
+            row("unsloth micro-batch 8", "unsloth 1", 8, 12000, 9.0),
+            row(f"{best} (run 2)", "axolotl", 8, 9600, 11.7, profile=kernels),
+            row("unsloth micro-batch 8 (run 2)", "unsloth 1", 8, 12000, 9.0)]
+    (tmp_path / "qlora_peer_h200.json").write_text(json.dumps(rows))
+    text = (tmp_path / "p.md").read_text() if build(tmp_path, tmp_path / "p.md") else ""
+    assert "| 2048 + Liger + micro-batch 8 + dropout 0 | axolotl | 8 | 0.0 | 9,000 | 4,500 | 1.80 | 0.75 | 11.2 | 11.7 | no |" in text
+    assert "| unsloth micro-batch 8 | unsloth 1 | 8 | 0.0 | 12,000 | 6,000 | 2.40 | 1.00 | 8.5 | 9.0 | yes |" in text
+    assert "0.75–0.80× Unsloth" in text and "`nvjet_gemm` 4 ms" in text and "aten::mm" not in text
