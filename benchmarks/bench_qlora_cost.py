@@ -151,6 +151,21 @@ def peer_suite() -> list[Case]:
 SUITES = {"cost": cost_suite, "levers": lever_suite, "peer": peer_suite}
 
 
+def run_logged(cmd: list[str], env: dict, workdir: Path, timeout: int) -> tuple[int | str, float]:
+    """Run one case's process with its output in workdir/log.txt: (exit status or "timeout", wall seconds)."""
+    started = time.perf_counter()
+    with open(workdir / "log.txt", "w") as log:
+        try:
+            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+    return rc, round(time.perf_counter() - started, 1)
+
+
+def log_tail(workdir: Path) -> list[str]:
+    return (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
+
+
 def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int, extra: dict) -> dict:
     """bench_unsloth.py on the rows an earlier Axolotl case of this run prepared at the same sequence length."""
     o = case.overrides
@@ -163,20 +178,13 @@ def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
            "--backend", case.tool, "--micro-batch", str(o["micro_batch_size"]), "--seq", str(o["sequence_len"]),
            "--dropout", str(o.get("lora_dropout", 0.0)), "--steps", str(steps), "--warmup", str(warmup),
            "--name", case.name, "--lever", case.lever, "--out", str(workdir / "row.json"),
-           *(["--no-4bit"] if extra.get("load_in_4bit") is False else [])]
+           *(["--no-4bit"] if extra.get("load_in_4bit") is False else []), *(["--profile"] if case.profile else [])]
     env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]}
-    started = time.perf_counter()
-    with open(workdir / "log.txt", "w") as log:
-        try:
-            rc = subprocess.run([*cmd, *(["--profile"] if case.profile else [])], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, timeout=timeout).returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout"
+    rc, wall = run_logged(cmd, env, workdir, timeout)
     if rc != 0 or not (workdir / "row.json").exists():
-        tail = (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
-        return {**row, "wall_s": round(time.perf_counter() - started, 1), "error": f"exit {rc}", "log_tail": tail}
+        return {**row, "wall_s": wall, "error": f"exit {rc}", "log_tail": log_tail(workdir)}
     return {**row, **json.loads((workdir / "row.json").read_text())[0], "recipe": case.recipe,
-            "overrides": case.overrides, "wall_s": round(time.perf_counter() - started, 1)}
+            "overrides": case.overrides, "wall_s": wall}
 
 
 def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int,
@@ -204,34 +212,26 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
            "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
            "lora_r": cfg.get("lora_r")}
-    started = time.perf_counter()
-    with open(workdir / "log.txt", "w") as log:
-        try:
-            proc = subprocess.run([*launch, str(path)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  timeout=timeout)
-            rc = proc.returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout"
-    row["wall_s"] = round(time.perf_counter() - started, 1)
+    rc, row["wall_s"] = run_logged([*launch, str(path)], env, workdir, timeout)
     ranks = sorted(workdir.glob("throughput-rank*.json"))
     if rc != 0 or not ranks:
-        tail = (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
-        return {**row, "error": f"exit {rc}", "log_tail": tail}
+        return {**row, "error": f"exit {rc}", "log_tail": log_tail(workdir)}
     per_rank = [json.loads(p.read_text()) for p in ranks]
     steps_log = per_rank[0]["steps"]
     if len(steps_log) <= warmup:
         return {**row, "error": f"only {len(steps_log)} steps logged"}
+    timed = steps_log[warmup:warmup + steps]  # a profiled step after them is not timed
     a = steps_log[warmup - 1] if warmup else per_rank[0]["begin"]
-    b = steps_log[min(len(steps_log), warmup + steps) - 1]  # a profiled step after them is not timed
+    b = timed[-1]
     dt = b["t"] - a["t"]
     # axolotl's counters are summed over ranks already
     row.update(slots_per_s=round((b["slots"] - a["slots"]) / dt), trainable_per_s=round((b["trainable"] - a["trainable"]) / dt),
-               step_s=round(dt / len(steps_log[warmup:warmup + steps]), 3),
+               step_s=round(dt / len(timed), 3),
                peak_gib=round(max(r["peak_allocated"] for r in per_rank) / GIB, 2),
                peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
                peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
                gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"], peak_tracking="per-step",
-               timed_steps=len(steps_log[warmup:warmup + steps]))
+               timed_steps=len(timed))
     if (workdir / "throughput-profile.json").exists():
         row["profile"] = json.loads((workdir / "throughput-profile.json").read_text())
     return row

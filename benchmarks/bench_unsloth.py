@@ -118,7 +118,8 @@ def run(a) -> dict:
     device = next(p for p in model.parameters() if p.requires_grad).device
     pad = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
     rows = pack(prepared_rows(Path(a.data)), a.seq, pad)
-    need = (a.warmup + a.steps + int(a.profile)) * a.micro_batch
+    total = a.warmup + a.steps + int(a.profile)
+    need = total * a.micro_batch
     if len(rows) < need:
         raise SystemExit(f"{a.data}: {len(rows)} packed rows of {a.seq} tokens, the run needs {need}")
     opt = optimizer([p for p in model.parameters() if p.requires_grad], not a.no_4bit)
@@ -126,7 +127,7 @@ def run(a) -> dict:
     marks, slots, trainable, prof = [], 0, 0, None
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    for step in range(a.warmup + a.steps + int(a.profile)):
+    for step in range(total):
         if a.profile and step == a.warmup + a.steps:
             prof = profiler()
             prof.__enter__()

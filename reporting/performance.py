@@ -320,10 +320,11 @@ def peer_section(rows: list[dict] | None) -> list[str]:
             continue
         dropout = r.get("lora_dropout", r.get("overrides", {}).get("lora_dropout", 0.05))
         fits = "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= 11 else "no"
+        vs_base = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
+        vs_peer = f"{r['slots_per_s'] / ref:.2f}" if ref else "–"
         out.append(f"| {r['name']} | {r.get('tool', 'axolotl')} | {r['micro_batch_size']} | {dropout} | "
-                   f"{_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | "
-                   f"{r['slots_per_s'] / base['slots_per_s']:.2f} | " if base else "| | ")
-        out[-1] += (f"{r['slots_per_s'] / ref:.2f} | " if ref else "| ") + f"{r['peak_gib']} | {r['peak_reserved_gib']} | {fits} |"
+                   f"{_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | {vs_base} | {vs_peer} | "
+                   f"{r['peak_gib']} | {r['peak_reserved_gib']} | {fits} |")
     pairs = [r for r in ok if r.get("tool", "axolotl") == "axolotl" and r["name"].startswith("2048 + Liger + micro-batch 8 + dropout 0")
              and "offloading" not in r["name"]]
     if pairs and peer:

@@ -19,18 +19,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def unmet(pyproject: Path, extras: list[str], pins: list[str]) -> tuple[list[str], list[str]]:
     """(what this checkout's own install lacks, which requirements are unmet)"""
-    project = tomllib.loads(pyproject.read_text())["project"]
+    toml = tomllib.loads(pyproject.read_text())
+    project = toml["project"]
     name = canonicalize_name(project["name"])
     optional = project.get("optional-dependencies", {})
     todo = [Requirement(r) for r in project.get("dependencies", []) + pins]
     pinned = {canonicalize_name(Requirement(p).name): Requirement(p) for p in pins}  # overrides what others ask
-    wanted = set(extras)
+    wanted, expanded = set(extras), set(extras)
     while wanted:  # the project's own extras, expanded (all = codelora[eval,train,...])
-        extra = wanted.pop()
-        for r in map(Requirement, optional.get(extra, [])):
+        for r in map(Requirement, optional.get(wanted.pop(), [])):
             if canonicalize_name(r.name) == name:
-                wanted |= set(r.extras) - set(extras)
-                extras += list(r.extras)
+                wanted |= set(r.extras) - expanded
+                expanded |= set(r.extras)
             else:
                 todo.append(r)
     own, problems, seen = [], [], set()
@@ -38,7 +38,7 @@ def unmet(pyproject: Path, extras: list[str], pins: list[str]) -> tuple[list[str
         dist = metadata.distribution(name)
         if f'"{pyproject.parent.as_uri()}"' not in (dist.read_text("direct_url.json") or ""):
             own.append(f"{name} is not installed from {pyproject.parent}")
-        for pkg in (p.rstrip("*") for p in tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"]["find"]["include"]):
+        for pkg in (p.rstrip("*") for p in toml["tool"]["setuptools"]["packages"]["find"]["include"]):
             spec = importlib.util.find_spec(pkg)
             if spec is None or not Path(spec.origin or "").resolve().is_relative_to(pyproject.parent):
                 own.append(f"package {pkg} is not imported from {pyproject.parent}")
@@ -59,10 +59,9 @@ def unmet(pyproject: Path, extras: list[str], pins: list[str]) -> tuple[list[str
         except metadata.PackageNotFoundError:
             problems.append(f"{req} (not installed)")
             continue
-        req_name = canonicalize_name(req.name)
-        if req_name in pinned and req.specifier != pinned[req_name].specifier:
-            req = Requirement(f"{req.name}{'[' + ','.join(req.extras) + ']' if req.extras else ''}")
-        if req.specifier and not req.specifier.contains(dist.version, prereleases=True):
+        pin = pinned.get(canonicalize_name(req.name))
+        spec = req.specifier if pin is None or req == pin else None  # a pin overrides other packages' bounds
+        if spec and not spec.contains(dist.version, prereleases=True):
             problems.append(f"{req} ({dist.version} installed)")
             continue
         for dep in map(Requirement, dist.requires or []):

@@ -1,5 +1,6 @@
 """reports/performance.md from benchmark rows built here: verdicts, ratios, run-to-run spread, the 12 GiB bound."""
 import json
+from pathlib import Path
 
 from reporting.performance import build
 
@@ -88,7 +89,16 @@ def test_peer_rows_give_ratios_to_both_references_the_pair_spread_and_kernels_on
             row(f"{best} (run 2)", "axolotl", 8, 9600, 11.7, profile=kernels),
             row("unsloth micro-batch 8 (run 2)", "unsloth 1", 8, 12000, 9.0)]
     (tmp_path / "qlora_peer_h200.json").write_text(json.dumps(rows))
-    text = (tmp_path / "p.md").read_text() if build(tmp_path, tmp_path / "p.md") else ""
+    text = Path(build(tmp_path, tmp_path / "p.md")).read_text()
     assert "| 2048 + Liger + micro-batch 8 + dropout 0 | axolotl | 8 | 0.0 | 9,000 | 4,500 | 1.80 | 0.75 | 11.2 | 11.7 | no |" in text
     assert "| unsloth micro-batch 8 | unsloth 1 | 8 | 0.0 | 12,000 | 6,000 | 2.40 | 1.00 | 8.5 | 9.0 | yes |" in text
     assert "0.75–0.80× Unsloth" in text and "`nvjet_gemm` 4 ms" in text and "aten::mm" not in text
+
+
+def test_peer_rows_without_a_baseline_keep_their_figures(tmp_path):
+    row = {"name": "unsloth micro-batch 8", "tool": "unsloth 1", "lever": "Unsloth", "micro_batch_size": 8,
+           "slots_per_s": 12000, "trainable_per_s": 6000, "peak_gib": 8.5, "peak_reserved_gib": 9.0, "steps": 4,
+           "warmup": 2, "lora_dropout": 0.0}
+    (tmp_path / "qlora_peer_h200.json").write_text(json.dumps([row]))
+    text = Path(build(tmp_path, tmp_path / "p.md")).read_text()
+    assert "| unsloth micro-batch 8 | unsloth 1 | 8 | 0.0 | 12,000 | 6,000 | – | 1.00 | 8.5 | 9.0 | yes |" in text
