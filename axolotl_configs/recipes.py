@@ -67,9 +67,16 @@ COMMENTS = {
     "micro_batch_size": "per-GPU rows (packed to sequence_len) per step",
 }
 
+# The fastest settings measured for the 7B QLoRA (benchmarks/bench_qlora_cost.py; rows in runs/perf/): Liger's
+# kernels, 8 packed rows of 2048 tokens per micro-batch, no LoRA dropout.
+LIGER = {"liger_rope": True, "liger_rms_norm": True, "liger_glu_activation": True,
+         "liger_fused_linear_cross_entropy": True}
+FAST_7B = {"sequence_len": 2048, "micro_batch_size": 8, "gradient_accumulation_steps": 1, "lora_dropout": 0.0,
+           "plugins": [*BASE["plugins"], "axolotl.integrations.liger.LigerPlugin"], **LIGER}
+
 MODELS = {
     "mistral7b": {"base_model": "mistralai/Mistral-7B-v0.1", "model_type": "MistralForCausalLM",
-                  "tokenizer_type": "LlamaTokenizer"},
+                  "tokenizer_type": "LlamaTokenizer", **FAST_7B},
     # the real pretrained model that runs here (converted once by `python -m model_builders.gemma_gguf models/gemma-3-270m`)
     "gemma3-270m": {"base_model": "models/gemma-3-270m", "model_type": "Gemma3ForCausalLM", "load_in_4bit": False,
                     "adapter": "lora", "micro_batch_size": 16, "gradient_accumulation_steps": 1,
@@ -85,20 +92,43 @@ MODELS = {
 }
 
 PROFILES = {
-    "full": {},  # an 80 GB-class GPU (A100/H100)
-    # RTX 4070 (12 GB): smaller micro-batches, same tokens per optimizer step
-    "12gb": {"micro_batch_size": 1, "gradient_accumulation_steps": 16},
+    "full": {},  # an 80 GB-class GPU (A100/H100/H200)
+    # RTX 4070 (12 GB): half the micro-batch, the same 16,384 token slots per optimizer step
+    "12gb": {"micro_batch_size": 4, "gradient_accumulation_steps": 2},
     # Colab T4 (16 GB, Turing): no bf16, no tf32; fp16 mixed precision instead
-    "t4": {"micro_batch_size": 2, "gradient_accumulation_steps": 8, "bf16": False, "fp16": True},
+    "t4": {"bf16": False, "fp16": True},
 }
-PROFILE_COMMENTS = {"12gb": "RTX 4070-class 12 GB: micro-batch 1 x 16 accumulation = the same 16 packed rows per step",
-                    "t4": "Colab T4 16 GB: Turing has no bf16, so fp16 AMP; micro-batch 2 x 8 accumulation"}
+PROFILE_COMMENTS = {"12gb": "RTX 4070-class 12 GB: peak reserved + CUDA context must stay under 11 GiB",
+                    "t4": "Colab T4 16 GB: Turing has no bf16, so fp16 AMP; peak reserved + context under 14.5 GiB"}
+# Per-key reasons of a profile's values: the rows that decided them.
+PROFILE_KEY_COMMENTS = {
+    "12gb": {"micro_batch_size": "micro-batch 4: 8,729 (r32) and 8,933 (r64) token slots/s on an H200 at 9.61 / 8.95 GiB "
+                                 "reserved, +0.5 context <= 11 (runs/perf/qlora_cost.json); micro-batch 8 reserves "
+                                 "11.72 GiB (runs/perf/qlora_peer_h200.json)",
+             "gradient_accumulation_steps": "4 x 2 x 2048 = 16,384 token slots per optimizer step, as the full recipe"},
+    "t4": {"micro_batch_size": "micro-batch 8 as the full recipe: r64 in fp16 reserved 11.98 GiB, +0.5 context = "
+                               "12.5 <= 14.5 (runs/perf/qlora_cost.json, measured on an H200; speed on a T4 not measured)",
+           "fp16": "fp16 autocast, the memory above measured with it"},
+}
 # Comments for values a model overrides (a BASE comment only lands where the value is BASE's).
 MODEL_COMMENTS = {
+    "mistral7b": {
+        "sequence_len": "2048-token packed rows keep every row whole (longest 1,932 tokens, reports/data.md) and are "
+                        "the shape every speed row was measured at (runs/perf/)",
+        "micro_batch_size": "Liger + micro-batch 8 + dropout 0: 9,315-9,431 token slots/s against 4,698 for axolotl's "
+                            "defaults (micro-batch 1) on one H200, 11.02 GiB allocated (runs/perf/qlora_peer_h200.json); "
+                            "this recipe 9,113 (runs/perf/qlora_cost.json)",
+        "gradient_accumulation_steps": "8 x 2048 = 16,384 token slots per optimizer step, as before (4 x 4 x 1024)",
+        "lora_dropout": "0: Axolotl's fused LoRA kernels (lora_*_kernel) only switch on without dropout; r32: 9,113 "
+                        "token slots/s at 11.02 GiB against 8,874 at 11.59 with 0.05 (runs/perf/qlora_cost.json). "
+                        "What it does to pass@1 is not measured yet",
+        "plugins": "the recipe check; Liger's kernels (RoPE, RMSNorm, SwiGLU, and a fused linear cross-entropy that "
+                   "never materialises the logits, which is what lets micro-batch 8 fit)",
+    },
     "gemma3-270m": {"adapter": "270M parameters fit in bf16: plain LoRA, no 4-bit base",
                     "optimizer": "full-precision AdamW: the LoRA state of a 270M model is tiny",
                     "learning_rate": "5e-4: small models take a larger LoRA step than the 7B's 2e-4",
-                    "micro_batch_size": "16 packed rows per step, as the 7B recipe's 4 x 4 accumulation",
+                    "micro_batch_size": "16 packed rows of 1024 tokens per step: 16,384 token slots, as the 7B recipe",
                     "eval_batch_size": "a 262k vocabulary: 16 x 1024 fp32 eval logits alone would take 16 GiB",
                     "evals_per_epoch": "one validation pass per epoch keeps the loss curve and the run short",
                     "dataset_num_proc": "each extra tokenising worker costs seconds of start-up (262k-token tokenizer): "
@@ -146,6 +176,7 @@ def matrix() -> dict[str, tuple[dict, list[str], dict]]:
                         header.append(PROFILE_COMMENTS[profile])
                     comments = {k: c for k, c in COMMENTS.items() if cfg.get(k) == BASE.get(k) or k == "lora_alpha"}
                     comments.update(MODEL_COMMENTS.get(model, {}))
+                    comments.update(PROFILE_KEY_COMMENTS.get(profile, {}) if model == "mistral7b" else {})
                     out[name] = (cfg, header, comments)
                     if model == "mistral7b" and profile == "full":
                         fsdp = {**cfg, **FSDP, "output_dir": f"outputs/adapters/{name}-fsdp"}

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from axolotl_configs import recipes
 from reporting.performance import LIMIT_GIB, peak
 from common.launch import TOOL_ENV, accelerate_launch
 
@@ -51,20 +52,24 @@ class Case:
 
 
 def cost_suite() -> list[Case]:
-    """Ranks 8 and 32, full-size and 12 GB profiles, packing on and off, each recipe otherwise as committed."""
-    cases = []
-    for rank in (8, 32):
-        for profile in ("", "-12gb"):
-            recipe = f"mistral7b-code-r{rank}{profile}"
-            cases.append(Case(f"{recipe} packed", recipe))
-            # without packing, rows are padded to the longest in the batch (axolotl's default when not packing)
-            cases.append(Case(f"{recipe} unpacked", recipe, {"sample_packing": False, "pad_to_sequence_len": False}))
+    """The recipes as committed: r32 full-size, r32 and r64 (the most LoRA memory) for 12 GB, r64 for the T4, r8
+    full-size last; for r32 full, packing off and the LoRA dropout the recipes had (0.05, which keeps Axolotl's LoRA
+    kernels off)."""
+    cases = [Case(f"{recipe} packed", recipe) for recipe in (
+        "mistral7b-code-r32", "mistral7b-code-r32-12gb", "mistral7b-code-r64-12gb", "mistral7b-code-r64-t4")]
+    # without packing, rows are padded to the longest in the batch (axolotl's default when not packing)
+    cases.append(Case("mistral7b-code-r32 unpacked", "mistral7b-code-r32",
+                      {"sample_packing": False, "pad_to_sequence_len": False}, "packing off"))
+    cases.append(Case("mistral7b-code-r32 dropout 0.05", "mistral7b-code-r32", {"lora_dropout": 0.05}, "dropout 0.05"))
+    cases.append(Case("mistral7b-code-r8 packed", "mistral7b-code-r8"))
     return cases
 
 
-BASELINE_2048 = {"sequence_len": 2048, "micro_batch_size": 1, "gradient_accumulation_steps": 4}
-LIGER = {"plugins": ["axolotl.integrations.liger.LigerPlugin"], "liger_rope": True, "liger_rms_norm": True,
-         "liger_glu_activation": True, "liger_fused_linear_cross_entropy": True}
+# axolotl's defaults on the recipe's data and LoRA shape: the recipe's speed settings taken out again (a None
+# removes the key), the LoRA dropout it had before it took them
+BASELINE_2048 = {"sequence_len": 2048, "micro_batch_size": 1, "gradient_accumulation_steps": 4, "lora_dropout": 0.05,
+                 "plugins": ["axolotl_configs.check.RecipeCheck"], **{k: None for k in recipes.LIGER}}
+LIGER = {"plugins": ["axolotl.integrations.liger.LigerPlugin"], **recipes.LIGER}
 MB4 = {"micro_batch_size": 4, "gradient_accumulation_steps": 1}
 MB8 = {"micro_batch_size": 8, "gradient_accumulation_steps": 1}
 # one lever at a time (cheap ones first: a suite stopped early still has them), then pairs that need each other:
@@ -194,6 +199,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
     cfg.update(case.overrides)
     cfg.update(extra or {})
+    cfg = {k: v for k, v in cfg.items() if v is not None}
     cfg.update(base_model=model, max_steps=steps + warmup + int(case.profile), output_dir=str(workdir / "out"), save_strategy="no",
                val_set_size=0, test_datasets=None, evals_per_epoch=None, saves_per_epoch=None, logging_steps=1,
                dataset_prepared_path=str(workdir.parent / f"prepared-{cfg.get('sequence_len')}"))

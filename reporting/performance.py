@@ -60,40 +60,67 @@ def unfinished(r: dict) -> str:
     return why
 
 
-def cost_section(rows: list[dict] | None) -> list[str]:
+CONTEXT_GIB = 0.5  # the CUDA context, outside the allocator's reserved memory
+# what a profile's card leaves for the allocator: peak reserved + CUDA context must stay under it
+CARDS = {"12gb": ("12 GB", 11.0), "t4": ("T4 16 GB", 14.5)}
+
+
+def card(recipe: str) -> tuple[str, float | None]:
+    """(profile label, reserved + context bound in GiB, None for an 80 GB-class card) of a recipe name."""
+    suffix = recipe.rsplit("-", 1)[-1]
+    return CARDS.get(suffix, ("full", None))
+
+
+def fits(r: dict) -> str:
+    label, bound = card(r["recipe"])
+    if bound is None:
+        return "–"
+    return "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= bound else "**no**"
+
+
+def cost_section(rows: list[dict] | None, before: list[dict] | None = None) -> list[str]:
     out = ["## Cost of the Mistral-7B QLoRA recipes", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite cost`).", ""]
     out += ["Each recipe as committed (`axolotl_configs/`), on a Mistral-7B-shaped model with random weights and the "
             "real tokenizer; *packed* is the recipe, *unpacked* turns sample packing off (rows padded to the longest "
-            "in the micro-batch). Token slots/s counts every position fed, padding included; trainable/s counts "
-            "response tokens (the loss is on responses only).", "",
-            "| recipe | rank | profile | packing | seq | micro × accum | token slots/s | trainable tokens/s | "
-            "peak allocated GiB | reserved GiB | under 12 GiB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        profile = "12 GB" if r["recipe"].endswith("-12gb") else "full"
-        packing = "on" if r["name"].endswith("packed") and not r["name"].endswith("unpacked") else "off"
-        if "error" in r:
-            out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
-                       f"{r['micro_batch_size']} × {r['grad_accum']} | failed: {r['error']} | | | | |")
-            continue
-        ok = "yes" if peak(r) < LIMIT_GIB else "**no**"
-        out.append(f"| {r['recipe']} | {r['lora_r']} | {profile} | {packing} | {r['sequence_len']} | "
-                   f"{r['micro_batch_size']} × {r['grad_accum']} | {_fmt(r['slots_per_s'])} | "
-                   f"{_fmt(r['trainable_per_s'])} | {_mem(r)} | {ok} |")
-    twelve = [r for r in rows if r["recipe"].endswith("-12gb") and "error" not in r]
-    if twelve:
-        worst = max(twelve, key=peak)
-        verdict = "below" if peak(worst) < LIMIT_GIB else "**above**"
-        out += ["", f"12 GB profile: the highest peak is at most {peak(worst)} GiB ({worst['name']}), {verdict} "
-                f"12 GiB at its sequence length ({worst['sequence_len']})."]
-    if any(r.get("peak_tracking") != "per-step" for r in rows if "error" not in r):
+            "in the micro-batch), *dropout 0.05* puts back the LoRA dropout the recipes had. Token slots/s counts "
+            "every position fed, padding included; trainable/s counts response tokens (the loss is on responses "
+            f"only). *Fits its card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB for the 12 GB "
+            "profile, ≤ 14.5 GiB for the T4's 16 GB (the T4 profile's fp16 memory, measured on the card below: its "
+            "speed on a T4 is not measured).", ""]
+    out += _cost_table(rows)
+    for label, bound in CARDS.values():
+        prof = [r for r in rows if card(r["recipe"])[0] == label and "error" not in r]
+        if prof:
+            worst = max(prof, key=lambda r: r["peak_reserved_gib"])
+            total = round(worst["peak_reserved_gib"] + CONTEXT_GIB, 2)
+            verdict = "within" if total <= bound else "**over**"
+            out += ["", f"{label} profile: at most {worst['peak_reserved_gib']} GiB reserved ({worst['name']}), "
+                    f"{total} GiB with the context, {verdict} its {bound} GiB."]
+    if any(r.get("peak_tracking") != "per-step" for r in [*rows, *(before or [])] if "error" not in r):
         out += ["", "Rows without a peak-allocated figure were measured before the benchmark tracked the peak at "
                 "every step: axolotl resets the peak counters whenever it logs, so the end-of-run reading had "
                 "missed the activations. Their memory bound is the allocator's reserved memory (no cache was "
-                "released during these runs, so it is at least the true peak); the CUDA context (~0.5 GiB) comes on "
-                "top on a real card."]
+                "released during these runs, so it is at least the true peak)."]
+    if before:
+        out += ["", "The recipes before they took the measured settings (1024 tokens, micro-batch 4 × 4, 1 × 16 for "
+                "12 GB, LoRA dropout 0.05, no Liger), 2026-11-25 (`runs/perf/qlora_cost_before.json`):", ""]
+        out += _cost_table(before)
     return out + [""]
+
+
+def _cost_table(rows: list[dict]) -> list[str]:
+    out = ["| case | rank | profile | seq | micro × accum | token slots/s | trainable tokens/s | "
+           "peak allocated GiB | reserved GiB | fits its card |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        head = f"| {r['name']} | {r['lora_r']} | {card(r['recipe'])[0]} | {r['sequence_len']} | " \
+               f"{r['micro_batch_size']} × {r['grad_accum']} |"
+        if "error" in r:
+            out.append(f"{head} failed: {r['error']} | | | | |")
+            continue
+        out.append(f"{head} {_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | {_mem(r)} | {fits(r)} |")
+    return out
 
 
 def _suite_levers(runs: list[list[dict]]) -> list[str]:
@@ -264,6 +291,84 @@ def multigpu_section(single: list[dict] | None, rows: list[dict] | None, dp: dic
     return out + [""]
 
 
+EVAL_PHASES = ("start-up", "model load", "tasks and prompts", "generation", "grading", "other")
+
+
+def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
+    """benchmarks/bench_eval.py: one evaluation's wall time split into phases, per case, and whether the cases (and
+    a committed run) generated the same text."""
+    out = ["## Evaluation time: one adapter on the Alpaca tasks", ""]
+    if not runs:
+        return out + ["Not measured yet (`benchmarks/bench_eval.py`).", ""]
+    for name, run in runs.items():
+        out += [f"`{run['tasks']}` with {run['model']}" + (f" + {run['adapter']}" if run.get("adapter") else "") +
+                f" on {run['device']} ({run['dtype']}, `{run['model_args']}`, {run['cpus']} CPU cores; "
+                f"`runs/perf/{name}.json`). Each case is one `lm_eval run` process; seconds per phase:", "",
+                "| case | batch | wall s | " + " | ".join(EVAL_PHASES) + " | of the grading: references | "
+                "generations ≠ first case | generations ≠ committed run |",
+                "|---|---|---|" + "---|" * len(EVAL_PHASES) + "---|---|---|"]
+        for c in run["cases"]:
+            if "error" in c:
+                out.append(f"| {c['case']} | {c['batch']} | {c['wall_s']} | failed: {c['error']}, "
+                           f"{_oom(c) or 'see log_tail'} |" + " |" * (len(EVAL_PHASES) + 2))
+                continue
+            ph = c["phases_s"]
+            vs = c["vs_first_case"]
+            com = c.get("vs_committed")
+            committed = (f"{com['different_generation']} of {com['documents']}"
+                         + (f" ({com['prompt_changed']} prompts changed since)" if com["prompt_changed"] else "")
+                         if com else "–")
+            env = ", ".join(f"{k}={v}" for k, v in c["env"].items())
+            out.append(f"| {c['case']}{f' ({env})' if env else ''} | {c['batch']} | {c['wall_s']} | "
+                       + " | ".join(str(ph[k]) for k in EVAL_PHASES) + f" | {ph['of which references']} | "
+                       f"{vs['different_generation']} of {vs['documents']} | {committed} |")
+        ok = [c for c in run["cases"] if "error" not in c]
+        same = [c for c in ok if c["vs_first_case"]["different_generation"] == 0]
+        if same:
+            best = min(same, key=lambda c: c["wall_s"])
+            out += ["", f"Fastest case that generates exactly what the first case did: **{best['case']}, "
+                    f"{best['wall_s']} s** ({'under' if best['wall_s'] <= 180 else '**over**'} three minutes)."]
+        for c in ok:
+            if c["vs_first_case"]["different_generation"] and c["wall_s"] < min(x["wall_s"] for x in same or ok):
+                out.append(f"{c['case']} is faster ({c['wall_s']} s) but {c['vs_first_case']['different_generation']} "
+                           f"generations differ from the first case's: not the same evaluation.")
+        figure = eval_plot(run, out_dir / f"performance_{name}.png")
+        out += ["", f"![phases]({figure})", ""]
+    return out
+
+
+def _oom(case: dict) -> str | None:
+    line = next((x for x in case.get("log_tail", []) if "OutOfMemoryError" in x), None)
+    return line.split("CUDA out of memory. ")[-1].split(". GPU")[0] if line else None
+
+
+def eval_plot(run: dict, path: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = [c for c in run["cases"] if "error" not in c]
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(cases) + 1.9))
+    left = [0.0] * len(cases)
+    colours = plt.get_cmap("tab10").colors
+    for i, phase in enumerate(EVAL_PHASES):
+        widths = [c["phases_s"][phase] for c in cases]
+        ax.barh(range(len(cases)), widths, left=left, color=colours[i], label=phase)
+        left = [a + b for a, b in zip(left, widths)]
+    ax.axvline(180, color="black", linestyle="--", linewidth=1)
+    ax.text(181, len(cases) - 0.5, "3 min", va="top", fontsize=8)
+    ax.set_yticks(range(len(cases)), [c["case"] for c in cases])
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds")
+    ax.legend(ncol=len(EVAL_PHASES), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
+    ax.set_title(f"{run['tasks']}: where the wall time goes")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path.name
+
+
 def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
     rows = [r for r in rows or [] if "error" not in r]
     if not rows:
@@ -287,9 +392,6 @@ def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path.name
-
-
-CONTEXT_GIB = 0.5  # the CUDA context, outside the allocator's reserved memory
 
 
 def _kernels(profile: dict, n: int = 8) -> list[dict]:
@@ -319,12 +421,12 @@ def peer_section(rows: list[dict] | None) -> list[str]:
                        "| | | | | | |")
             continue
         dropout = r.get("lora_dropout", r.get("overrides", {}).get("lora_dropout", 0.05))
-        fits = "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= 11 else "no"
+        twelve = "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= CARDS["12gb"][1] else "no"
         vs_base = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
         vs_peer = f"{r['slots_per_s'] / ref:.2f}" if ref else "–"
         out.append(f"| {r['name']} | {r.get('tool', 'axolotl')} | {r['micro_batch_size']} | {dropout} | "
                    f"{_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | {vs_base} | {vs_peer} | "
-                   f"{r['peak_gib']} | {r['peak_reserved_gib']} | {fits} |")
+                   f"{r['peak_gib']} | {r['peak_reserved_gib']} | {twelve} |")
     pairs = [r for r in ok if r.get("tool", "axolotl") == "axolotl" and r["name"].startswith("2048 + Liger + micro-batch 8 + dropout 0")
              and "offloading" not in r["name"]]
     if pairs and peer:
@@ -345,20 +447,21 @@ def peer_section(rows: list[dict] | None) -> list[str]:
 
 def build(perf: Path, out: Path) -> str:
     cost, multi, dp = _load(perf, "qlora_cost.json"), _load(perf, "qlora_multigpu.json"), _load(perf, "eval_dp.json")
+    cost_before = _load(perf, "qlora_cost_before.json")
     # one lever suite per card: qlora_levers_<gpu>.json (or qlora_levers.json)
     lever_files = sorted(perf.glob("qlora_levers*.json"))
     levers = {f.stem.removeprefix("qlora_levers").strip("_") or "gpu": json.loads(f.read_text()) for f in lever_files}
     gpus = sorted({r.get("gpu") for rows in (cost, multi, *levers.values()) for r in rows or [] if r.get("gpu")})
     text = ["# Performance", "",
             f"Measured on {', '.join(gpus) or 'no GPU yet'} through the real Axolotl and lm-eval CLIs "
-            "(`benchmarks/bench_qlora_cost.py`, `benchmarks/bench_eval_dp.py`; raw rows in `runs/perf/`, "
+            "(`benchmarks/bench_qlora_cost.py`, `benchmarks/bench_eval_dp.py`, `benchmarks/bench_eval.py`; raw rows in `runs/perf/`, "
             "built by `python -m reporting.performance`). Every case is a fresh `axolotl.cli.train` process; rates "
             "are over the optimizer steps after the warm-up, timed after CUDA synchronisation; memory is the peak of "
             "`torch.cuda.max_memory_allocated` over the steps and the allocator's reserved memory at the end.", ""]
     notes = perf / "CONDITIONS.md"
     if notes.exists():
         text += ["## Run conditions", "", notes.read_text().strip(), ""]
-    text += cost_section(cost)
+    text += cost_section(cost, cost_before)
     text += peer_section(_load(perf, "qlora_peer_h200.json"))
     text += summary_section(levers)
     for card, rows in (levers or {"": None}).items():  # no file: one section saying so
@@ -367,6 +470,8 @@ def build(perf: Path, out: Path) -> str:
                               _suite_levers(list(levers.values())))
     text += repeat_section(levers)
     text += multigpu_section(cost, multi, dp)
+    text += eval_speed_section({f.stem: json.loads(f.read_text()) for f in sorted(perf.glob("eval_speed*.json"))},
+                               out.parent)
     out.write_text("\n".join(text))
     return str(out)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from axolotl_configs.recipes import LIGER
+
 from reporting.results import compare_samples, load_runs
 
 from experiment.grid import Grid, parse, pick_slot
@@ -77,7 +79,9 @@ def test_grid_rejects_an_unknown_recipe():
 def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspace_tiny):
     out = tmp_path / "cost.json"
     cpu = ["lora_qkv_kernel=false", "lora_o_kernel=false", "lora_mlp_kernel=false", "load_in_4bit=false",
-           "adapter=lora", "bf16=false", "sdp_attention=false", "gradient_checkpointing=false", "sequence_len=256"]
+           "adapter=lora", "bf16=false", "sdp_attention=false", "gradient_checkpointing=false", "sequence_len=256",
+           "micro_batch_size=2", "plugins=[axolotl_configs.check.RecipeCheck]",  # Liger's kernels need a GPU
+           *(f"{k}=null" for k in LIGER)]
     proc = subprocess.run([sys.executable, "benchmarks/bench_qlora_cost.py", "--model", str(workspace_tiny),
                            "--suite", "cost", "--only", "mistral7b-code-r8 packed", "--steps", "1", "--warmup", "1",
                            "--set", *cpu, "--out", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True,

@@ -43,15 +43,27 @@ def test_lever_runs_give_verdicts_ratios_and_the_spread(tmp_path):
         assert (tmp_path / f"performance_levers_{card}.png").stat().st_size > 0
 
 
-def test_a_12gb_recipe_over_the_bound_is_flagged(tmp_path):
+def test_each_profile_is_held_to_its_cards_bound(tmp_path):
+    """12 GB: reserved + 0.5 GiB context <= 11 GiB; T4: <= 14.5 GiB; the full profile has no bound. The rows the
+    recipes had before are a second table."""
     perf = tmp_path / "perf"
     perf.mkdir()
-    (perf / "qlora_cost.json").write_text(json.dumps([ROW]))
+    t4 = {**ROW, "recipe": "mistral7b-code-r8-t4", "name": "mistral7b-code-r8-t4 packed", "peak_reserved_gib": 13.9}
+    full = {**ROW, "recipe": "mistral7b-code-r8", "name": "mistral7b-code-r8 packed", "peak_reserved_gib": 30.0}
+    (perf / "qlora_cost.json").write_text(json.dumps([ROW, t4, full]))
+    (perf / "qlora_cost_before.json").write_text(json.dumps([{**ROW, "peak_reserved_gib": 5.0}]))
     out = tmp_path / "performance.md"
     build(perf, out)
     text = out.read_text()
-    assert "| 12.4 | 13.0 | **no** |" in text
-    assert "at most 12.4 GiB (mistral7b-code-r8-12gb packed), **above** 12 GiB" in text
+    assert "| mistral7b-code-r8-12gb packed | 8 | 12 GB | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 13.0 | **no** |" in text
+    assert "| mistral7b-code-r8-t4 packed | 8 | T4 16 GB | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 13.9 | yes |" in text
+    assert "| mistral7b-code-r8 packed | 8 | full | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 30.0 | – |" in text
+    assert "12 GB profile: at most 13.0 GiB reserved (mistral7b-code-r8-12gb packed), 13.5 GiB with the context, " \
+           "**over** its 11.0 GiB." in text
+    assert "T4 16 GB profile: at most 13.9 GiB reserved (mistral7b-code-r8-t4 packed), 14.4 GiB with the context, " \
+           "within its 14.5 GiB." in text
+    before = text.split("before they took the measured settings")[1]
+    assert "| 12.4 | 5.0 | yes |" in before.split("##")[0]
     assert "Speed levers" in text and "Not measured yet" in text
 
 

@@ -131,3 +131,22 @@ def test_the_first_ctrl_c_stops_training_after_the_step_and_says_where(capsys):
     err = capsys.readouterr().err
     assert "Ctrl-C at step 7" in err and "stopped at step 7 of 100" in err and "out/adapter" in err
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_7b_recipes_take_the_measured_settings_and_cite_their_rows():
+    """Every Mistral-7B profile feeds 16,384 token slots per optimizer step at 2048 tokens, with Liger and dropout 0;
+    a profile's own values carry a comment naming the benchmark rows (files that exist) behind them."""
+    from axolotl_configs.recipes import LIGER
+
+    for name, (cfg, _, comments) in matrix().items():
+        if not name.split("/")[-1].startswith("mistral7b-"):
+            continue
+        assert cfg["sequence_len"] * cfg["micro_batch_size"] * cfg["gradient_accumulation_steps"] == 16384, name
+        assert cfg["lora_dropout"] == 0.0 and "axolotl.integrations.liger.LigerPlugin" in cfg["plugins"], name
+        assert all(cfg[k] is True for k in LIGER), name
+        for key in ("micro_batch_size", "lora_dropout", "sequence_len"):
+            cited = [w.strip("(),;:.") for w in comments[key].split() if w.startswith(("runs/perf/", "(runs/perf/"))]
+            assert cited and all((ROOT / c).exists() for c in cited), (name, key, comments[key])
+    assert matrix()["mistral7b-code-r32-12gb"][0]["micro_batch_size"] == 4
+    assert matrix()["mistral7b-code-r64-t4"][0]["fp16"] is True
+    assert matrix()["gemma3-270m-code-r8"][0]["sequence_len"] == 1024  # the experiment's recipes stay as trained

@@ -2,6 +2,7 @@
 # The GPU session's background jobs (start one detached: lab/offline_gpu/start.sh NAME). Logs: $W/out/NAME.log,
 # exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
+#   evalspeed one adapter's evaluation split into phases, before/after (benchmarks/bench_eval.py; EVAL_CASES="a|b:K=V")
 #   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b")
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
@@ -18,8 +19,17 @@ case ${1:?job name} in
   cost)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
-    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 2 --warmup 1 --timeout 300 \
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 4 --warmup 2 --timeout 300 \
       --out "$W/out/qlora_cost.json" ;;
+  evalspeed)  # the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    cases=(); IFS='|' read -ra specs <<< "${EVAL_CASES:-before:CODEEVAL_PREFETCH=0|after}"
+    for c in "${specs[@]}"; do cases+=(--case "$c"); done
+    CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_eval.py --model models/gemma-3-270m \
+      --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --tasks codeeval_alpaca --device cuda --dtype bfloat16 \
+      --batch 256 --model-args attn_implementation=eager "${cases[@]}" \
+      --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --out "$W/out/eval_speed_${gpu:-gpu}.json" ;;
   levers)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b

@@ -1,0 +1,211 @@
+"""Where one evaluation's wall time goes, and whether a faster setting still generates exactly the same text.
+
+    python benchmarks/bench_eval.py --model models/gemma-3-270m --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 \
+        --tasks codeeval_alpaca --device cuda --dtype bfloat16 --batch 256 --model-args attn_implementation=eager \
+        --case before:CODEEVAL_PREFETCH=0 --case after \
+        --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --out runs/perf/eval_speed_h200.json
+
+Each case is one fresh `lm_eval run --model hf …` process (the README's command; `--log_samples`), run through lm-eval's
+own CLI entry with timers around the model's construction (`HFLM.__init__`: weights and adapter), its generation
+(`HFLM.generate_until`) and the plugin's grading (`evaluation.grading.grade`, and the reference runs inside it).
+What is left is start-up (Python and imports), building tasks and prompts, and writing results. A case is
+`LABEL[:KEY=VALUE,...]`: upper-case keys are environment variables (CODEEVAL_PREFETCH=0: references not started
+during generation), `batch=N` changes the batch size.
+
+Every case's samples are compared document by document with the first case's, and with a committed run's
+(`--committed DIR` or `ARCHIVE.tar.xz:MEMBER`) where the prompt is the same: generations and verdicts that differ.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PHASES = ("start-up", "model load", "tasks and prompts", "generation", "grading", "other")
+
+
+def child(timings: Path, lm_args: list[str]) -> int:
+    """Run lm-eval's CLI in this process with timers around its phases; write them to `timings`."""
+    marks = {"start": time.time()}
+    from lm_eval.__main__ import cli_evaluate
+    from lm_eval.models.huggingface import HFLM
+
+    import evaluation.grading as grading
+
+    marks["imports"] = time.time()
+    spans: dict[str, list[tuple[float, float]]] = {"load": [], "generate": [], "grade": [], "references": []}
+
+    def timed(kind, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            began = time.time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spans[kind].append((began, time.time()))
+        return wrapper
+
+    HFLM.__init__ = timed("load", HFLM.__init__)
+    HFLM.generate_until = timed("generate", HFLM.generate_until)
+    grading.grade = timed("grade", grading.grade)  # grade_filter looks both up at call time
+    grading.references = timed("references", grading.references)
+    sys.argv = ["lm_eval", *lm_args]
+    rc = 1
+    try:
+        rc = cli_evaluate() or 0
+    finally:
+        marks["end"] = time.time()
+        timings.write_text(json.dumps({"marks": marks, "spans": spans, "rc": rc}))
+    return rc
+
+
+def split(wall: float, t: dict) -> dict:
+    """Seconds per phase from one case's marks and spans (`wall` from the parent: process start to exit)."""
+    m, s = t["marks"], t["spans"]
+    total = lambda kind: sum(b - a for a, b in s[kind])  # noqa: E731
+    load_end = max((b for _, b in s["load"]), default=m["imports"])
+    gen_start = min((a for a, _ in s["generate"]), default=load_end)
+    out = {"start-up": wall - (m["end"] - m["imports"]), "model load": total("load"),
+           "tasks and prompts": max(0.0, gen_start - load_end), "generation": total("generate"),
+           "grading": total("grade"), "of which references": total("references")}
+    out["other"] = wall - sum(out[p] for p in PHASES[:-1])
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def samples(folder: Path) -> dict[tuple[str, int], dict]:
+    """(task, doc_id) -> {"prompt", "generation", "passed"} from lm-eval sample files under `folder`."""
+    out = {}
+    for path in folder.rglob("samples_*.jsonl"):
+        task = path.stem[len("samples_"):].rsplit("_", 1)[0]
+        for line in path.open():
+            s = json.loads(line)
+            out[task, s["doc_id"]] = {"prompt": s["arguments"]["gen_args_0"]["arg_0"], "generation": s["resps"],
+                                      "passed": s.get("pass@1")}
+    return out
+
+
+def committed(spec: str, scratch: Path) -> Path:
+    """A committed run's folder: DIR, or ARCHIVE.tar.xz:MEMBER unpacked into `scratch`."""
+    if ":" not in spec:
+        return Path(spec)
+    archive, member = spec.split(":", 1)
+    with tarfile.open(archive) as tar:
+        names = [m for m in tar.getmembers() if m.name.lstrip("./").startswith(member.rstrip("/") + "/")]
+        if not names:
+            raise SystemExit(f"--committed: no {member}/ in {archive}")
+        tar.extractall(scratch, members=names, filter="data")
+    return scratch / member
+
+
+def compare(a: dict, b: dict) -> dict:
+    """Documents in both with the same prompt: generations and verdicts that differ; prompts that changed."""
+    both = a.keys() & b.keys()
+    same = [k for k in both if a[k]["prompt"] == b[k]["prompt"]]
+    differ = sorted(k for k in same if a[k]["generation"] != b[k]["generation"])
+    return {"documents": len(same), "different_generation": len(differ),
+            "different_verdict": sum(a[k]["passed"] != b[k]["passed"] for k in same),
+            "prompt_changed": len(both) - len(same), "only_in_one": len(a.keys() ^ b.keys()),
+            "first_differing": [f"{task}/{doc}" for task, doc in differ[:20]]}
+
+
+def parse_case(spec: str) -> tuple[str, dict, dict]:
+    label, _, rest = spec.partition(":")
+    env, opts = {}, {}
+    for kv in filter(None, rest.split(",")):
+        key, sep, value = kv.partition("=")
+        if not sep:
+            raise SystemExit(f"--case {spec!r}: {kv!r} is not KEY=VALUE")
+        if key.isupper():
+            env[key] = value
+        elif key == "batch":
+            opts[key] = value
+        else:
+            raise SystemExit(f"--case {spec!r}: unknown option {key!r} (upper-case environment variables, or batch=N)")
+    return label, env, opts
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return child(Path(argv[1]), argv[2:])
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="base model folder or hub id")
+    p.add_argument("--adapter", help="a PEFT adapter folder")
+    p.add_argument("--tasks", default="codeeval_alpaca")
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--dtype", default="bfloat16")
+    p.add_argument("--batch", default="256")
+    p.add_argument("--model-args", default="", help="more lm-eval --model_args, e.g. attn_implementation=eager")
+    p.add_argument("--limit", type=int, help="documents per task (default: all)")
+    p.add_argument("--case", action="append", dest="cases", metavar="LABEL[:KEY=VALUE,...]",
+                   help="one evaluation (repeatable; default: before:CODEEVAL_PREFETCH=0 and after)")
+    p.add_argument("--committed", help="a committed run of the same model and adapter to compare generations with")
+    p.add_argument("--out", help="JSON file for the figures")
+    a = p.parse_args(argv)
+    cases = [parse_case(c) for c in a.cases or ["before:CODEEVAL_PREFETCH=0", "after"]]
+    work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
+    ref = samples(committed(a.committed, work / "committed")) if a.committed else None
+    model_args = f"pretrained={a.model},dtype={a.dtype}" + (f",peft={a.adapter}" if a.adapter else "") + \
+        (f",{a.model_args}" if a.model_args else "")
+    figures = {"model": a.model, "adapter": a.adapter, "tasks": a.tasks, "device": a.device, "dtype": a.dtype,
+               "model_args": model_args, "committed": a.committed, "cpus": os.cpu_count(), "cases": []}
+    first, failed = None, False
+    for label, env, opts in cases:
+        out = work / label
+        lm_args = ["run", "--model", "hf", "--model_args", model_args, "--include_path", str(ROOT / "lm_eval_tasks"),
+                   "--tasks", a.tasks, "--device", a.device, "--batch_size", opts.get("batch", a.batch),
+                   "--log_samples", "--output_path", str(out), "--seed", "0,1234,1234,1234",
+                   *(["--limit", str(a.limit)] if a.limit else [])]
+        print(f"[{time.strftime('%H:%M:%S')}] {label}: lm_eval {' '.join(lm_args)}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        with open(work / f"{label}.log", "w") as log:
+            rc = subprocess.run([sys.executable, __file__, "--child", str(work / f"{label}.json"), *lm_args],
+                                cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **env},
+                                stdout=log, stderr=subprocess.STDOUT).returncode
+        wall = time.perf_counter() - started
+        if rc != 0:  # recorded, and the next case runs
+            tail = (work / f"{label}.log").read_text(errors="replace").splitlines()[-20:]
+            print(f"{label}: failed (exit {rc}) after {wall:.1f} s:\n" + "\n".join(tail[-5:]), flush=True)
+            figures["cases"].append({"case": label, "env": env, "batch": opts.get("batch", a.batch),
+                                     "wall_s": round(wall, 1), "error": f"exit {rc}", "log_tail": tail})
+            failed = True
+            save(figures, a.out)
+            continue
+        row = {"case": label, "env": env, "batch": opts.get("batch", a.batch), "wall_s": round(wall, 1),
+               "phases_s": split(wall, json.loads((work / f"{label}.json").read_text()))}
+        got = samples(out)
+        first = first or got
+        row["vs_first_case"] = compare(first, got)
+        if ref is not None:
+            row["vs_committed"] = compare(ref, got)
+        figures["cases"].append(row)
+        save(figures, a.out)
+        ph = row["phases_s"]
+        print(f"{label}: {wall:.1f} s = " + ", ".join(f"{k} {ph[k]}" for k in PHASES) +
+              f" (references {ph['of which references']} s of the grading)", flush=True)
+        for what in ("vs_first_case", "vs_committed"):
+            if what in row:
+                c = row[what]
+                print(f"  {what.replace('_', ' ')}: {c['different_generation']} of {c['documents']} generations differ, "
+                      f"{c['different_verdict']} verdicts; {c['prompt_changed']} prompts changed, "
+                      f"{c['only_in_one']} documents in one only", flush=True)
+    return 1 if failed else 0
+
+
+def save(figures: dict, out: str | None) -> None:
+    """After every case: a run cut short keeps what it measured."""
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
