@@ -2,15 +2,15 @@
 
     python benchmarks/bench_eval.py --model models/gemma-3-270m --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 \
         --tasks codeeval_alpaca --device cuda --dtype bfloat16 --batch 256 --model-args attn_implementation=eager \
-        --case before:CODEEVAL_PREFETCH=0 --case after \
+        --case batch-256 --case batch-512:batch=512 \
         --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --out runs/perf/eval_speed_h200.json
 
 Each case is one fresh `lm_eval run --model hf …` process (the README's command; `--log_samples`), run through lm-eval's
 own CLI entry with timers around the model's construction (`HFLM.__init__`: weights and adapter), its generation
 (`HFLM.generate_until`) and the plugin's grading (`evaluation.grading.grade`, and the reference runs inside it).
 What is left is start-up (Python and imports), building tasks and prompts, and writing results. A case is
-`LABEL[:KEY=VALUE,...]`: upper-case keys are environment variables (CODEEVAL_PREFETCH=0: references not started
-during generation), `batch=N` changes the batch size.
+`LABEL[:KEY=VALUE,...]`: upper-case keys are environment variables of that process, `batch=N` changes the batch
+size. A case that fails is recorded with its log's tail and the next one runs.
 
 Every case's samples are compared document by document with the first case's, and with a committed run's
 (`--committed DIR` or `ARCHIVE.tar.xz:MEMBER`) where the prompt is the same: generations and verdicts that differ.
@@ -146,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model-args", default="", help="more lm-eval --model_args, e.g. attn_implementation=eager")
     p.add_argument("--limit", type=int, help="documents per task (default: all)")
     p.add_argument("--case", action="append", dest="cases", metavar="LABEL[:KEY=VALUE,...]",
-                   help="one evaluation (repeatable; default: before:CODEEVAL_PREFETCH=0 and after)")
+                   help="one evaluation (repeatable; default: one case, `run`)")
     p.add_argument("--committed", help="a committed run of the same model and adapter to compare generations with")
     p.add_argument("--out", help="JSON file for the figures")
     a = p.parse_args(argv)
-    cases = [parse_case(c) for c in a.cases or ["before:CODEEVAL_PREFETCH=0", "after"]]
+    cases = [parse_case(c) for c in a.cases or ["run"]]
     work = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     ref = samples(committed(a.committed, work / "committed")) if a.committed else None
     model_args = f"pretrained={a.model},dtype={a.dtype}" + (f",peft={a.adapter}" if a.adapter else "") + \

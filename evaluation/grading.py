@@ -2,32 +2,23 @@
 every sample in the sandbox; per-sample verdicts, error taxonomy and code quality; per-document metrics."""
 from __future__ import annotations
 
-import atexit
 import base64
 import math
-import multiprocessing
-import multiprocessing.util
-import os
 import pickle
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
 from .extract import cut_at_stops, extract_code
 from common.pysource import parses
 from .quality import quality, written_part
-from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, run_many, run_program
+from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, run_many
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
 PASS_AT_K = (1, 5, 10)
 
 _ref_cache: dict[str, dict] = {}
 _ref_lock = threading.Lock()
-# references started ahead of grading (prefetch): task_id -> (memory limit they ran under, future cache entry)
-_pending: dict[str, tuple[int, Future]] = {}
-_pool: ProcessPoolExecutor | None = None
-PREFETCH_NICE = 10  # below the process that drives the model, whose every decoding step waits on the CPU
 
 
 def _tests(doc: dict, expected: list | None = None) -> list[Test]:
@@ -39,90 +30,21 @@ def _tests(doc: dict, expected: list | None = None) -> list[Test]:
     return [Test(code=t) for t in doc["tests"]]
 
 
-def _reference_limits(limits: Limits) -> Limits:
-    # references get generous limits: they define the time budget, they are not judged by it
-    return Limits(memory_bytes=limits.memory_bytes, default_test_time=30.0, max_task_time=600.0)
-
-
-def _entry(doc: dict, res: TaskResult) -> dict:
-    return {"result": res, "times": [t.seconds for t in res.tests], "tests": res.tests,
-            "expected": [t.output for t in res.tests] if doc["inputs_json"] else None}
-
-
-def _reference(doc: dict, limits: Limits) -> dict:
-    """One reference run, in a prefetch worker."""
-    return _entry(doc, run_program(program=doc["reference"], tests=_tests(doc), setup=doc["setup"],
-                                   limits=_reference_limits(limits), record=True))
-
-
-def _worker_start() -> None:
-    os.nice(PREFETCH_NICE)
-    # a pool worker leaves through os._exit, which skips atexit: run it (the sandbox's cgroups are removed there)
-    multiprocessing.util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
-
-
-def prefetch(doc: dict, limits: Limits = Limits()) -> None:
-    """Start `doc`'s reference in a background process pool at low CPU priority, once per task, so that it runs
-    while the model generates (lm-eval builds every prompt before it generates, and grades after). `grade` takes
-    the result from there. CODEEVAL_PREFETCH=0 turns this off."""
-    global _pool
-    task_id = doc["task_id"]
-    if os.environ.get("CODEEVAL_PREFETCH", "1") == "0" or task_id in _pending or task_id in _ref_cache:
-        return
-    with _ref_lock:
-        if task_id in _pending:
-            return
-        if _pool is None:
-            workers = int(os.environ.get("CODEEVAL_PREFETCH_WORKERS", max(1, (os.cpu_count() or 2) - 1)))
-            _pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"),
-                                        initializer=_worker_start)
-        _pending[task_id] = (limits.memory_bytes, _pool.submit(_reference, dict(doc), limits))
-
-
-def prefetching(prompt):
-    """A doc_to_text function that also prefetches the document's reference (see `prefetch`)."""
-    def doc_to_text(doc: dict) -> str:
-        prefetch(doc)
-        return prompt(doc)
-    doc_to_text.__doc__, doc_to_text.__name__ = prompt.__doc__, prompt.__name__
-    return doc_to_text
-
-
-def _run_here(docs: list[dict], limits: Limits, progress: bool) -> None:
-    todo = {d["task_id"]: d for d in docs}
-    if not todo:
-        return
-    ids = list(todo)
-    results = run_many([{"program": todo[i]["reference"], "tests": _tests(todo[i]), "setup": todo[i]["setup"],
-                         "limits": _reference_limits(limits), "record": True} for i in ids],
-                       progress=progress, desc="references")
-    with _ref_lock:
-        for task_id, res in zip(ids, results):
-            _ref_cache[task_id] = _entry(todo[task_id], res)
-
-
 def references(docs: list[dict], limits: Limits = Limits(), progress: bool = False) -> dict[str, dict]:
-    """Run each distinct reference once (cached per process): times per test, and MBPP+ expected outputs. Those
-    prefetched under the same memory limit are taken from the prefetch pool; the others run here."""
-    global _pool
-    with _ref_lock:
-        waiting = {}
-        for d in docs:
-            got = _pending.pop(d["task_id"], None) if d["task_id"] not in _ref_cache else None
-            if got and got[0] == limits.memory_bytes:
-                waiting[d["task_id"]] = got[1]
-    _run_here([d for d in docs if d["task_id"] not in _ref_cache and d["task_id"] not in waiting], limits, progress)
-    failed = []
-    for task_id, future in waiting.items():
-        try:
-            _ref_cache[task_id] = future.result()
-        except Exception:  # a worker that died (or refused): the reference runs here, where errors surface
-            failed.append(task_id)
-    _run_here([d for d in docs if d["task_id"] in failed], limits, progress)
-    with _ref_lock:
-        if _pool is not None and not _pending:
-            _pool.shutdown(wait=False)
-            _pool = None
+    """Run each distinct reference once (cached per process): times per test, and MBPP+ expected outputs."""
+    todo = {d["task_id"]: d for d in docs if d["task_id"] not in _ref_cache}
+    if todo:
+        # references get generous limits: they define the time budget, they are not judged by it
+        ref_limits = Limits(memory_bytes=limits.memory_bytes, default_test_time=30.0, max_task_time=600.0)
+        ids = list(todo)
+        results = run_many([{"program": todo[i]["reference"], "tests": _tests(todo[i]), "setup": todo[i]["setup"],
+                             "limits": ref_limits, "record": True} for i in ids],
+                           progress=progress, desc="references")
+        with _ref_lock:
+            for task_id, res in zip(ids, results):
+                _ref_cache[task_id] = {"result": res, "times": [t.seconds for t in res.tests],
+                                       "tests": res.tests,
+                                       "expected": [t.output for t in res.tests] if todo[task_id]["inputs_json"] else None}
     return {d["task_id"]: _ref_cache[d["task_id"]] for d in docs}
 
 

@@ -24,7 +24,7 @@ case ${1:?job name} in
   evalspeed)  # the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
-    cases=(); IFS='|' read -ra specs <<< "${EVAL_CASES:-before:CODEEVAL_PREFETCH=0|after}"
+    cases=(); IFS='|' read -ra specs <<< "${EVAL_CASES:-batch-256|batch-512:batch=512}"
     for c in "${specs[@]}"; do cases+=(--case "$c"); done
     CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_eval.py --model models/gemma-3-270m \
       --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --tasks codeeval_alpaca --device cuda --dtype bfloat16 \
