@@ -151,6 +151,37 @@ FSDP_COMMENTS = {"fsdp_version": "FSDP2: axolotl shards the 4-bit base per decod
                  "optimizer": "bitsandbytes' 8-bit optimizers and FSDP2 do not mix (axolotl); LoRA state is small"}
 
 
+# The experiment's repeats (Gemma 3 270M): more training seeds of four configurations, and r32 without LoRA dropout
+# (which switches Axolotl's LoRA kernels on), each a recipe of its own: NAME-seedN, NAME-dropout0[-seedN].
+SEEDS = (43, 44)
+REPEATED = ("gemma3-270m-code-r8", "gemma3-270m-code-r32", "gemma3-270m-code_explained-r8",
+            "gemma3-270m-code_explained-r32")
+DROPOUT0 = {"gemma3-270m-code-r32": (42, *SEEDS)}
+
+
+def repeats(out: dict) -> dict:
+    """Seed and dropout-0 copies of recipes in `out` (only the seed, LoRA dropout and output folder change)."""
+    extra = {}
+    for name in REPEATED:
+        for seed in SEEDS:
+            extra[f"{name}-seed{seed}"] = {"seed": seed}
+    for name, seeds in DROPOUT0.items():
+        for seed in seeds:
+            extra[f"{name}-dropout0" + ("" if seed == 42 else f"-seed{seed}")] = {"seed": seed, "lora_dropout": 0.0}
+    made = {}
+    for new, change in extra.items():
+        base = new.split("-seed")[0].split("-dropout0")[0]
+        cfg, header, comments = out[base]
+        cfg = {**cfg, **change, "output_dir": f"outputs/adapters/{new}"}
+        what = ", ".join(f"{k} {v}" for k, v in change.items())
+        made[new] = (cfg, [f"{new}: {base} with {what} (a repeat for the experiment).", *header[1:2],
+                           f"Run: accelerate launch -m axolotl.cli.train axolotl_configs/{new}.yml"],
+                     {**comments, "seed": "a repeat: another seed for shuffling, LoRA init and dropout",
+                      **({"lora_dropout": "0: does LoRA dropout matter for pass@1? (Axolotl's LoRA kernels need 0)"}
+                         if "lora_dropout" in change else {})})
+    return made
+
+
 def matrix() -> dict[str, tuple[dict, list[str], dict]]:
     """name (a path under axolotl_configs/, no .yml) -> (config, header comments, per-key comments)."""
     out = {}
@@ -185,6 +216,7 @@ def matrix() -> dict[str, tuple[dict, list[str], dict]]:
                             header[1],
                             f"Run: accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml -m axolotl.cli.train "
                             f"axolotl_configs/fsdp/{name}.yml"], {**comments, **FSDP_COMMENTS})
+    out.update(repeats(out))
     return out
 
 

@@ -19,7 +19,8 @@ What runs, in order of dependencies
   4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
      --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
-     after the other, into LABEL-float32 and LABEL-float32-rerun. A rerun of an adapter that already exists
+     after the other, into LABEL-float32 and LABEL-float32-rerun. --curve RECIPE: its per-epoch checkpoints on
+     --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss. A rerun of an adapter that already exists
      starts with the first wave, beside the adapter's first evaluation.
 --model-args adds lm-eval model arguments to every evaluation: with `attn_implementation=eager` a Gemma-3-shaped
 model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
@@ -158,6 +159,16 @@ class Grid:
             cmd += ["--limit", str(self.a.limit)]
         return self.run(label, cmd)
 
+    def learning_curve(self, recipe: Path) -> bool:
+        """Each checkpoint the training saved (one per epoch: saves_per_epoch) evaluated on --curve-tasks, into
+        LABEL-checkpoint-STEP; the validation loss beside it is in the adapter's trainer_state.json."""
+        checkpoints = sorted(self.adapter(recipe).glob("checkpoint-*"), key=lambda c: int(c.name.split("-")[-1]))
+        if not checkpoints:
+            print(f"[grid] {recipe.stem}: no checkpoint-* folders for a learning curve", flush=True)
+            self.failed.append(f"{recipe.stem}-curve")
+            return False
+        return all([self.evaluate(f"{recipe.stem}-{c.name}", self.a.curve_tasks, c) for c in checkpoints])
+
     def pass1(self, label: str, task: str) -> float | None:
         for path in sorted((self.results / label).glob("*/results_*.json")):
             res = json.loads(path.read_text())["results"].get(task, {})
@@ -179,7 +190,9 @@ class Grid:
     def main(self) -> int:
         a = self.a
         recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
-        evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)]  # no need for their adapters
+        # no need for their adapters (a learning curve needs its checkpoints: those recipes go on)
+        evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)
+                     and (r.stem not in a.curve or list(self.results.glob(f"{r.stem}-checkpoint-*/*/results_*.json")))]
         for r in evaluated:
             print(f"[grid] skip {r.stem} (results exist)", flush=True)
         todo = [r for r in recipes if r not in evaluated]
@@ -196,6 +209,8 @@ class Grid:
                 self.training_settled(recipe.stem)
             if trained and a.adapter_tasks:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
+            if trained and recipe.stem in a.curve:
+                self.learning_curve(recipe)
 
         def preprocess(recipe: Path) -> None:
             if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
@@ -255,6 +270,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rerun-tasks", default="", help="tasks for --rerun (default: --adapter-tasks)")
     p.add_argument("--rerun-dtype", nargs="*", default=[],
                    help="dtypes for --rerun (default: --dtype); another dtype evaluates the adapter twice in it")
+    p.add_argument("--curve", nargs="*", default=[],
+                   help="recipes whose per-epoch checkpoints are evaluated too (a learning curve; LABEL-checkpoint-STEP)")
+    p.add_argument("--curve-tasks", default="mbpp_custom_alpaca,custom_suite_alpaca",
+                   help="tasks for --curve's checkpoints")
     p.add_argument("--train-jobs-per-gpu", type=int, default=0,
                    help="spread mode: trainings sharing one GPU at a time (default: --jobs-per-gpu)")
     p.add_argument("--results", default="outputs/eval")
@@ -271,6 +290,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "long, and eager attention holds batch × heads × prompt² scores at once")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
     a = p.parse_args(argv)
+    if unknown := [c for c in a.curve if not any(fnmatch.fnmatch(c, pat) for pat in a.recipes)]:
+        p.error(f"--curve {unknown}: not among --recipes")
     bad = [pat for pat in a.recipes if not fnmatch.filter([q.stem for q in (ROOT / "axolotl_configs").glob("*.yml")], pat)]
     if bad:
         p.error(f"no recipe matches {bad} in axolotl_configs/")

@@ -433,6 +433,129 @@ def passk_table(runs: list[Run]) -> list[str]:
     return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
 
 
+ALPACA_TASKS = ("mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_alpaca")
+_CONFIG = re.compile(r"^(?P<name>.+?-(?:code_explained|code)-r\d+(?:-dropout0)?)(?:-seed(?P<seed>\d+))?$")
+
+
+def doc_passes(run: Run, task: str) -> dict[tuple[str, int], tuple[str, bool]]:
+    """(subtask, doc_id) -> (prompt hash, greedy pass) over a task or a group's subtasks; empty where the run sampled
+    several generations per document."""
+    out = {}
+    for t, samples in run.samples.items():
+        if t != task and not t.startswith(task + "_"):
+            continue
+        for x in samples:
+            if x.get("pass@1") not in (0.0, 1.0):
+                return {}
+            out[t, x["doc_id"]] = (x.get("prompt_hash"), x["pass@1"] == 1.0)
+    return out
+
+
+def configurations(runs: list[Run]) -> dict[str, dict[int, Run]]:
+    """Adapter configuration (NAME, NAME-dropout0) -> {training seed: its greedy run}; the recipe's own seed is 42."""
+    out: dict[str, dict[int, Run]] = {}
+    for r in runs:
+        m = _CONFIG.match(r.folder)
+        if m and r.adapter:
+            out.setdefault(m["name"], {})[int(m["seed"] or 42)] = r
+    return out
+
+
+def seed_table(runs: list[Run]) -> list[str]:
+    """pass@1 mean ± standard deviation over training seeds, per configuration and Alpaca task."""
+    from .stats import mean_sd
+
+    configs = configurations(runs)
+    tasks = [t for t in ALPACA_TASKS if any(t in r.results for c in configs.values() for r in c.values())]
+    if not configs or not tasks:
+        return ["No adapter runs among these."]
+    lines = ["| configuration | seeds | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |",
+             "| --- | --- |" + " ---: |" * len(tasks)]
+    for name, by_seed in sorted(configs.items()):
+        cells = []
+        for t in tasks:
+            values = [v for r in by_seed.values() if (v := r.metric(t, "pass@1")[0]) is not None]
+            mean, sd = mean_sd(values) if values else (None, None)
+            cells.append("–" if mean is None else f"{100 * mean:.1f}" + (f" ± {100 * sd:.1f}" if sd is not None else ""))
+        lines.append(f"| {name} | {', '.join(map(str, sorted(by_seed)))} | " + " | ".join(cells) + " |")
+    if all(len(s) == 1 for s in configs.values()):
+        lines += ["", "One training per configuration: no spread over seeds yet."]
+    return lines
+
+
+def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
+    """(comparison, first, second, configurations whose seed spread bounds it): the base with the Alpaca prompt vs each
+    adapter, rank vs the next rank of a variant, code vs code_explained at a rank, LoRA dropout 0.05 vs 0."""
+    configs = configurations(runs)
+    main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configs.items()}
+    base = next((r for r in runs if not r.adapter and any(t in r.results for t in ALPACA_TASKS)), None)
+    out = [(f"base → {name}", base, run, [name]) for name, run in sorted(main.items()) if base]
+    by_variant: dict[str, list[tuple[int, str]]] = {}
+    for name in main:
+        variant, rank = _rank_variant(name)
+        if rank:
+            by_variant.setdefault(variant, []).append((rank, name))
+    for variant, ranked in sorted(by_variant.items()):
+        ranked.sort()
+        out += [(f"{variant}: r{a} → r{b}", main[na], main[nb], [na, nb])
+                for (a, na), (b, nb) in zip(ranked, ranked[1:])]
+    for name in sorted(main):
+        variant, rank = _rank_variant(name)
+        other = name.replace("-code-", "-code_explained-")
+        if variant == "code" and other in main:
+            out.append((f"r{rank}: code → code_explained", main[name], main[other], [name, other]))
+        if f"{name}-dropout0" in main:
+            out.append((f"r{rank} {variant}: dropout 0.05 → 0", main[name], main[f"{name}-dropout0"],
+                        [name, f"{name}-dropout0"]))
+    return out
+
+
+def _seed_sd(by_seed: dict[int, Run], task: str) -> float | None:
+    from .stats import mean_sd
+
+    values = [r.metric(task, "pass@1")[0] for r in by_seed.values()]
+    values = [v for v in values if v is not None]
+    return mean_sd(values)[1] if values else None
+
+
+def paired_comparisons(runs: list[Run]) -> list[str]:
+    """Each pair on the same documents with the same prompts: the difference in greedy pass@1 with its paired-bootstrap
+    95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
+    from .stats import paired_difference
+
+    configs = configurations(runs)
+    lines = ["| comparison | task | documents | first % | second % | Δ points | 95 % interval | only first / only second "
+             "| McNemar p | seed sd, points | verdict |", "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |"]
+    rows = 0
+    for title, first, second, bound_by in _pairs(runs):
+        for task in ALPACA_TASKS:
+            a, b = doc_passes(first, task), doc_passes(second, task)
+            keys = sorted(k for k in a.keys() & b.keys() if a[k][0] == b[k][0])
+            if not keys:
+                continue
+            d = paired_difference([a[k][1] for k in keys], [b[k][1] for k in keys])
+            sds = [_seed_sd(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
+            spread = max((x for x in sds if x is not None), default=None)
+            significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
+            if spread is not None and abs(d["diff"]) <= 2 * spread:
+                verdict = "inside seed noise"
+            elif significant:
+                verdict = "**survives**" if spread is not None else "significant (no seed repeats)"
+            else:
+                verdict = "not significant"
+            lines.append(f"| {title} | {task} | {d['n']} | {100 * d['first']:.1f} | {100 * d['second']:.1f} | "
+                         f"{100 * d['diff']:+.1f} | [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
+                         f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} | "
+                         f"{'–' if spread is None else f'{100 * spread:.1f}'} | {verdict} |")
+            rows += 1
+    if not rows:
+        return ["No pairs of greedy runs on the same documents among these."]
+    return lines + ["", "Δ = second − first. *Survives*: McNemar p < 0.05, the interval excludes 0, and |Δ| is more than "
+                    "twice the larger seed standard deviation of the two configurations; *inside seed noise*: |Δ| is "
+                    "within that. Without seed repeats only the documents' sampling noise is in the interval: a "
+                    "second training of the same recipe can move pass@1 more than that."]
+
+
 def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:
     """Two evaluations of the same documents: (generations that differ, verdicts that differ, documents only in one)."""
     before, after = {s["doc_id"]: s for s in first}, {s["doc_id"]: s for s in again}
@@ -551,6 +674,8 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
              "## Leaderboard", "", *leaderboard(runs), "",
              "## Rank comparison", "", *rank_comparison(runs, out.parent, f"{stem}_ranks.png"), "",
              "## Data-variant comparison (code vs code + explanation)", "", *variant_comparison(runs), "",
+             "## Over training seeds", "", *seed_table(runs), "",
+             "## Paired comparisons (same documents, same prompts)", "", *paired_comparisons(runs), "",
              "## Per category and topic", "", *categories(runs, out.parent, f"{stem}_categories.png"), "",
              "## Error analysis", "", *error_analysis(runs), "",
              "## Code quality", "", *quality_table(runs), ""]

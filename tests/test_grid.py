@@ -25,11 +25,13 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     cmd = [sys.executable, "-m", "experiment.grid", "--recipes", "tiny-mistral-code-r8", "--base", str(workspace_tiny),
            "--device", "cpu", "--dtype", "float32", "--batch", "2", "--base-batch", "1", "--limit", "2", "--jobs-per-gpu", "2",
            "--base-tasks", "mbpp_custom", "--adapter-tasks", "mbpp_custom_alpaca", "--rerun", "tiny-mistral-code-r8",
-           "--rerun-dtype", "float32", "float64", "--results", str(tmp_path)]
+           "--rerun-dtype", "float32", "float64", "--curve", "tiny-mistral-code-r8", "--curve-tasks", "mbpp_custom_alpaca",
+           "--results", str(tmp_path)]
     first = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun",
-                  "tiny-mistral-code-r8-float64", "tiny-mistral-code-r8-float64-rerun"):
+                  "tiny-mistral-code-r8-float64", "tiny-mistral-code-r8-float64-rerun",
+                  "tiny-mistral-code-r8-checkpoint-2"):  # the learning curve: the recipe saves at step 2
         assert list((tmp_path / label).glob("*/results_*.json")), label
     for first_label in ("tiny-mistral-code-r8", "tiny-mistral-code-r8-float64"):
         (original,) = load_runs([tmp_path / first_label])
@@ -42,7 +44,7 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     assert "float64" in str(f64.config["model_args"])
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0
-    assert second.stdout.count("skip") == 8 and "start" not in second.stdout
+    assert second.stdout.count("skip") == 10 and "start" not in second.stdout, second.stdout
 
 
 def test_grid_caps_trainings_per_gpu_but_not_evaluations():

@@ -150,3 +150,44 @@ def test_a_reports_command_reruns_its_row_with_every_recorded_setting(tmp_path):
     assert args.gen_kwargs == {"max_gen_toks": 32, "do_sample": False}
     assert list(args.seed) == [0, 1234, 1234, 1234]
     assert args.output_path == "runs/x/results/main" and args.log_samples
+
+
+def test_mcnemar_and_the_paired_bootstrap():
+    from reporting.stats import mcnemar_exact, mean_sd, paired_difference
+
+    assert mcnemar_exact(0, 5) == 0.0625 and mcnemar_exact(2, 8) == 0.109375 and mcnemar_exact(4, 4) == 1.0
+    assert mcnemar_exact(0, 0) == 1.0
+    first, second = [True] * 10 + [False] * 90, [True] * 30 + [False] * 70
+    d = paired_difference(first, second)
+    assert (d["only_first"], d["only_second"]) == (0, 20) and abs(d["diff"] - 0.2) < 1e-12
+    assert 0.1 < d["lo"] < 0.2 < d["hi"] < 0.3 and d["p"] < 1e-5
+    assert paired_difference(first, second) == d  # seeded: the same interval every time
+    with pytest.raises(ValueError, match="equally long"):
+        paired_difference([True], [True, False])
+    assert mean_sd([0.02, 0.04]) == (0.03, pytest.approx(0.0141421356)) and mean_sd([0.5]) == (0.5, None)
+
+
+def test_paired_comparisons_and_seed_spread_on_the_committed_grid(tmp_path):
+    """runs/gemma_grid_3: the base (Alpaca prompt) against two adapters, r8 against r32, on the same documents; a
+    second evaluation of the r8 adapter filed as another seed gives that configuration a spread (0: it repeated)."""
+    from reporting.results import paired_comparisons, seed_table
+
+    d = ROOT / "runs/gemma_grid_3/results"
+    seed = tmp_path / "gemma3-270m-code-r8-seed43"
+    shutil.copytree(d / "gemma3-270m-code-r8-rerun", seed)
+    samples = tmp_path / "samples"
+    (samples / seed.name).mkdir(parents=True)
+    subprocess.run(["tar", "-xJf", str(ROOT / "runs/gemma_grid_3/samples.tar.xz"), "-C", str(samples),
+                    "./gemma3-270m-code-r8-rerun", "./gemma3-270m-code-r8", "./gemma3-270m-code-r32",
+                    "./gemma-3-270m-alpaca"], check=True)
+    for f in (samples / "gemma3-270m-code-r8-rerun").iterdir():
+        shutil.copytree(f, samples / seed.name / f.name)
+    runs = [r for folder in (d / "gemma-3-270m-alpaca", d / "gemma3-270m-code-r8", d / "gemma3-270m-code-r32")
+            for r in load_runs([folder], samples_root=samples)] + load_runs([seed], samples_root=samples)
+    table = "\n".join(seed_table(runs))
+    assert "| gemma3-270m-code-r8 | 42, 43 | 3.2 ± 0.0 |" in table
+    text = "\n".join(paired_comparisons(runs))
+    assert "| base → gemma3-270m-code-r8 | mbpp_custom_alpaca | 500 | 0.0 | 3.2 | +3.2 | [+1.8, +4.8] | 0 / 16 |" in text
+    assert "| 0.0 | **survives** |" in text  # a seed spread of 0 bounds nothing
+    assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 3.2 | 3.0 | -0.2 |" in text
+    assert "not significant" in text

@@ -7,6 +7,7 @@
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
 #             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
+#   experiment   every Gemma recipe again on today's data, with seed repeats, dropout 0 and learning curves
 #   determinism  is batched greedy decoding bit-reproducible? sdpa and eager (benchmarks/gpu_determinism.py)
 #   multigpu  the 7B QLoRA on 1 GPU, then data-parallel on both with DDP and FSDP2
 #   evaldp    Gemma evaluation on 1 vs 2 GPUs (waits for the Gemma conversion)
@@ -74,6 +75,21 @@ case ${1:?job name} in
       --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
                 gemma3-270m-code_explained-r8 gemma3-270m-code_explained-r32 \
       --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 gemma3-270m-code-r16 ;;
+  experiment)
+    # every Gemma recipe trained on the prepared data as it is now (the committed adapters predate its audit): the
+    # six of the grid, three seeds of four of them, r32 without LoRA dropout; learning curves of code r8 and
+    # code_explained r8 (one checkpoint per epoch); pass@10 of the base and of the best adapter. GEMMA_RESUME=DIR
+    # (runs/<grid>/results of an earlier session of this job) skips what is done.
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    mkdir -p outputs/eval
+    [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
+    mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
+    per=$(( mem > 100000 ? 2 : 1 ))
+    export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
+      --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager \
+      --passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk \
+      --recipes 'gemma3-270m-*' --curve gemma3-270m-code-r8 gemma3-270m-code_explained-r8 ;;
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
     for attn in sdpa eager; do
       python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"
