@@ -556,6 +556,88 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
                     "second training of the same recipe can move pass@1 more than that."]
 
 
+# per-document measures of what the model wrote, from its logged sample: (label, unit, function of the sample)
+def _stripped(x: dict) -> float | None:
+    """Characters of the answer the extractor left out (prose, an "Explanation:", test calls), 0 when none."""
+    v = sample_verdicts(x)
+    gen = x.get("resps", [[None]])[0]
+    gen = gen[0] if isinstance(gen, list) else gen
+    if not v or not isinstance(gen, str) or v[0].get("code") is None:
+        return None
+    return float(max(0, len(gen.strip()) - len(v[0]["code"].strip())))
+
+
+def _written_one(x: dict) -> dict:
+    """What the model wrote in one greedy sample: its error class (syntax re-derived from the written part) and the
+    quality measures of its own lines (as the quality table; logged values counted a prompt's lines)."""
+    from evaluation.grading import written_metrics
+
+    if "_written" not in x:
+        gens = x.get("resps", [[]])
+        gen = (gens[0][0] if gens and isinstance(gens[0], list) else gens[0]) if gens else ""
+        v = _written_verdicts(x)
+        m = written_metrics(gen, v[0].get("code") or "", x["doc"].get("prefix", ""), True) if v else {}
+        x["_written"] = {**{k: m.get(k) for k in ("loc", "has_docstring", "has_comment")},
+                         "error": v[0].get("error") if v else None, "ok": bool(v)}
+    return x["_written"]
+
+
+def _measure(key: str):
+    def f(x: dict) -> float | None:
+        w = _written_one(x)
+        if not w["ok"]:
+            return None
+        if key.startswith("err_"):
+            return float(w["error"] == key[4:])
+        v = w[key]
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+    return f
+
+
+WRITING = (("wrong name / signature", "%", _measure("err_name_signature")),
+           ("syntax error", "%", _measure("err_syntax")),
+           ("lines of code", "", _measure("loc")),
+           ("docstring", "%", _measure("has_docstring")),
+           ("comment", "%", _measure("has_comment")),
+           ("text left out by the extractor", "%", lambda x: None if (c := _stripped(x)) is None else float(c > 0)),
+           ("characters left out", "", _stripped))
+
+
+def variant_question(runs: list[Run]) -> list[str]:
+    """`code` against `code_explained` at each rank, on every Alpaca document both answered with the same prompt:
+    instruction following and verbosity, each difference with its paired-bootstrap 95 % interval."""
+    from .stats import paired_difference
+
+    main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configurations(runs).items()}
+    pairs = [(name, name.replace("-code-", "-code_explained-")) for name in sorted(main)
+             if _rank_variant(name)[0] == "code" and name.replace("-code-", "-code_explained-") in main]
+    if not pairs:
+        return ["No rank with both a `code` and a `code_explained` adapter among these runs."]
+    lines = ["| rank | measure | documents | code | code_explained | Δ | 95 % interval |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for code, explained in pairs:
+        docs = {}
+        for name in (code, explained):
+            for t, samples in main[name].samples.items():
+                if any(t == a or t.startswith(a + "_") for a in ALPACA_TASKS):
+                    for x in samples:
+                        docs.setdefault((t, x["doc_id"]), {})[name] = x
+        both = [d for d in docs.values() if len(d) == 2 and d[code].get("prompt_hash") == d[explained].get("prompt_hash")]
+        for label, unit, measure in WRITING:
+            values = [(measure(d[code]), measure(d[explained])) for d in both]
+            values = [(a, b) for a, b in values if a is not None and b is not None]
+            if not values:
+                continue
+            r = paired_difference([a for a, _ in values], [b for _, b in values])
+            k = 100 if unit == "%" else 1
+            fmt = (lambda v: f"{k * v:.1f}") if unit == "%" else (lambda v: f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}")
+            lines.append(f"| r{_rank_variant(code)[1]} | {label}{' %' if unit else ''} | {r['n']} | {fmt(r['first'])} | "
+                         f"{fmt(r['second'])} | {'+' if r['diff'] >= 0 else ''}{fmt(r['diff'])} | "
+                         f"[{fmt(r['lo'])}, {fmt(r['hi'])}] |")
+    return lines + ["", "Over all Alpaca tasks' documents together. *Text left out by the extractor*: the answer had "
+                    "more than the program graded (an explanation, prose, example calls); *characters left out*: how "
+                    "much. One training per configuration unless the seed table says otherwise."]
+
+
 def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:
     """Two evaluations of the same documents: (generations that differ, verdicts that differ, documents only in one)."""
     before, after = {s["doc_id"]: s for s in first}, {s["doc_id"]: s for s in again}
@@ -676,6 +758,7 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
              "## Data-variant comparison (code vs code + explanation)", "", *variant_comparison(runs), "",
              "## Over training seeds", "", *seed_table(runs), "",
              "## Paired comparisons (same documents, same prompts)", "", *paired_comparisons(runs), "",
+             "## What the explanations changed in the answers", "", *variant_question(runs), "",
              "## Per category and topic", "", *categories(runs, out.parent, f"{stem}_categories.png"), "",
              "## Error analysis", "", *error_analysis(runs), "",
              "## Code quality", "", *quality_table(runs), ""]

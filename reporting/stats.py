@@ -20,9 +20,9 @@ def mcnemar_exact(b: int, c: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def paired_difference(first: list[bool], second: list[bool], n_boot: int = 5000, seed: int = 0) -> dict:
-    """second − first pass rate over the same documents (in the same order), with its paired-bootstrap 95 %
-    interval and McNemar's exact test."""
+def paired_difference(first: list[float], second: list[float], n_boot: int = 5000, seed: int = 0) -> dict:
+    """second − first mean over the same documents (in the same order): pass/fail, a rate or any per-document
+    measure, with its paired-bootstrap 95 % interval, and McNemar's exact test (meaningful for pass/fail)."""
     if len(first) != len(second) or not first:
         raise ValueError(f"paired_difference needs two equally long, non-empty lists ({len(first)} vs {len(second)})")
     a, b_ = np.asarray(first, dtype=float), np.asarray(second, dtype=float)

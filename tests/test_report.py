@@ -191,3 +191,17 @@ def test_paired_comparisons_and_seed_spread_on_the_committed_grid(tmp_path):
     assert "| 0.0 | **survives** |" in text  # a seed spread of 0 bounds nothing
     assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 3.2 | 3.0 | -0.2 |" in text
     assert "not significant" in text
+
+
+def test_the_variant_question_measures_what_the_explanations_changed():
+    """runs/gemma_grid_3, code r8 against code_explained r8 on all 1,218 Alpaca documents: the explained adapter
+    writes its "Explanation:" after the code (left out by the extractor) and misses the name or signature more."""
+    from reporting.results import load_archived_runs, variant_question
+
+    d = ROOT / "runs/gemma_grid_3/results"
+    (runs,) = load_archived_runs([[str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code_explained-r8")]],
+                                 [str(ROOT / "runs/gemma_grid_3/samples.tar.xz")])
+    text = "\n".join(variant_question(runs))
+    assert "| r8 | wrong name / signature % | 1218 | 46.5 | 50.1 | +3.6 | [1.9, 5.3] |" in text
+    assert "| r8 | text left out by the extractor % | 1218 | 2.2 | 91.1 | +88.9 |" in text
+    assert "| r8 | lines of code | 1184 |" in text  # only answers with code of their own have a length
