@@ -638,6 +638,65 @@ def variant_question(runs: list[Run]) -> list[str]:
                     "much. One training per configuration unless the seed table says otherwise."]
 
 
+def _generation(x: dict) -> str:
+    gens = x.get("resps", [[""]])
+    gen = gens[0][0] if gens and isinstance(gens[0], list) else (gens[0] if gens else "")
+    return gen if isinstance(gen, str) else ""
+
+
+def _state(x: dict) -> str:
+    """A greedy sample's outcome in a few words: passes, or its error class and the first failure's message."""
+    v = _written_verdicts(x)
+    if not v or v[0].get("passed"):
+        return "passes" if v else "no verdict"
+    f = v[0].get("first_failure") or {}
+    msg = re.sub(r"\s+", " ", f"{f.get('etype') or ''}: {f.get('msg') or ''}".strip(": "))[:60].replace("|", "/")
+    return f"{v[0].get('error')}" + (f" (`{msg}`)" if msg else "")
+
+
+def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
+    """For each pair of the paired comparisons, over all Alpaca documents: the task types (MBPP topic, custom-suite
+    category, benchmark) whose pass@1 changed, and the error types whose rate changed, with McNemar p < p_max; each
+    with one document that shows the change."""
+    from evaluation.grading import ERROR_KINDS
+
+    from .stats import paired_difference
+
+    lines = ["| comparison | what | documents | first % | second % | Δ points | 95 % interval | McNemar p | a document "
+             "that changed |", "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
+    rows = 0
+    for title, first, second, _ in _pairs(runs):
+        docs = {}
+        for which, run in (("a", first), ("b", second)):
+            for t, samples in run.samples.items():
+                if any(t == a or t.startswith(a + "_") for a in ALPACA_TASKS):
+                    for x in samples:
+                        docs.setdefault((t, x["doc_id"]), {})[which] = x
+        both = [(k, d) for k, d in sorted(docs.items()) if len(d) == 2 and d["a"].get("prompt_hash") == d["b"].get("prompt_hash")
+                and d["a"].get("pass@1") in (0.0, 1.0) and d["b"].get("pass@1") in (0.0, 1.0)]
+        groups: dict[str, list] = defaultdict(list)
+        for k, d in both:
+            groups[f"pass@1, {d['a']['doc'].get('category') or k[0]}"].append((k, d, d["a"]["pass@1"], d["b"]["pass@1"]))
+            wa, wb = _written_one(d["a"]), _written_one(d["b"])
+            for kind in ERROR_KINDS:
+                groups[f"error: {kind}"].append((k, d, float(wa["error"] == kind), float(wb["error"] == kind)))
+        for what, items in sorted(groups.items()):
+            r = paired_difference([a for *_, a, _ in items], [b for *_, b in items])
+            if r["p"] >= p_max:
+                continue
+            up = r["diff"] > 0
+            (task, doc_id), d, *_ = next(i for i in items if (i[3] > i[2]) == up and i[3] != i[2])
+            lines.append(f"| {title} | {what} | {r['n']} | {100 * r['first']:.1f} | {100 * r['second']:.1f} | "
+                         f"{100 * r['diff']:+.1f} | [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}] | {r['p']:.3g} | "
+                         f"{d['a']['doc'].get('task_id')}: {_state(d['a'])} → {_state(d['b'])} |")
+            rows += 1
+    if not rows:
+        return [f"No task type or error type changed with McNemar p < {p_max} in any pair."]
+    return lines + ["", f"Only changes with McNemar p < {p_max}, many tested at once (expect about one in twenty of the "
+                    "unchanged ones to pass by chance); the document is the first in task order that moved in the "
+                    "direction of the change, with how each model's answer fared."]
+
+
 def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:
     """Two evaluations of the same documents: (generations that differ, verdicts that differ, documents only in one)."""
     before, after = {s["doc_id"]: s for s in first}, {s["doc_id"]: s for s in again}
@@ -759,6 +818,7 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
              "## Over training seeds", "", *seed_table(runs), "",
              "## Paired comparisons (same documents, same prompts)", "", *paired_comparisons(runs), "",
              "## What the explanations changed in the answers", "", *variant_question(runs), "",
+             "## Task types and error types that changed", "", *changes_by_type(runs), "",
              "## Per category and topic", "", *categories(runs, out.parent, f"{stem}_categories.png"), "",
              "## Error analysis", "", *error_analysis(runs), "",
              "## Code quality", "", *quality_table(runs), ""]

@@ -205,3 +205,16 @@ def test_the_variant_question_measures_what_the_explanations_changed():
     assert "| r8 | wrong name / signature % | 1218 | 46.5 | 50.1 | +3.6 | [1.9, 5.3] |" in text
     assert "| r8 | text left out by the extractor % | 1218 | 2.2 | 91.1 | +88.9 |" in text
     assert "| r8 | lines of code | 1184 |" in text  # only answers with code of their own have a length
+
+
+def test_task_and_error_types_that_changed_come_with_a_document():
+    from reporting.results import changes_by_type, load_archived_runs
+
+    d = ROOT / "runs/gemma_grid_3/results"
+    (runs,) = load_archived_runs([[str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code-r32")]],
+                                 [str(ROOT / "runs/gemma_grid_3/samples.tar.xz")])
+    text = "\n".join(changes_by_type(runs))
+    # r8 passes 1 of 391 math documents (MBPP, MBPP+, custom suite), r32 13
+    assert "| code: r8 → r32 | pass@1, math | 391 | 0.3 | 3.3 | +3.1 |" in text
+    assert "| code: r8 → r32 | error: timeout | 1218 |" in text and "custom/file-01: passes → timeout" in text
+    assert "error: syntax" not in text  # 1.6 % against 1.4 %: not a change
