@@ -762,6 +762,36 @@ def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> 
                     "of Axolotl's per-log figure (several runs shared one GPU).", "", f"![loss curves]({plot_name})"]
 
 
+_CHECKPOINT = re.compile(r"^(?P<name>.+)-checkpoint-(?P<step>\d+)$")
+
+
+def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
+    """pass@1 of each per-epoch checkpoint (grid --curve: LABEL-checkpoint-STEP) beside the validation loss logged at
+    that step (TRAINING/LABEL/trainer_state.json)."""
+    curves: dict[str, dict[int, Run]] = defaultdict(dict)
+    for r in runs:
+        if m := _CHECKPOINT.match(r.folder):
+            curves[m["name"]][int(m["step"])] = r
+    if not curves:
+        return ["No checkpoint evaluations among these runs (`python -m experiment.grid … --curve RECIPE`)."]
+    lines = []
+    for name, by_step in sorted(curves.items()):
+        state = training_dir / name / "trainer_state.json" if training_dir else None
+        hist = json.loads(state.read_text())["log_history"] if state and state.exists() else []
+        val = {h["step"]: (h["epoch"], h["eval_loss"]) for h in hist if "eval_loss" in h}
+        tasks = sorted({t for r in by_step.values() for t in r.results if t in ALPACA_TASKS})
+        lines += [f"**{name}**", "", "| step | epoch | validation loss | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |",
+                  "| ---: | ---: | ---: |" + " ---: |" * len(tasks)]
+        for step, r in sorted(by_step.items()):
+            epoch, loss = val.get(step, (None, None))
+            cells = [_fmt(r.metric(t, "pass@1")[0], r.metric(t, "pass@1")[1]) for t in tasks]
+            lines.append(f"| {step} | {'–' if epoch is None else f'{epoch:.0f}'} | "
+                         f"{'–' if loss is None else f'{loss:.3f}'} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines + ["Validation loss is the one logged at the checkpoint's step (– where none was, or no "
+                    "`--training` log was given)."]
+
+
 def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:
     lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
              "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
@@ -826,6 +856,8 @@ def build(dirs: list[str], out: Path, manifest_path: str | None, title: str, rer
         parts += ["## pass@k (sampling)", "", *passk_table(runs), ""]
     if training:
         parts += ["## Training", "", *training_table(Path(training), out.parent, f"{stem}_loss.png"), ""]
+    if any(_CHECKPOINT.match(r.folder) for r in runs):
+        parts += ["## Learning curve", "", *learning_curve(runs, Path(training) if training else None), ""]
     if reruns:
         parts += ["## Reproducibility", "", *reproducibility(runs, reruns), ""]
     parts += ["## Provenance", "", *provenance(runs + reruns, manifest, launcher), ""]

@@ -42,9 +42,13 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     assert batch == {"tiny-mistral": "1", "tiny-mistral-alpaca": "2"}, batch  # --base-batch: the base's own prompts only
     (f64,) = load_runs([tmp_path / "tiny-mistral-code-r8-float64"])
     assert "float64" in str(f64.config["model_args"])
+    from reporting.results import learning_curve
+
+    curve = "\n".join(learning_curve(load_runs([tmp_path / "tiny-mistral-code-r8-checkpoint-2"]), None))
+    assert "**tiny-mistral-code-r8**" in curve and "| 2 | – | – | 0.0 ± 0.0 |" in curve, curve
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0
-    assert second.stdout.count("skip") == 10 and "start" not in second.stdout, second.stdout
+    assert second.stdout.count("skip") == 8 and "start" not in second.stdout, second.stdout  # the curve too
 
 
 def test_grid_caps_trainings_per_gpu_but_not_evaluations():
