@@ -114,3 +114,21 @@ def test_peer_rows_without_a_baseline_keep_their_figures(tmp_path):
     (tmp_path / "qlora_peer_h200.json").write_text(json.dumps([row]))
     text = Path(build(tmp_path, tmp_path / "p.md")).read_text()
     assert "| unsloth micro-batch 8 | unsloth 1 | 8 | 0.0 | 12,000 | 6,000 | – | 1.00 | 8.5 | 9.0 | yes |" in text
+
+
+def test_evaluation_time_section_from_the_committed_runs(tmp_path):
+    """runs/perf/eval_speed_h200*.json (benchmarks/bench_eval.py on an H200): phases per case, the cases compared
+    generation by generation, a faster case that changes generations called out, and the plot."""
+    import shutil
+
+    perf = tmp_path / "perf"
+    perf.mkdir()
+    for f in Path(__file__).resolve().parents[1].glob("runs/perf/eval_speed_h200*.json"):
+        shutil.copy(f, perf)
+    out = tmp_path / "performance.md"
+    build(perf, out)
+    text = out.read_text()
+    assert "| before (CODEEVAL_PREFETCH=0) | 256 | 168.1 | 14.8 | 8.0 | 0.9 | 123.7 | 16.2 | 4.5 | 7.8 | 0 of 1218 |" in text
+    assert "Fastest case that generates exactly what the first case did: **before, 168.1 s** (under three minutes)." in text
+    assert "batch-512 is faster (149.5 s) but 300 generations differ from the first case's" in text
+    assert (tmp_path / "performance_eval_speed_h200.png").stat().st_size > 5000
