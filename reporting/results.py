@@ -437,20 +437,6 @@ ALPACA_TASKS = ("mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custo
 _CONFIG = re.compile(r"^(?P<name>.+?-(?:code_explained|code)-r\d+(?:-dropout0)?)(?:-seed(?P<seed>\d+))?$")
 
 
-def doc_passes(run: Run, task: str) -> dict[tuple[str, int], tuple[str, bool]]:
-    """(subtask, doc_id) -> (prompt hash, greedy pass) over a task or a group's subtasks; empty where the run sampled
-    several generations per document."""
-    out = {}
-    for t, samples in run.samples.items():
-        if t != task and not t.startswith(task + "_"):
-            continue
-        for x in samples:
-            if x.get("pass@1") not in (0.0, 1.0):
-                return {}
-            out[t, x["doc_id"]] = (x.get("prompt_hash"), x["pass@1"] == 1.0)
-    return out
-
-
 def configurations(runs: list[Run]) -> dict[str, dict[int, Run]]:
     """Adapter configuration (NAME, NAME-dropout0) -> {training seed: its greedy run}; the recipe's own seed is 42."""
     out: dict[str, dict[int, Run]] = {}
@@ -461,10 +447,29 @@ def configurations(runs: list[Run]) -> dict[str, dict[int, Run]]:
     return out
 
 
-def seed_table(runs: list[Run]) -> list[str]:
-    """pass@1 mean ± standard deviation over training seeds, per configuration and Alpaca task."""
+def paired_samples(first: Run, second: Run) -> list[tuple[tuple[str, int], dict, dict]]:
+    """((subtask, doc_id), first's sample, second's) for every Alpaca document both answered with the same prompt,
+    in the order of first's samples (sort by the key for task order)."""
+    docs: dict[tuple[str, int], dict] = {}
+    for which, run in ((0, first), (1, second)):
+        for t, samples in run.samples.items():
+            if any(t == a or t.startswith(a + "_") for a in ALPACA_TASKS):
+                for x in samples:
+                    docs.setdefault((t, x["doc_id"]), {})[which] = x
+    return [(k, d[0], d[1]) for k, d in docs.items()
+            if len(d) == 2 and d[0].get("prompt_hash") == d[1].get("prompt_hash")]
+
+
+def over_seeds(by_seed: dict[int, Run], task: str) -> tuple[float, float | None] | None:
+    """pass@1 mean and standard deviation over a configuration's seeds (None where no seed has the task)."""
     from .stats import mean_sd
 
+    values = [v for r in by_seed.values() if (v := r.metric(task, "pass@1")[0]) is not None]
+    return mean_sd(values) if values else None
+
+
+def seed_table(runs: list[Run]) -> list[str]:
+    """pass@1 mean ± standard deviation over training seeds, per configuration and Alpaca task."""
     configs = configurations(runs)
     tasks = [t for t in ALPACA_TASKS if any(t in r.results for c in configs.values() for r in c.values())]
     if not configs or not tasks:
@@ -474,8 +479,7 @@ def seed_table(runs: list[Run]) -> list[str]:
     for name, by_seed in sorted(configs.items()):
         cells = []
         for t in tasks:
-            values = [v for r in by_seed.values() if (v := r.metric(t, "pass@1")[0]) is not None]
-            mean, sd = mean_sd(values) if values else (None, None)
+            mean, sd = over_seeds(by_seed, t) or (None, None)
             cells.append("–" if mean is None else f"{100 * mean:.1f}" + (f" ± {100 * sd:.1f}" if sd is not None else ""))
         lines.append(f"| {name} | {', '.join(map(str, sorted(by_seed)))} | " + " | ".join(cells) + " |")
     if all(len(s) == 1 for s in configs.values()):
@@ -510,14 +514,6 @@ def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
     return out
 
 
-def _seed_sd(by_seed: dict[int, Run], task: str) -> float | None:
-    from .stats import mean_sd
-
-    values = [r.metric(task, "pass@1")[0] for r in by_seed.values()]
-    values = [v for v in values if v is not None]
-    return mean_sd(values)[1] if values else None
-
-
 def paired_comparisons(runs: list[Run]) -> list[str]:
     """Each pair on the same documents with the same prompts: the difference in greedy pass@1 with its paired-bootstrap
     95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
@@ -528,14 +524,14 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
              "| McNemar p | seed sd, points | verdict |", "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |"]
     rows = 0
     for title, first, second, bound_by in _pairs(runs):
+        both = sorted(paired_samples(first, second), key=lambda kab: kab[0])
         for task in ALPACA_TASKS:
-            a, b = doc_passes(first, task), doc_passes(second, task)
-            keys = sorted(k for k in a.keys() & b.keys() if a[k][0] == b[k][0])
-            if not keys:
+            passes = [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
+            if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):  # greedy runs only
                 continue
-            d = paired_difference([a[k][1] for k in keys], [b[k][1] for k in keys])
-            sds = [_seed_sd(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
-            spread = max((x for x in sds if x is not None), default=None)
+            d = paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
+            sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
+            spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
             significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
             if spread is not None and abs(d["diff"]) <= 2 * spread:
                 verdict = "inside seed noise"
@@ -556,15 +552,20 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
                     "second training of the same recipe can move pass@1 more than that."]
 
 
+def _generation(x: dict) -> str:
+    """A logged sample's first generation, as the model wrote it."""
+    gens = x.get("resps", [[""]])
+    gen = gens[0][0] if gens and isinstance(gens[0], list) else (gens[0] if gens else "")
+    return gen if isinstance(gen, str) else ""
+
+
 # per-document measures of what the model wrote, from its logged sample: (label, unit, function of the sample)
 def _stripped(x: dict) -> float | None:
     """Characters of the answer the extractor left out (prose, an "Explanation:", test calls), 0 when none."""
     v = sample_verdicts(x)
-    gen = x.get("resps", [[None]])[0]
-    gen = gen[0] if isinstance(gen, list) else gen
-    if not v or not isinstance(gen, str) or v[0].get("code") is None:
+    if not v or v[0].get("code") is None:
         return None
-    return float(max(0, len(gen.strip()) - len(v[0]["code"].strip())))
+    return float(max(0, len(_generation(x).strip()) - len(v[0]["code"].strip())))
 
 
 def _written_one(x: dict) -> dict:
@@ -573,10 +574,8 @@ def _written_one(x: dict) -> dict:
     from evaluation.grading import written_metrics
 
     if "_written" not in x:
-        gens = x.get("resps", [[]])
-        gen = (gens[0][0] if gens and isinstance(gens[0], list) else gens[0]) if gens else ""
         v = _written_verdicts(x)
-        m = written_metrics(gen, v[0].get("code") or "", x["doc"].get("prefix", ""), True) if v else {}
+        m = written_metrics(_generation(x), v[0].get("code") or "", x["doc"].get("prefix", ""), True) if v else {}
         x["_written"] = {**{k: m.get(k) for k in ("loc", "has_docstring", "has_comment")},
                          "error": v[0].get("error") if v else None, "ok": bool(v)}
     return x["_written"]
@@ -615,15 +614,9 @@ def variant_question(runs: list[Run]) -> list[str]:
         return ["No rank with both a `code` and a `code_explained` adapter among these runs."]
     lines = ["| rank | measure | documents | code | code_explained | Δ | 95 % interval |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for code, explained in pairs:
-        docs = {}
-        for name in (code, explained):
-            for t, samples in main[name].samples.items():
-                if any(t == a or t.startswith(a + "_") for a in ALPACA_TASKS):
-                    for x in samples:
-                        docs.setdefault((t, x["doc_id"]), {})[name] = x
-        both = [d for d in docs.values() if len(d) == 2 and d[code].get("prompt_hash") == d[explained].get("prompt_hash")]
+        both = paired_samples(main[code], main[explained])
         for label, unit, measure in WRITING:
-            values = [(measure(d[code]), measure(d[explained])) for d in both]
+            values = [(measure(a), measure(b)) for _, a, b in both]
             values = [(a, b) for a, b in values if a is not None and b is not None]
             if not values:
                 continue
@@ -636,12 +629,6 @@ def variant_question(runs: list[Run]) -> list[str]:
     return lines + ["", "Over all Alpaca tasks' documents together. *Text left out by the extractor*: the answer had "
                     "more than the program graded (an explanation, prose, example calls); *characters left out*: how "
                     "much. One training per configuration unless the seed table says otherwise."]
-
-
-def _generation(x: dict) -> str:
-    gens = x.get("resps", [[""]])
-    gen = gens[0][0] if gens and isinstance(gens[0], list) else (gens[0] if gens else "")
-    return gen if isinstance(gen, str) else ""
 
 
 def _state(x: dict) -> str:
@@ -666,29 +653,23 @@ def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
              "that changed |", "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
     rows = 0
     for title, first, second, _ in _pairs(runs):
-        docs = {}
-        for which, run in (("a", first), ("b", second)):
-            for t, samples in run.samples.items():
-                if any(t == a or t.startswith(a + "_") for a in ALPACA_TASKS):
-                    for x in samples:
-                        docs.setdefault((t, x["doc_id"]), {})[which] = x
-        both = [(k, d) for k, d in sorted(docs.items()) if len(d) == 2 and d["a"].get("prompt_hash") == d["b"].get("prompt_hash")
-                and d["a"].get("pass@1") in (0.0, 1.0) and d["b"].get("pass@1") in (0.0, 1.0)]
         groups: dict[str, list] = defaultdict(list)
-        for k, d in both:
-            groups[f"pass@1, {d['a']['doc'].get('category') or k[0]}"].append((k, d, d["a"]["pass@1"], d["b"]["pass@1"]))
-            wa, wb = _written_one(d["a"]), _written_one(d["b"])
+        for k, a, b in sorted(paired_samples(first, second), key=lambda kab: kab[0]):
+            if a.get("pass@1") not in (0.0, 1.0) or b.get("pass@1") not in (0.0, 1.0):
+                continue
+            groups[f"pass@1, {a['doc'].get('category') or k[0]}"].append((a, b, a["pass@1"], b["pass@1"]))
+            wa, wb = _written_one(a), _written_one(b)
             for kind in ERROR_KINDS:
-                groups[f"error: {kind}"].append((k, d, float(wa["error"] == kind), float(wb["error"] == kind)))
+                groups[f"error: {kind}"].append((a, b, float(wa["error"] == kind), float(wb["error"] == kind)))
         for what, items in sorted(groups.items()):
-            r = paired_difference([a for *_, a, _ in items], [b for *_, b in items])
+            r = paired_difference([x for *_, x, _ in items], [y for *_, y in items])
             if r["p"] >= p_max:
                 continue
             up = r["diff"] > 0
-            (task, doc_id), d, *_ = next(i for i in items if (i[3] > i[2]) == up and i[3] != i[2])
+            a, b, *_ = next(i for i in items if (i[3] > i[2]) == up and i[3] != i[2])
             lines.append(f"| {title} | {what} | {r['n']} | {100 * r['first']:.1f} | {100 * r['second']:.1f} | "
                          f"{100 * r['diff']:+.1f} | [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}] | {r['p']:.3g} | "
-                         f"{d['a']['doc'].get('task_id')}: {_state(d['a'])} → {_state(d['b'])} |")
+                         f"{a['doc'].get('task_id')}: {_state(a)} → {_state(b)} |")
             rows += 1
     if not rows:
         return [f"No task type or error type changed with McNemar p < {p_max} in any pair."]
