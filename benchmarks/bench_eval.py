@@ -10,7 +10,9 @@ own CLI entry with timers around the model's construction (`HFLM.__init__`: weig
 (`HFLM.generate_until`) and the plugin's grading (`evaluation.grading.grade`, and the reference runs inside it).
 What is left is start-up (Python and imports), building tasks and prompts, and writing results. A case is
 `LABEL[:KEY=VALUE,...]`: upper-case keys are environment variables of that process, `batch=N` changes the batch
-size. A case that fails is recorded with its log's tail and the next one runs.
+size, `timeout=S` stops the case after S seconds, `gen.KEY=VALUE` is lm-eval's `--gen_kwargs KEY=VALUE`
+(`gen.cache_implementation=static`: a static KV cache, which Transformers compiles the decoding step for). A case
+that fails or times out is recorded with its log's tail and the next one runs.
 
 Every case's samples are compared document by document with the first case's, and with a committed run's
 (`--committed DIR` or `ARCHIVE.tar.xz:MEMBER`) where the prompt is the same: generations and verdicts that differ.
@@ -125,10 +127,13 @@ def parse_case(spec: str) -> tuple[str, dict, dict]:
             raise SystemExit(f"--case {spec!r}: {kv!r} is not KEY=VALUE")
         if key.isupper():
             env[key] = value
-        elif key == "batch":
+        elif key in ("batch", "timeout"):
             opts[key] = value
+        elif key.startswith("gen.") and key[4:]:
+            opts.setdefault("gen_kwargs", []).append(f"{key[4:]}={value}")
         else:
-            raise SystemExit(f"--case {spec!r}: unknown option {key!r} (upper-case environment variables, or batch=N)")
+            raise SystemExit(f"--case {spec!r}: unknown option {key!r} (upper-case environment variables, batch=N, "
+                             "timeout=SECONDS or gen.KEY=VALUE)")
     return label, env, opts
 
 
@@ -163,30 +168,36 @@ def main(argv: list[str] | None = None) -> int:
         lm_args = ["run", "--model", "hf", "--model_args", model_args, "--include_path", str(ROOT / "lm_eval_tasks"),
                    "--tasks", a.tasks, "--device", a.device, "--batch_size", opts.get("batch", a.batch),
                    "--log_samples", "--output_path", str(out), "--seed", "0,1234,1234,1234",
-                   *(["--limit", str(a.limit)] if a.limit else [])]
+                   *(["--limit", str(a.limit)] if a.limit else []),
+                   *(["--gen_kwargs", *opts["gen_kwargs"]] if opts.get("gen_kwargs") else [])]
         print(f"[{time.strftime('%H:%M:%S')}] {label}: lm_eval {' '.join(lm_args)}", file=sys.stderr, flush=True)
         started = time.perf_counter()
+        path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
         with open(work / f"{label}.log", "w") as log:
-            rc = subprocess.run([sys.executable, __file__, "--child", str(work / f"{label}.json"), *lm_args],
-                                cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **env},
-                                stdout=log, stderr=subprocess.STDOUT).returncode
+            try:
+                rc = subprocess.run([sys.executable, __file__, "--child", str(work / f"{label}.json"), *lm_args],
+                                    cwd=ROOT, env={**os.environ, "PYTHONPATH": path, **env}, stdout=log,
+                                    stderr=subprocess.STDOUT, timeout=float(opts.get("timeout", 0)) or None).returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
         wall = time.perf_counter() - started
+        row = {"case": label, "env": env, "batch": opts.get("batch", a.batch), "gen_kwargs": opts.get("gen_kwargs", []),
+               "wall_s": round(wall, 1)}
+        figures["cases"].append(row)
         if rc != 0:  # recorded, and the next case runs
             tail = (work / f"{label}.log").read_text(errors="replace").splitlines()[-20:]
-            print(f"{label}: failed (exit {rc}) after {wall:.1f} s:\n" + "\n".join(tail[-5:]), flush=True)
-            figures["cases"].append({"case": label, "env": env, "batch": opts.get("batch", a.batch),
-                                     "wall_s": round(wall, 1), "error": f"exit {rc}", "log_tail": tail})
+            print(f"{label}: failed ({rc if rc == 'timeout' else f'exit {rc}'}) after {wall:.1f} s:\n"
+                  + "\n".join(tail[-5:]), flush=True)
+            row.update(error=f"timeout after {opts['timeout']} s" if rc == "timeout" else f"exit {rc}", log_tail=tail)
             failed = True
             save(figures, a.out)
             continue
-        row = {"case": label, "env": env, "batch": opts.get("batch", a.batch), "wall_s": round(wall, 1),
-               "phases_s": split(wall, json.loads((work / f"{label}.json").read_text()))}
+        row["phases_s"] = split(wall, json.loads((work / f"{label}.json").read_text()))
         got = samples(out)
         first = first or got
         row["vs_first_case"] = compare(first, got)
         if ref is not None:
             row["vs_committed"] = compare(ref, got)
-        figures["cases"].append(row)
         save(figures, a.out)
         ph = row["phases_s"]
         print(f"{label}: {wall:.1f} s = " + ", ".join(f"{k} {ph[k]}" for k in PHASES) +

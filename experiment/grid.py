@@ -20,8 +20,8 @@ What runs, in order of dependencies
      --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
      after the other, into LABEL-float32 and LABEL-float32-rerun. --curve RECIPE: its per-epoch checkpoints on
-     --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss. A rerun of an adapter that already exists
-     starts with the first wave, beside the adapter's first evaluation.
+     --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss. A rerun of an adapter
+     that already exists starts with the first wave, beside the adapter's first evaluation.
 --model-args adds lm-eval model arguments to every evaluation: with `attn_implementation=eager` a Gemma-3-shaped
 model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
 runs lm-eval through `python -m evaluation.lm_eval_cli --deterministic` (PyTorch's deterministic algorithms), which
@@ -53,6 +53,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @lru_cache
 def recipe_cfg(recipe: Path) -> dict:
     return yaml.safe_load(recipe.read_text())
+
+
+def select_recipes(patterns: list[str]) -> list[Path]:
+    """The recipes the patterns name, in the patterns' order (trainings start in it), each pattern's matches sorted,
+    each recipe once."""
+    return list(dict.fromkeys(p for pat in patterns
+                              for p in sorted((ROOT / "axolotl_configs").glob(f"{pat}.yml"), key=lambda q: q.stem)))
 
 
 def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int,
@@ -189,7 +196,7 @@ class Grid:
 
     def main(self) -> int:
         a = self.a
-        recipes = sorted(p for pat in a.recipes for p in (ROOT / "axolotl_configs").glob(f"{pat}.yml"))  # parse checked
+        recipes = select_recipes(a.recipes)
         # no need for their adapters (a learning curve needs its checkpoints: those recipes go on)
         evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)
                      and (r.stem not in a.curve or list(self.results.glob(f"{r.stem}-checkpoint-*/*/results_*.json")))]
@@ -219,11 +226,11 @@ class Grid:
         self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             jobs = []  # the base model's runs first: they need no training
-            if a.base_tasks:
+            if a.base_tasks and not a.no_base:
                 jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
-            if a.adapter_tasks:
+            if a.adapter_tasks and not a.no_base:
                 jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
-            if a.passk_task:
+            if a.passk_task and not a.no_base:
                 jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
@@ -256,7 +263,11 @@ class Grid:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--recipes", nargs="+", required=True, help="recipe names or globs in axolotl_configs/ (no .yml)")
+    p.add_argument("--recipes", nargs="+", required=True,
+                   help="recipe names or globs in axolotl_configs/ (no .yml); trainings start in this order")
+    p.add_argument("--no-base", action="store_true",
+                   help="no runs of the base model (--base-tasks, its Alpaca-prompt run, --passk-task): a grid split "
+                        "over several sessions runs them once")
     p.add_argument("--base", default="models/gemma-3-270m", help="the base model folder the recipes train on")
     p.add_argument("--gpus", nargs="+", default=["0"], help="GPU indices to use")
     p.add_argument("--mode", choices=["spread", "dp"], default="spread")

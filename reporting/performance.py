@@ -318,7 +318,7 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
             committed = (f"{com['different_generation']} of {com['documents']}"
                          + (f" ({com['prompt_changed']} prompts changed since)" if com["prompt_changed"] else "")
                          if com else "–")
-            env = ", ".join(f"{k}={v}" for k, v in c["env"].items())
+            env = ", ".join([*(f"{k}={v}" for k, v in c["env"].items()), *c.get("gen_kwargs", [])])
             out.append(f"| {c['case']}{f' ({env})' if env else ''} | {c['batch']} | {c['wall_s']} | "
                        + " | ".join(str(ph[k]) for k in EVAL_PHASES) + f" | {ph['of which references']} | "
                        f"{vs['different_generation']} of {vs['documents']} | {committed} |")

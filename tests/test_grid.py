@@ -14,7 +14,7 @@ from axolotl_configs.recipes import LIGER
 
 from reporting.results import compare_samples, load_runs
 
-from experiment.grid import Grid, parse, pick_slot
+from experiment.grid import Grid, parse, pick_slot, select_recipes
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "AXOLOTL_DO_NOT_TRACK": "1"}
@@ -49,6 +49,17 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
     second = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0
     assert second.stdout.count("skip") == 8 and "start" not in second.stdout, second.stdout  # the curve too
+    for label in ("tiny-mistral", "tiny-mistral-alpaca"):
+        for results in (tmp_path / label).glob("*/results_*.json"):
+            results.unlink()
+    third = subprocess.run([*cmd, "--no-base"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0 and "start" not in third.stdout, third.stdout  # the base model's runs left out
+
+
+def test_grid_takes_recipes_in_the_order_given_each_once():
+    names = [p.stem for p in select_recipes(["gemma3-270m-code_explained-r8", "gemma3-270m-code-r8*", "gemma3-270m-code*-r8"])]
+    assert names == ["gemma3-270m-code_explained-r8", "gemma3-270m-code-r8", "gemma3-270m-code-r8-seed43",
+                     "gemma3-270m-code-r8-seed44"], names
 
 
 def test_grid_caps_trainings_per_gpu_but_not_evaluations():

@@ -155,20 +155,24 @@ def test_a_lone_custom_suite_task_name_from_the_repo_root_runs_the_group(tmp_pat
 @pytest.mark.slow
 def test_eval_benchmark_splits_the_wall_time_and_compares_generations(tmp_path):
     """benchmarks/bench_eval.py: cases through lm-eval's own CLI; the timed phases fit in each process's wall time,
-    the same greedy model generates the same text again, a case that fails is recorded and the next one runs."""
+    the same greedy model generates the same text again, a case that fails or runs out of time is recorded and the
+    next one runs."""
     from model_builders.random_mistral import build
 
     model = build(tmp_path / "tiny")
     out = tmp_path / "speed.json"
     args = [sys.executable, "benchmarks/bench_eval.py", "--model", str(model), "--tasks", "mbpp_custom_alpaca",
             "--device", "cpu", "--dtype", "float32", "--batch", "2", "--limit", "3", "--out", str(out),
-            "--case", "first", "--case", "broken:batch=many", "--case", "again:TOKENIZERS_PARALLELISM=false,batch=3"]
+            "--case", "first", "--case", "broken:batch=many", "--case", "stopped:timeout=0.5",
+            "--case", "again:TOKENIZERS_PARALLELISM=false,batch=3,gen.do_sample=False"]
     proc = subprocess.run(args, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-3000:]  # one case failed
     figures = json.loads(out.read_text())
-    first, broken, again = figures["cases"]
+    first, broken, stopped, again = figures["cases"]
     assert broken["error"].startswith("exit ") and broken["log_tail"]
+    assert stopped["error"] == "timeout after 0.5 s" and "phases_s" not in stopped
     assert again["env"] == {"TOKENIZERS_PARALLELISM": "false"} and again["batch"] == "3"
+    assert again["gen_kwargs"] == ["do_sample=False"] and "--gen_kwargs do_sample=False" in proc.stderr
     for case in (first, again):
         phases = case["phases_s"]
         assert phases["model load"] > 0 and phases["generation"] > 0 and phases["grading"] > 0

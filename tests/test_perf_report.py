@@ -16,21 +16,27 @@ def _lever(name, lever, rate, peak, micro=1, accum=4, gpu="NVIDIA H100 80GB HBM3
             "peak_gib": peak, "peak_reserved_gib": round(peak + 0.5, 2), "peak_gib_per_gpu": [peak], "gpu": gpu, **extra}
 
 
-def test_lever_runs_give_verdicts_ratios_and_the_spread(tmp_path):
+def _built(tmp_path, files: dict) -> str:
+    """The text of reports/performance.md built from a perf folder holding `files` (name -> rows written as JSON,
+    or text written as it is)."""
     perf = tmp_path / "perf"
     perf.mkdir()
+    for name, content in files.items():
+        (perf / name).write_text(content if isinstance(content, str) else json.dumps(content))
+    out = tmp_path / "performance.md"
+    build(perf, out)
+    return out.read_text()
+
+
+def test_lever_runs_give_verdicts_ratios_and_the_spread(tmp_path):
     run1 = [_lever("baseline 2048", "axolotl defaults", 5000, 5.8),
             _lever("2048 + Liger + micro-batch 8", "Liger + micro-batch 8", 8500, 11.6, micro=8, accum=1),
             _lever("2048 + gradient checkpointing off", "gradient checkpointing off", 6500, 16.5),
             {**_lever("2048 + torch.compile", "torch.compile", 0, 0), "error": "exit timeout", "wall_s": 150.0}]
     run2 = [_lever("baseline 2048", "axolotl defaults", 5500, 5.8),
             _lever("2048 + Liger + micro-batch 8", "Liger + micro-batch 8", 8800, 11.6, micro=8, accum=1)]
-    (perf / "qlora_levers_h100.json").write_text(json.dumps(run1))
-    (perf / "qlora_levers_h100_run2.json").write_text(json.dumps(run2))
-    (perf / "CONDITIONS.md").write_text("- `qlora_levers_h100.json`: one H100, alone on the machine.")
-    out = tmp_path / "performance.md"
-    build(perf, out)
-    text = out.read_text()
+    text = _built(tmp_path, {"qlora_levers_h100.json": run1, "qlora_levers_h100_run2.json": run2,
+                                "CONDITIONS.md": "- `qlora_levers_h100.json`: one H100, alone on the machine."})
     assert "Measured on NVIDIA H100 80GB HBM3" in text and "one H100, alone on the machine" in text
     assert "**2048 + Liger + micro-batch 8** at 8,500 token slots/s, memory at most 11.6 GiB: 1.70 × the baseline" in text
     assert "so it **does not meet** the goal of 2 × the axolotl-default baseline on the same card" in text
@@ -46,15 +52,10 @@ def test_lever_runs_give_verdicts_ratios_and_the_spread(tmp_path):
 def test_each_profile_is_held_to_its_cards_bound(tmp_path):
     """12 GB: reserved + 0.5 GiB context <= 11 GiB; T4: <= 14.5 GiB; the full profile has no bound. The rows the
     recipes had before are a second table."""
-    perf = tmp_path / "perf"
-    perf.mkdir()
     t4 = {**ROW, "recipe": "mistral7b-code-r8-t4", "name": "mistral7b-code-r8-t4 packed", "peak_reserved_gib": 13.9}
     full = {**ROW, "recipe": "mistral7b-code-r8", "name": "mistral7b-code-r8 packed", "peak_reserved_gib": 30.0}
-    (perf / "qlora_cost.json").write_text(json.dumps([ROW, t4, full]))
-    (perf / "qlora_cost_before.json").write_text(json.dumps([{**ROW, "peak_reserved_gib": 5.0}]))
-    out = tmp_path / "performance.md"
-    build(perf, out)
-    text = out.read_text()
+    text = _built(tmp_path, {"qlora_cost.json": [ROW, t4, full],
+                                "qlora_cost_before.json": [{**ROW, "peak_reserved_gib": 5.0}]})
     assert "| mistral7b-code-r8-12gb packed | 8 | 12 GB | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 13.0 | **no** |" in text
     assert "| mistral7b-code-r8-t4 packed | 8 | T4 16 GB | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 13.9 | yes |" in text
     assert "| mistral7b-code-r8 packed | 8 | full | 1024 | 1 × 16 | 3,000 | 1,500 | 12.4 | 30.0 | – |" in text
@@ -68,21 +69,14 @@ def test_each_profile_is_held_to_its_cards_bound(tmp_path):
 
 
 def test_multigpu_rows_give_scaling_efficiency(tmp_path):
-    perf = tmp_path / "perf"
-    perf.mkdir()
     one = {**ROW, "recipe": "mistral7b-code-r32", "name": "mistral7b-code-r32 packed", "slots_per_s": 8000,
            "peak_gib": 7.0}
     two = {**one, "name": "r32 packed, 2 GPUs DDP", "lever": "DDP", "gpus": 2, "world_size": 2, "slots_per_s": 14400,
            "peak_gib_per_gpu": [7.1, 7.0]}
-    (perf / "qlora_cost.json").write_text(json.dumps([one]))
-    (perf / "qlora_multigpu.json").write_text(json.dumps([two]))
-    (perf / "eval_dp.json").write_text(json.dumps({
+    text = _built(tmp_path, {"qlora_cost.json": [one], "qlora_multigpu.json": [two], "eval_dp.json": {
         "model": "models/gemma-3-270m", "tasks": "mbpp_custom", "batch": 32, "dtype": "float32",
         "runs": {"1": {"wall_s": 100.0, "pass@1": {"mbpp_custom": 0.01}}, "2": {"wall_s": 55.0, "pass@1": {"mbpp_custom": 0.01}}},
-        "documents": 500, "missing": 0, "different_generation": 0, "different_verdict": 0, "speedup": 1.82}))
-    out = tmp_path / "performance.md"
-    build(perf, out)
-    text = out.read_text()
+        "documents": 500, "missing": 0, "different_generation": 0, "different_verdict": 0, "speedup": 1.82}})
     assert "| DDP | 2 | 14,400 | 1,500 | 0.90 | 7.1, 7.0 |" in text
     assert "Speed-up 1.82 ×" in text and "(identical pass@1)" in text
 
@@ -119,15 +113,8 @@ def test_peer_rows_without_a_baseline_keep_their_figures(tmp_path):
 def test_evaluation_time_section_from_the_committed_runs(tmp_path):
     """runs/perf/eval_speed_h200*.json (benchmarks/bench_eval.py on an H200): phases per case, the cases compared
     generation by generation, a faster case that changes generations called out, and the plot."""
-    import shutil
-
-    perf = tmp_path / "perf"
-    perf.mkdir()
-    for f in Path(__file__).resolve().parents[1].glob("runs/perf/eval_speed_h200*.json"):
-        shutil.copy(f, perf)
-    out = tmp_path / "performance.md"
-    build(perf, out)
-    text = out.read_text()
+    committed = Path(__file__).resolve().parents[1].glob("runs/perf/eval_speed_h200*.json")
+    text = _built(tmp_path, {f.name: f.read_text() for f in committed})
     assert "| before (CODEEVAL_PREFETCH=0) | 256 | 168.1 | 14.8 | 8.0 | 0.9 | 123.7 | 16.2 | 4.5 | 7.8 | 0 of 1218 |" in text
     assert "Fastest case that generates exactly what the first case did: **before, 168.1 s** (under three minutes)." in text
     assert "batch-512 is faster (149.5 s) but 300 generations differ from the first case's" in text

@@ -11,7 +11,7 @@
 #   determinism  is batched greedy decoding bit-reproducible? sdpa and eager (benchmarks/gpu_determinism.py)
 #   multigpu  the 7B QLoRA on 1 GPU, then data-parallel on both with DDP and FSDP2
 #   evaldp    Gemma evaluation on 1 vs 2 GPUs (waits for the Gemma conversion)
-#   gemmaprep Axolotl's preprocessing of the Gemma code dataset, on the CPU (waits for the Gemma conversion)
+#   gemmaprep Axolotl's preprocessing of both Gemma datasets, on the CPU (waits for the Gemma conversion)
 set -uo pipefail
 W=/tmp/codelora
 cd "$W/repo"
@@ -23,14 +23,24 @@ case ${1:?job name} in
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 4 --warmup 2 --timeout 300 \
       --out "$W/out/qlora_cost.json" ;;
   evalspeed)  # the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases
+    # EVAL_SUITE=DIR: with the custom suite's tasks/ from DIR (the committed run's: git archive COMMIT
+    # custom_suite/tasks), in a copy of the repo; EVAL_RUN=NAME: eval_speed_<gpu>_NAME.json
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
     cases=(); IFS='|' read -ra specs <<< "${EVAL_CASES:-batch-256|batch-512:batch=512}"
     for c in "${specs[@]}"; do cases+=(--case "$c"); done
+    if [ -n "${EVAL_SUITE:-}" ]; then
+      rm -rf "$W/repo-suite" && mkdir -p "$W/repo-suite"
+      tar --exclude=./models --exclude=./outputs -cf - . | tar -C "$W/repo-suite" -xf -
+      ln -s "$W/repo/models" "$W/repo-suite/models"
+      rm -rf "$W/repo-suite/custom_suite/tasks" && cp -r "$EVAL_SUITE" "$W/repo-suite/custom_suite/tasks"
+      cd "$W/repo-suite" && export PYTHONPATH=$W/site:$W/repo-suite
+    fi
     CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_eval.py --model models/gemma-3-270m \
       --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --tasks codeeval_alpaca --device cuda --dtype bfloat16 \
       --batch 256 --model-args attn_implementation=eager "${cases[@]}" \
-      --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --out "$W/out/eval_speed_${gpu:-gpu}.json" ;;
+      --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 \
+      --out "$W/out/eval_speed_${gpu:-gpu}${EVAL_RUN:+_$EVAL_RUN}.json" ;;
   levers)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
@@ -81,15 +91,25 @@ case ${1:?job name} in
     # code_explained r8 (one checkpoint per epoch); pass@10 of the base and of the best adapter. GEMMA_RESUME=DIR
     # (runs/<grid>/results of an earlier session of this job) skips what is done.
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    if [ -f "$W/out/gemmaprep.log" ]; then until [ -f "$W/out/gemmaprep.rc" ]; do sleep 5; done; fi  # started beside
     mkdir -p outputs/eval
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=$(( mem > 100000 ? 2 : 1 ))
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+    # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them)
+    if [ -n "${EXPERIMENT_RECIPES:-}" ]; then
+      read -ra recipes <<< "$EXPERIMENT_RECIPES"; only=(--no-base)
+    else  # the grid's main comparisons first, so that a session cut short has them
+      recipes=(gemma3-270m-code-r8 gemma3-270m-code_explained-r8 gemma3-270m-code-r32 gemma3-270m-code_explained-r32
+               'gemma3-270m-*')
+      only=(--passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk)
+    fi
+    curve=(); for c in gemma3-270m-code-r8 gemma3-270m-code_explained-r8; do
+      [[ " ${recipes[*]} " == *" $c "* || " ${recipes[*]} " == *"*"* ]] && curve+=("$c"); done
     python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
-      --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager \
-      --passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk \
-      --recipes 'gemma3-270m-*' --curve gemma3-270m-code-r8 gemma3-270m-code_explained-r8 ;;
+      --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
+      --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} ;;
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
     for attn in sdpa eager; do
       python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"
@@ -98,9 +118,11 @@ case ${1:?job name} in
     mistral7b
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite multigpu --gpus 2 --steps 2 --warmup 1 \
       --timeout 300 --out "$W/out/qlora_multigpu.json" ;;
-  gemmaprep)  # axolotl's tokenisation of the code variant on the CPU, while the GPUs run something else
+  gemmaprep)  # axolotl's tokenisation of both variants on the CPU, while the GPU runs something else
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
-    CUDA_VISIBLE_DEVICES= python3 -m axolotl.cli.preprocess axolotl_configs/gemma3-270m-code-r16.yml ;;
+    for r in gemma3-270m-code-r16 gemma3-270m-code_explained-r16; do
+      CUDA_VISIBLE_DEVICES= python3 -m axolotl.cli.preprocess axolotl_configs/$r.yml > "$W/out/preprocess-$r.log" 2>&1 &
+    done; wait ;;
   evaldp)
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     python3 benchmarks/bench_eval_dp.py --model models/gemma-3-270m --tasks mbpp_custom --gpus 2 --batch 64 \
