@@ -1,4 +1,4 @@
-"""The graded process: `python -I -S child.py FD`, started by runner.py inside the OS sandbox.
+"""The graded process: `python -s -P -S -c <this source> FD`, started by runner.py inside the OS sandbox.
 
 Reads one marshalled (or pickled) job from stdin (the grader's, so loading it here is safe), runs the untrusted
 program, then each test, and writes what came out as typed JSON lines on FD (format in verdict.py). It imports only

@@ -30,7 +30,9 @@ from .split import SplitTest, bound_names, split_test
 from .verdict import (SAFE_NAMES, Drained, Evaluator, InProcess, Malformed, Opaque, ProbeRaised, check_output, decode,
                       describe_mismatch, recorded, same, value)
 
-CHILD = Path(__file__).with_name("child.py")
+# run from its source (-c), not its path: the sandbox's private /tmp (and /run, /var/tmp, /dev/shm) hides any
+# file below them, and the package may be installed there
+CHILD_SOURCE = Path(__file__).with_name("child.py").read_text()
 
 PASS, FAIL, ERROR, TIMEOUT, MEMORY, NOT_RUN = "pass", "fail", "error", "timeout", "memory", "not_run"
 MAX_EVENT_BYTES = 16 << 20
@@ -309,7 +311,8 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test, "sys_path": _SITE}
     grader = _Grader(tests, splits, references or [None] * len(tests), record)
     started = time.monotonic()
-    argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, str(CHILD), str(w)], limits.tmp_bytes, cgroup.path)
+    argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, "-c", CHILD_SOURCE, str(w)], limits.tmp_bytes,
+                       cgroup.path)
     with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=out, env=_env(), pass_fds=(w,),
@@ -500,7 +503,7 @@ def _collect(proc, fd, grader: _Grader, per_test, total, started, cgroup, fail_f
 def run_many(jobs: list[dict], workers: int | None = None, progress: bool = False, desc: str = "execute") -> list[TaskResult]:
     """Run `run_program(**job)` for every job in parallel threads (one sandbox process each), in order."""
     workers = workers or os.cpu_count() or 1
-    iso.isolation_level()  # refuse before starting anything
+    self_test(iso.isolation_level())  # refuse before starting anything
     bar = None
     if progress:
         from tqdm import tqdm
@@ -517,6 +520,16 @@ def run_many(jobs: list[dict], workers: int | None = None, progress: bool = Fals
     if bar is not None:
         bar.close()
     return results  # type: ignore[return-value]
+
+
+@lru_cache
+def self_test(level: str) -> None:
+    """A correct program must pass once in this process's sandbox before any verdict is given: a sandbox that
+    cannot start the graded process (an interpreter or package it cannot see) would otherwise fail every program."""
+    res = run_program("def one():\n    return 1\n", [Test(code="assert one() == 1")])
+    if not res.passed:
+        raise iso.IsolationError(f"the sandbox ({level}) cannot run a correct program: {res.status} "
+                                 f"{res.etype or ''} {res.msg or ''}; its stderr: {res.stderr.strip()[-500:]}")
 
 
 def isolation_report() -> dict:

@@ -180,3 +180,41 @@ def test_eval_benchmark_splits_the_wall_time_and_compares_generations(tmp_path):
         assert -0.3 <= phases["other"] < case["wall_s"]  # the timed spans fit inside the process's wall time
     assert again["vs_first_case"]["documents"] == 3 and again["vs_first_case"]["different_generation"] == 0
     assert "first: " in proc.stdout and "broken: failed" in proc.stdout and "generations differ" in proc.stdout
+
+
+@pytest.mark.slow
+def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
+    """evaluation.regrade on an lm-eval run: untouched, it writes back lm-eval's own figures (tasks and groups);
+    with one generation replaced by an empty answer, that document fails, its task's and group's pass@1 drop by
+    its weight, and --check writes nothing."""
+    proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "run", "--model", "codeeval-oracle",
+                           "--include_path", "lm_eval_tasks", "--tasks", "mbpp_custom,custom_suite", "--limit", "2",
+                           "--log_samples", "--output_path", str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (results,) = tmp_path.rglob("results_*.json")
+    original = json.loads(results.read_text())
+    regrade = [sys.executable, "-m", "evaluation.regrade", str(tmp_path)]
+    assert subprocess.run(regrade, cwd=ROOT, env=ENV, capture_output=True, timeout=600).returncode == 0
+    again = json.loads(results.read_text())
+    for task, entry in original["results"].items():
+        for key, value in entry.items():
+            if key.startswith("pass@1") or key.startswith("syntax_valid") or key.startswith("loc"):
+                assert again["results"][task][key] == pytest.approx(value), (task, key)
+    assert again["regraded"]["documents_changed"] == 0
+
+    (samples,) = tmp_path.rglob("samples_custom_suite_strings_*.jsonl")
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    rows[0]["resps"] = [[""]]
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = results.read_text()
+    check = subprocess.run([*regrade, "--check"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    assert check.returncode == 0 and "custom_suite_strings: pass@1 of 1 of 2 documents changed" in check.stdout
+    assert results.read_text() == before  # --check wrote nothing
+    assert subprocess.run(regrade, cwd=ROOT, env=ENV, capture_output=True, timeout=600).returncode == 0
+    res = json.loads(results.read_text())["results"]
+    assert res["custom_suite_strings"]["pass@1,sandbox"] == 0.5
+    assert res["custom_suite"]["pass@1,sandbox"] == pytest.approx(23 / 24)  # 12 categories x 2 documents
+    assert res["mbpp_custom"]["pass@1,sandbox"] == 1.0
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    assert rows[0]["resps"] == [[""]] and rows[0]["pass@1"] == 0.0 and rows[1]["pass@1"] == 1.0

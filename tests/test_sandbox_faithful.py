@@ -1,4 +1,10 @@
 """Grading faithful to plain CPython and to EvalPlus: what a program may do under the interpreter's defaults."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from sandbox import FAIL, PASS, Limits, Test, run_program
@@ -61,3 +67,31 @@ def test_string_hashing_is_seeded_so_set_order_repeats():
                               env={"PYTHONHASHSEED": "0"}, check=True).stdout
     test = Test(entry_point="order", args=[], expected=eval(expected))
     assert all(run_program(order, [test]).passed for _ in range(2))
+
+
+def test_a_copy_of_the_package_under_tmp_still_grades(tmp_path):
+    """The sandbox's private /tmp hides the host's: the graded process must not need a file from there (a checkout
+    or a site under /tmp graded every program as failed)."""
+    assert str(tmp_path).startswith("/tmp/")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "sandbox", tmp_path / "sandbox")
+    code = ("from sandbox import Test, run_program, run_many\n"
+            "print(run_program('def one(): return 1', [Test(code='assert one() == 1')]).passed)\n"
+            "print(run_many([{'program': 'def one(): return 2', 'tests': [Test(code='assert one() == 1')]}])[0].status)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["True", FAIL], proc.stdout
+
+
+def test_a_sandbox_that_cannot_run_a_correct_program_refuses_to_grade(tmp_path):
+    """run_many (the graders' entry) first runs a correct program; when even that fails (here the interpreter is
+    one the sandbox cannot see, under the host's /tmp) it raises instead of failing every program."""
+    python = tmp_path / "python3"
+    shutil.copy(sys.executable, python)  # runs on the host; hidden inside the sandbox by its private /tmp
+    code = ("import sys; sys.executable = sys.argv[1]\n"
+            "from sandbox import Test, run_many\n"
+            "run_many([{'program': 'def one(): return 1', 'tests': [Test(code='assert one() == 1')]}])")
+    proc = subprocess.run([sys.executable, "-c", code, str(python)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert proc.returncode == 1 and "IsolationError: the sandbox" in proc.stderr, proc.stderr[-2000:]
+    assert "cannot run a correct program" in proc.stderr and str(python) in proc.stderr
