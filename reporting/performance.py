@@ -308,8 +308,10 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
                 "generations ≠ first case | generations ≠ committed run |",
                 "|---|---|---|" + "---|" * len(EVAL_PHASES) + "---|---|---|"]
         for c in run["cases"]:
+            env = ", ".join([*(f"{k}={v}" for k, v in c["env"].items()), *c.get("gen_kwargs", [])])
+            label = f"{c['case']}{f' ({env})' if env else ''}"
             if "error" in c:
-                out.append(f"| {c['case']} | {c['batch']} | {c['wall_s']} | failed: {c['error']}, "
+                out.append(f"| {label} | {c['batch']} | {c['wall_s']} | failed: {c['error']}, "
                            f"{_oom(c) or 'see log_tail'} |" + " |" * (len(EVAL_PHASES) + 2))
                 continue
             ph = c["phases_s"]
@@ -318,13 +320,16 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
             committed = (f"{com['different_generation']} of {com['documents']}"
                          + (f" ({com['prompt_changed']} prompts changed since)" if com["prompt_changed"] else "")
                          if com else "–")
-            env = ", ".join([*(f"{k}={v}" for k, v in c["env"].items()), *c.get("gen_kwargs", [])])
-            out.append(f"| {c['case']}{f' ({env})' if env else ''} | {c['batch']} | {c['wall_s']} | "
+            out.append(f"| {label} | {c['batch']} | {c['wall_s']} | "
                        + " | ".join(str(ph[k]) for k in EVAL_PHASES) + f" | {ph['of which references']} | "
                        f"{vs['different_generation']} of {vs['documents']} | {committed} |")
         ok = [c for c in run["cases"] if "error" not in c]
         same = [c for c in ok if c["vs_first_case"]["different_generation"] == 0]
-        if len(same) > 1:
+        if run.get("grading_failed"):  # the times hold a grading that did not run: no verdict on the time
+            out += ["", f"**Grading did not run in these cases:** {run['grading_failed']} The grading and wall "
+                    "seconds are those of programs that could not start, and the verdicts are not the adapter's; "
+                    "start-up, model load and generation are as measured."]
+        elif len(same) > 1:
             best = min(same, key=lambda c: c["wall_s"])
             out += ["", f"Fastest case that generates exactly what the first case did: **{best['case']}, "
                     f"{best['wall_s']} s** ({'under' if best['wall_s'] <= 180 else '**over**'} three minutes)."]

@@ -105,7 +105,8 @@ def _label(config: dict) -> str:
     if isinstance(args, str):
         args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
     if args.get("peft"):
-        return Path(str(args["peft"]).rstrip("/")).name
+        peft = Path(str(args["peft"]).rstrip("/"))
+        return f"{peft.parent.name}-{peft.name}" if peft.name.startswith("checkpoint-") else peft.name
     return Path(str(args.get("pretrained") or args.get("model") or config.get("model"))).name or str(config.get("model"))
 
 
@@ -755,22 +756,29 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             curves[m["name"]][int(m["step"])] = r
     if not curves:
         return ["No checkpoint evaluations among these runs (`python -m experiment.grid … --curve RECIPE`)."]
-    lines = []
+    lines, final = [], False
     for name, by_step in sorted(curves.items()):
         state = training_dir / name / "trainer_state.json" if training_dir else None
         hist = json.loads(state.read_text())["log_history"] if state and state.exists() else []
         val = {h["step"]: (h["epoch"], h["eval_loss"]) for h in hist if "eval_loss" in h}
         tasks = sorted({t for r in by_step.values() for t in r.results if t in ALPACA_TASKS})
+        adapter = next((r for r in runs if r.folder == name), None)
+        if adapter and val and max(val) not in by_step:  # the last checkpoint is the adapter: its own evaluation
+            by_step = {**by_step, max(val): adapter}
+            final = True
         lines += [f"**{name}**", "", "| step | epoch | validation loss | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |",
                   "| ---: | ---: | ---: |" + " ---: |" * len(tasks)]
         for step, r in sorted(by_step.items()):
             epoch, loss = val.get(step, (None, None))
             cells = [_fmt(r.metric(t, "pass@1")[0], r.metric(t, "pass@1")[1]) for t in tasks]
-            lines.append(f"| {step} | {'–' if epoch is None else f'{epoch:.0f}'} | "
+            mark = " (the adapter)" if r is adapter and not _CHECKPOINT.match(r.folder) else ""
+            lines.append(f"| {step}{mark} | {'–' if epoch is None else f'{epoch:.0f}'} | "
                          f"{'–' if loss is None else f'{loss:.3f}'} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines + ["Validation loss is the one logged at the checkpoint's step (– where none was, or no "
-                    "`--training` log was given)."]
+                    "`--training` log was given)." + (" *(the adapter)*: the last checkpoint holds the trained "
+                    "adapter's weights, so its row is the adapter's own evaluation (on every Alpaca task at once, "
+                    "so in other batches than the checkpoints')." if final else "")]
 
 
 def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:

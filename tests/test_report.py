@@ -218,3 +218,19 @@ def test_task_and_error_types_that_changed_come_with_a_document():
     assert "| code: r8 → r32 | pass@1, math | 391 | 0.3 | 3.3 | +3.1 |" in text
     assert "| code: r8 → r32 | error: timeout | 1218 |" in text and "custom/file-01: passes → timeout" in text
     assert "error: syntax" not in text  # 1.6 % against 1.4 %: not a change
+
+
+def test_learning_curve_ends_with_the_adapter_itself():
+    """runs/gemma_grid_4: per-epoch checkpoints (labelled ADAPTER-checkpoint-STEP) and, as the last epoch's row,
+    the adapter's own evaluation (the last checkpoint holds its weights)."""
+    from reporting.results import learning_curve, load_runs
+
+    grid = Path(__file__).resolve().parents[1] / "runs" / "gemma_grid_4"
+    runs = load_runs([grid / "results" / n for n in ("gemma3-270m-code-r8", "gemma3-270m-code-r8-checkpoint-44",
+                                                     "gemma3-270m-code-r8-checkpoint-88")])
+    assert sorted(r.label for r in runs) == ["gemma3-270m-code-r8", "gemma3-270m-code-r8-checkpoint-44",
+                                             "gemma3-270m-code-r8-checkpoint-88"]
+    text = "\n".join(learning_curve(runs, grid / "training"))
+    assert "| 44 | 1 | 0.661 | 0.6 ± 0.6 | 1.6 ± 0.6 |" in text and "| 88 | 2 | 0.640 | 0.6 ± 0.6 | 3.0 ± 0.8 |" in text
+    assert "| 132 (the adapter) | 3 | 0.640 | 0.6 ± 0.6 | 2.0 ± 0.6 |" in text
+    assert "humaneval" not in text  # only the tasks the checkpoints were evaluated on
