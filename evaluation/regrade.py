@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -129,12 +130,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             found += 1
             print(f"{results}:", flush=True)
-            for task, s in regrade(results, write=not a.check).items():
+            started = time.perf_counter()
+            summary = regrade(results, write=not a.check)
+            for task, s in summary.items():
                 after = s["pass@1_after"]
                 line = f"  {task}: pass@1 of {s['changed']} of {s['documents']} documents changed"
                 if isinstance(after, float) and not math.isnan(after):
                     line += f"; pass@1 {s['pass@1_before']:.4f} -> {after:.4f}"
                 print(line, flush=True)
+            print(f"  graded {sum(s['documents'] for s in summary.values())} documents in "
+                  f"{time.perf_counter() - started:.1f} s ({os.cpu_count()} CPU cores)", flush=True)
     if not found:
         print("no results_*.json with samples found", file=sys.stderr)
         return 1

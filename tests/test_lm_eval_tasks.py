@@ -210,6 +210,7 @@ def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
     before = results.read_text()
     check = subprocess.run([*regrade, "--check"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     assert check.returncode == 0 and "custom_suite_strings: pass@1 of 1 of 2 documents changed" in check.stdout
+    assert "graded 26 documents in" in check.stdout  # MBPP 2 + 12 categories x 2
     assert results.read_text() == before  # --check wrote nothing
     assert subprocess.run(regrade, cwd=ROOT, env=ENV, capture_output=True, timeout=600).returncode == 0
     res = json.loads(results.read_text())["results"]

@@ -98,7 +98,8 @@ def test_grid_report_from_an_archive(tmp_path):
     assert "| gemma3-270m-code-r8-mbpp | mbpp_custom_alpaca | 4.0 | 3.8 | 15 of 55 | 1 |" in text
     assert "| gemma3-270m-code-r8-float32 | mbpp_custom_alpaca | 2.6 | 2.6 | 0 of 55 | 0 |" in text
     assert "dtype=float32,peft=outputs/adapters/gemma3-270m-code-r8" in text and "--batch_size 512" in text
-    assert "/tmp/" not in text.split("## Provenance")[-1]  # commands name repo-relative paths
+    # commands name repo-relative paths, not the GPU machine's /tmp/codelora/repo/... the runs were made in
+    assert "/tmp/codelora" not in text.split("## Provenance")[-1]
     assert "| gemma3-270m-code-r8 | 3 | 144 |" in text and (tmp_path / "results_loss.png").stat().st_size > 1000
     assert "| gemma3-270m-code-r8-mbpp | 55 |" in text  # error analysis read the archived samples
     assert text.rstrip().endswith("hand-written discussion")
