@@ -179,16 +179,16 @@ def main(argv: list[str] | None = None) -> int:
                                     cwd=ROOT, env={**os.environ, "PYTHONPATH": path, **env}, stdout=log,
                                     stderr=subprocess.STDOUT, timeout=float(opts.get("timeout", 0)) or None).returncode
             except subprocess.TimeoutExpired:
-                rc = "timeout"
+                rc = None
         wall = time.perf_counter() - started
         row = {"case": label, "env": env, "batch": opts.get("batch", a.batch), "gen_kwargs": opts.get("gen_kwargs", []),
                "wall_s": round(wall, 1)}
         figures["cases"].append(row)
         if rc != 0:  # recorded, and the next case runs
             tail = (work / f"{label}.log").read_text(errors="replace").splitlines()[-20:]
-            print(f"{label}: failed ({rc if rc == 'timeout' else f'exit {rc}'}) after {wall:.1f} s:\n"
-                  + "\n".join(tail[-5:]), flush=True)
-            row.update(error=f"timeout after {opts['timeout']} s" if rc == "timeout" else f"exit {rc}", log_tail=tail)
+            error = f"timeout after {opts['timeout']} s" if rc is None else f"exit {rc}"
+            print(f"{label}: failed ({error}) after {wall:.1f} s:\n" + "\n".join(tail[-5:]), flush=True)
+            row.update(error=error, log_tail=tail)
             failed = True
             save(figures, a.out)
             continue

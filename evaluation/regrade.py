@@ -34,7 +34,7 @@ def _samples(results: Path) -> dict[str, Path]:
     return {f.stem[len("samples_"):-(len(stamp) + 1)]: f for f in sorted(results.parent.glob(f"samples_*_{stamp}.jsonl"))}
 
 
-def _aggregate(task: str, rows: list[dict], config: dict) -> dict:
+def _aggregate(rows: list[dict], config: dict) -> dict:
     """The task's results entry from its samples' metrics, as lm-eval aggregates them."""
     out = {}
     for m in config.get("metric_list", []):
@@ -90,7 +90,7 @@ def regrade(results_path: Path, write: bool = True, progress: bool = True) -> di
             r["filtered_resps"] = [[str(x) for x in v]]
         changed = sum(b != r["pass@1"] for b, r in zip(before, rows))
         entry = j["results"].setdefault(task, {})
-        entry.update(_aggregate(task, rows, j.get("configs", {}).get(task, {})))
+        entry.update(_aggregate(rows, j.get("configs", {}).get(task, {})))
         summary[task] = {"documents": len(rows), "changed": changed,
                          "pass@1_before": sum(b or 0 for b in before) / max(1, len(rows)),
                          "pass@1_after": entry.get(f"pass@1,{FILTER}")}

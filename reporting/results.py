@@ -771,7 +771,7 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
         for step, r in sorted(by_step.items()):
             epoch, loss = val.get(step, (None, None))
             cells = [_fmt(r.metric(t, "pass@1")[0], r.metric(t, "pass@1")[1]) for t in tasks]
-            mark = " (the adapter)" if r is adapter and not _CHECKPOINT.match(r.folder) else ""
+            mark = " (the adapter)" if r is adapter else ""
             lines.append(f"| {step}{mark} | {'–' if epoch is None else f'{epoch:.0f}'} | "
                          f"{'–' if loss is None else f'{loss:.3f}'} | " + " | ".join(cells) + " |")
         lines.append("")

@@ -187,14 +187,11 @@ def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
     """evaluation.regrade on an lm-eval run: untouched, it writes back lm-eval's own figures (tasks and groups);
     with one generation replaced by an empty answer, that document fails, its task's and group's pass@1 drop by
     its weight, and --check writes nothing."""
-    proc = subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "run", "--model", "codeeval-oracle",
-                           "--include_path", "lm_eval_tasks", "--tasks", "mbpp_custom,custom_suite", "--limit", "2",
-                           "--log_samples", "--output_path", str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (results,) = tmp_path.rglob("results_*.json")
+    _lm_eval(tmp_path, "--model", "codeeval-oracle", "--tasks", "mbpp_custom,custom_suite", "--limit", "2",
+             "--log_samples")
+    (results,) = (tmp_path / "out").rglob("results_*.json")
     original = json.loads(results.read_text())
-    regrade = [sys.executable, "-m", "evaluation.regrade", str(tmp_path)]
+    regrade = [sys.executable, "-m", "evaluation.regrade", str(tmp_path / "out")]
     assert subprocess.run(regrade, cwd=ROOT, env=ENV, capture_output=True, timeout=600).returncode == 0
     again = json.loads(results.read_text())
     for task, entry in original["results"].items():
@@ -203,7 +200,7 @@ def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
                 assert again["results"][task][key] == pytest.approx(value), (task, key)
     assert again["regraded"]["documents_changed"] == 0
 
-    (samples,) = tmp_path.rglob("samples_custom_suite_strings_*.jsonl")
+    (samples,) = (tmp_path / "out").rglob("samples_custom_suite_strings_*.jsonl")
     rows = [json.loads(line) for line in samples.read_text().splitlines()]
     rows[0]["resps"] = [[""]]
     samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
