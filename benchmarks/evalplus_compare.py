@@ -104,6 +104,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ep, ep_seconds = run_evalplus(samples, a.workers, Path(tmp), Path(tmp) / "cold-cache")
     grading._ref_cache.clear()
+    os.environ["CODEEVAL_REFERENCE_CACHE"] = "off"  # cold, as EvalPlus's own cache is
     start = time.perf_counter()
     grouped: dict[str, list[dict]] = {}
     for s in samples:

@@ -1,18 +1,32 @@
 """Grade generations by running them: references first (for time limits and MBPP+ expected outputs), then
-every sample in the sandbox; per-sample verdicts, error taxonomy and code quality; per-document metrics."""
+every sample in the sandbox; per-sample verdicts, error taxonomy and code quality; per-document metrics.
+
+A reference's run depends on the benchmark, not on the model: a passing one is kept on disk
+(`CODEEVAL_REFERENCE_CACHE`: a folder, default ~/.cache/codelora/references; `off` runs them every time), keyed by
+the task's reference, tests and setup, the limits, the sandbox's source, its isolation and the Python version. Only
+this process writes there; a graded program runs as another user on a read-only root and cannot reach it."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import math
+import os
 import pickle
+import sys
+import tempfile
 import threading
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from .extract import cut_at_stops, extract_code
 from common.pysource import parses
 from .quality import quality, written_part
-from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, run_many
+import sandbox
+from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, isolation_level, run_many
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
 PASS_AT_K = (1, 5, 10)
@@ -30,18 +44,66 @@ def _tests(doc: dict, expected: list | None = None) -> list[Test]:
     return [Test(code=t) for t in doc["tests"]]
 
 
+def reference_store() -> Path | None:
+    """The folder that keeps passing reference runs between evaluations (None: CODEEVAL_REFERENCE_CACHE=off)."""
+    value = os.environ.get("CODEEVAL_REFERENCE_CACHE", "")
+    if value.lower() in ("off", "0", "no", "none"):
+        return None
+    return Path(value) if value else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codelora" / "references"
+
+
+@lru_cache
+def _sandbox_fingerprint() -> str:
+    h = hashlib.sha256(sys.version.encode())
+    for f in sorted(Path(sandbox.__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def _reference_key(doc: dict, limits: Limits) -> str:
+    fields = [doc.get(k) for k in ("reference", "tests", "inputs_json", "setup", "entry_point", "atol")]
+    payload = json.dumps([_sandbox_fingerprint(), isolation_level(), asdict(limits), *fields], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _stored(store: Path | None, key: str) -> TaskResult | None:
+    try:
+        res = pickle.loads((store / f"{key}.pkl").read_bytes()) if store else None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None  # absent, unreadable or from another version: run it again
+    return res if isinstance(res, TaskResult) and res.passed else None
+
+
+def _store(store: Path | None, key: str, res: TaskResult) -> None:
+    if store is None or not res.passed:  # a failing reference (a timeout under load) is run again next time
+        return
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=store, suffix=".tmp", delete=False) as f:
+            f.write(pickle.dumps(res))
+        os.replace(f.name, store / f"{key}.pkl")
+    except OSError as e:
+        print(f"grading: cannot keep a reference run in {store}: {e}", file=sys.stderr)
+
+
 def references(docs: list[dict], limits: Limits = Limits(), progress: bool = False) -> dict[str, dict]:
-    """Run each distinct reference once (cached per process): times per test, and MBPP+ expected outputs."""
+    """Run each distinct reference once (cached per process and on disk): times per test, and MBPP+ expected
+    outputs."""
     todo = {d["task_id"]: d for d in docs if d["task_id"] not in _ref_cache}
     if todo:
         # references get generous limits: they define the time budget, they are not judged by it
         ref_limits = Limits(memory_bytes=limits.memory_bytes, default_test_time=30.0, max_task_time=600.0)
-        ids = list(todo)
+        store = reference_store()
+        keys = {i: _reference_key(d, ref_limits) for i, d in todo.items()}
+        found = {i: res for i in todo if (res := _stored(store, keys[i])) is not None}
+        ids = [i for i in todo if i not in found]
         results = run_many([{"program": todo[i]["reference"], "tests": _tests(todo[i]), "setup": todo[i]["setup"],
                              "limits": ref_limits, "record": True} for i in ids],
-                           progress=progress, desc="references")
+                           progress=progress, desc="references") if ids else []
+        for task_id, res in zip(ids, results):
+            _store(store, keys[task_id], res)
         with _ref_lock:
-            for task_id, res in zip(ids, results):
+            for task_id, res in {**found, **dict(zip(ids, results))}.items():
                 _ref_cache[task_id] = {"result": res, "times": [t.seconds for t in res.tests],
                                        "tests": res.tests,
                                        "expected": [t.output for t in res.tests] if todo[task_id]["inputs_json"] else None}

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # The CodeAlpaca source the tests prepare: the hub id, or a local copy where the hub is out of reach.
 CODEALPACA = os.environ.get("CODEALPACA", "sahil2801/CodeAlpaca-20k")
+# reference runs kept by the grader go to a folder of this test session, not the user's cache
+os.environ.setdefault("CODEEVAL_REFERENCE_CACHE", tempfile.mkdtemp(prefix="codeeval-references-"))
 
 
 @pytest.fixture(scope="session")

@@ -114,6 +114,43 @@ def test_error_taxonomy_from_real_runs():
     assert classify(True, TaskResult(status="memory")) == "memory"
 
 
+def test_passing_references_are_kept_on_disk_and_reused(tmp_path, monkeypatch):
+    """A passing reference run is stored once and read back (its measured times exactly, which a second run would not
+    repeat); a failing one, a changed task or CODEEVAL_REFERENCE_CACHE=off runs again; a damaged file is run again
+    and replaced."""
+    import evaluation.grading as grading
+
+    store = tmp_path / "references"
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", str(store))
+    monkeypatch.setattr(grading, "_ref_cache", {})
+    good = [dict(d) for d in mbppplus_docs()[:2]]
+    broken = {**good[0], "task_id": "broken", "reference": "def nothing():\n    pass\n"}
+    first = grading.references(good + [broken])
+    assert first["broken"]["result"].passed is False and len(list(store.glob("*.pkl"))) == 2
+    grading._ref_cache.clear()
+    again = grading.references(good + [broken])
+    for d in good:
+        assert again[d["task_id"]]["times"] == first[d["task_id"]]["times"]
+        assert again[d["task_id"]]["expected"] == first[d["task_id"]]["expected"]
+    assert [v["passed"] for v in grade(good, [[d["reference"]] for d in good], progress=False)[0]] == [True]
+
+    changed = {**good[0], "reference": good[0]["reference"] + "\n# changed\n"}
+    grading._ref_cache.clear()
+    assert grading.references([changed])[changed["task_id"]]["result"].passed and len(list(store.glob("*.pkl"))) == 3
+
+    for f in store.glob("*.pkl"):
+        f.write_bytes(b"not a pickle")
+    grading._ref_cache.clear()
+    redone = grading.references(good)
+    assert all(redone[d["task_id"]]["result"].passed for d in good)
+    assert sum(f.read_bytes() != b"not a pickle" for f in store.glob("*.pkl")) == 2
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
+    grading._ref_cache.clear()
+    cold = grading.references(good)
+    assert grading.reference_store() is None and cold[good[0]["task_id"]]["times"] != first[good[0]["task_id"]]["times"]
+
+
 def test_quality_describes_what_the_model_wrote_not_the_prompt():
     doc = dict(humaneval_docs()[0])
     noise, body = "%%% ??? ###", "    return any(abs(a - b) < threshold for a in numbers for b in numbers if a is not b)\n"
