@@ -605,31 +605,45 @@ WRITING = (("wrong name / signature", "%", _measure("err_name_signature")),
 
 def variant_question(runs: list[Run]) -> list[str]:
     """`code` against `code_explained` at each rank, on every Alpaca document both answered with the same prompt:
-    instruction following and verbosity, each difference with its paired-bootstrap 95 % interval."""
-    from .stats import paired_difference
+    instruction following and verbosity, each difference with its paired-bootstrap 95 % interval (recipes' own seed)
+    and the difference for every training seed both variants have."""
+    from .stats import mean_sd, paired_difference
 
-    main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configurations(runs).items()}
+    configs = configurations(runs)
+    main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configs.items()}
     pairs = [(name, name.replace("-code-", "-code_explained-")) for name in sorted(main)
              if _rank_variant(name)[0] == "code" and name.replace("-code-", "-code_explained-") in main]
     if not pairs:
         return ["No rank with both a `code` and a `code_explained` adapter among these runs."]
-    lines = ["| rank | measure | documents | code | code_explained | Δ | 95 % interval |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+
+    def measured(first: Run, second: Run, measure) -> list[tuple[float, float]]:
+        values = [(measure(a), measure(b)) for _, a, b in paired_samples(first, second)]
+        return [(a, b) for a, b in values if a is not None and b is not None]
+
+    lines = ["| rank | measure | documents | code | code_explained | Δ | 95 % interval | Δ per training seed |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
     for code, explained in pairs:
-        both = paired_samples(main[code], main[explained])
+        seeds = sorted(set(configs[code]) & set(configs[explained]))
         for label, unit, measure in WRITING:
-            values = [(measure(a), measure(b)) for _, a, b in both]
-            values = [(a, b) for a, b in values if a is not None and b is not None]
+            values = measured(main[code], main[explained], measure)
             if not values:
                 continue
+            per_seed = {s: measured(configs[code][s], configs[explained][s], measure) for s in seeds}
             r = paired_difference([a for a, _ in values], [b for _, b in values])
             k = 100 if unit == "%" else 1
             fmt = (lambda v: f"{k * v:.1f}") if unit == "%" else (lambda v: f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}")
+            sign = lambda v: ("+" if v >= 0 else "") + fmt(v)  # noqa: E731
+            deltas = {s: sum(b - a for a, b in v) / len(v) for s, v in per_seed.items() if v}
+            mean, sd = mean_sd(list(deltas.values())) if len(deltas) > 1 else (None, None)
+            spread = ", ".join(f"{s}: {sign(d)}" for s, d in deltas.items()) + \
+                (f" (mean {sign(mean)} ± {fmt(sd)})" if mean is not None else "")
             lines.append(f"| r{_rank_variant(code)[1]} | {label}{' %' if unit else ''} | {r['n']} | {fmt(r['first'])} | "
-                         f"{fmt(r['second'])} | {'+' if r['diff'] >= 0 else ''}{fmt(r['diff'])} | "
-                         f"[{fmt(r['lo'])}, {fmt(r['hi'])}] |")
-    return lines + ["", "Over all Alpaca tasks' documents together. *Text left out by the extractor*: the answer had "
-                    "more than the program graded (an explanation, prose, example calls); *characters left out*: how "
-                    "much. One training per configuration unless the seed table says otherwise."]
+                         f"{fmt(r['second'])} | {sign(r['diff'])} | [{fmt(r['lo'])}, {fmt(r['hi'])}] | "
+                         f"{spread if len(deltas) > 1 else '–'} |")
+    return lines + ["", "Over all Alpaca tasks' documents together; the first columns pair the recipes' own seed (42), the "
+                    "last gives Δ for each training seed both variants were trained with. *Text left out by the "
+                    "extractor*: the answer had more than the program graded (an explanation, prose, example calls); "
+                    "*characters left out*: how much."]
 
 
 def _state(x: dict) -> str:
@@ -650,10 +664,7 @@ def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
 
     from .stats import paired_difference
 
-    lines = ["| comparison | what | documents | first % | second % | Δ points | 95 % interval | McNemar p | a document "
-             "that changed |", "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"]
-    rows = 0
-    for title, first, second, _ in _pairs(runs):
+    def grouped(first: Run, second: Run) -> dict[str, list]:
         groups: dict[str, list] = defaultdict(list)
         for k, a, b in sorted(paired_samples(first, second), key=lambda kab: kab[0]):
             if a.get("pass@1") not in (0.0, 1.0) or b.get("pass@1") not in (0.0, 1.0):
@@ -662,21 +673,39 @@ def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
             wa, wb = _written_one(a), _written_one(b)
             for kind in ERROR_KINDS:
                 groups[f"error: {kind}"].append((a, b, float(wa["error"] == kind), float(wb["error"] == kind)))
+        return groups
+
+    configs = configurations(runs)
+    lines = ["| comparison | what | documents | first % | second % | Δ points | 95 % interval | McNemar p | Δ per "
+             "training seed | a document that changed |", "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |"]
+    rows = 0
+    for title, first, second, bound_by in _pairs(runs):
+        groups = grouped(first, second)
+        if len(bound_by) == 2:  # the same training seed on both sides
+            seeds = sorted(set(configs[bound_by[0]]) & set(configs[bound_by[1]]))
+            again = {s: (configs[bound_by[0]][s], configs[bound_by[1]][s]) for s in seeds}
+        else:  # the base model against each training of the adapter
+            again = {s: (first, r) for s, r in sorted(configs[bound_by[0]].items())}
+        again_groups = {s: grouped(*pair) for s, pair in again.items()} if len(again) > 1 else {}
         for what, items in sorted(groups.items()):
             r = paired_difference([x for *_, x, _ in items], [y for *_, y in items])
             if r["p"] >= p_max:
                 continue
             up = r["diff"] > 0
             a, b, *_ = next(i for i in items if (i[3] > i[2]) == up and i[3] != i[2])
+            deltas = [f"{s}: {100 * sum(y - x for *_, x, y in g[what]) / len(g[what]):+.1f}"
+                      for s, g in again_groups.items() if g.get(what)]
             lines.append(f"| {title} | {what} | {r['n']} | {100 * r['first']:.1f} | {100 * r['second']:.1f} | "
                          f"{100 * r['diff']:+.1f} | [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}] | {r['p']:.3g} | "
-                         f"{a['doc'].get('task_id')}: {_state(a)} → {_state(b)} |")
+                         f"{', '.join(deltas) or '–'} | {a['doc'].get('task_id')}: {_state(a)} → {_state(b)} |")
             rows += 1
     if not rows:
         return [f"No task type or error type changed with McNemar p < {p_max} in any pair."]
-    return lines + ["", f"Only changes with McNemar p < {p_max}, many tested at once (expect about one in twenty of the "
-                    "unchanged ones to pass by chance); the document is the first in task order that moved in the "
-                    "direction of the change, with how each model's answer fared."]
+    return lines + ["", f"Only changes with McNemar p < {p_max} on the recipes' own seed, many tested at once (expect "
+                    "about one in twenty of the unchanged ones to pass by chance); *Δ per training seed*: the same "
+                    "difference for each seed both sides were trained with — a change that holds in only one is "
+                    "inside seed noise. The document is the first in task order that moved in the direction of the "
+                    "change, with how each model's answer fared."]
 
 
 def compare_samples(first: list[dict], again: list[dict]) -> tuple[int, int, int]:

@@ -208,6 +208,25 @@ def test_the_variant_question_measures_what_the_explanations_changed():
     assert "| r8 | lines of code | 1184 |" in text  # only answers with code of their own have a length
 
 
+@pytest.mark.slow
+def test_variant_differences_are_shown_for_every_training_seed():
+    """runs/gemma_grid_4, code r8 and code_explained r8 trained with seeds 42 and 44: the wrong name / signature
+    difference that is significant for seed 42 reverses for seed 44; the stripped explanation text holds in both."""
+    from reporting.results import changes_by_type, load_archived_runs, variant_question
+
+    d = ROOT / "runs/gemma_grid_4/results"
+    names = ["gemma3-270m-code-r8", "gemma3-270m-code-r8-seed44", "gemma3-270m-code_explained-r8",
+             "gemma3-270m-code_explained-r8-seed44"]
+    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
+    text = "\n".join(variant_question(runs))
+    assert ("| r8 | wrong name / signature % | 1218 | 46.8 | 50.0 | +3.2 | [1.4, 5.1] | 42: +3.2, 44: -1.0 "
+            "(mean +1.1 ± 3.0) |") in text
+    assert "| r8 | text left out by the extractor % | 1218 | 1.9 | 88.4 | +86.5 | [84.6, 88.5] | 42: +86.5, 44: +85.1" in text
+    changes = "\n".join(changes_by_type(runs))
+    assert "| r8: code → code_explained | error: name_signature | 1218 | 46.8 | 50.0 | +3.2 |" in changes
+    assert "| 0.000999 | 42: +3.2, 44: -1.0 |" in changes
+
+
 def test_task_and_error_types_that_changed_come_with_a_document():
     from reporting.results import changes_by_type, load_archived_runs
 

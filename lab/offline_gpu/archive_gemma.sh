@@ -2,14 +2,17 @@
 # Merge a Gemma grid run brought back by lab/offline_gpu/receive.sh into an archive (GEMMA_ARCHIVE, default
 # runs/gemma_grid; created when missing), so that the next GPU session resumes from it and
 # scripts/report_gemma_grid.sh can rebuild the report: the LABELs' result JSONs (into results/), their samples (into
-# samples.tar.xz), every log of the run (into logs.tar.xz under today's date), the trainer_state.json of each adapter
+# samples.tar.xz), every log of the run (into logs.tar.xz, in a folder named for the run's first log's UTC time, so
+# that two sessions of one day keep their own experiment.log), the trainer_state.json of each adapter
 # trained in the run (into training/) and the adapters' sha256.
 #   [GEMMA_ARCHIVE=DIR] lab/offline_gpu/archive_gemma.sh outputs/gpu/tmp/codelora LABEL...
 set -euo pipefail
 got=${1:?folder that receive.sh filled (…/tmp/codelora)}; shift
 src=$got/repo/outputs; R=${GEMMA_ARCHIVE:-runs/gemma_grid}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/samples" "$tmp/logs/$(date +%F)" "$R/results"
+first=$(ls -tr "$got"/out/*.log "$src"/eval/logs/*.log 2>/dev/null | head -1 || true)
+run=$( [ -n "$first" ] && date -u -r "$first" +%F-%H%M || date -u +%F)
+mkdir -p "$tmp/samples" "$tmp/logs/$run" "$R/results"
 touch "$R/adapters.sha256"
 [ -f "$R/samples.tar.xz" ] && tar -C "$tmp/samples" -xJf "$R/samples.tar.xz"
 [ -f "$R/logs.tar.xz" ] && tar -C "$tmp/logs" -xJf "$R/logs.tar.xz"
@@ -25,7 +28,7 @@ for label in "$@"; do
   done
   [ "$found" = 1 ] || { echo "no results for $label in $src/eval" >&2; exit 1; }
 done
-cp "$src"/eval/logs/*.log "$got"/out/*.log "$tmp/logs/$(date +%F)/" 2>/dev/null || true
+cp "$src"/eval/logs/*.log "$got"/out/*.log "$tmp/logs/$run/" 2>/dev/null || true
 for a in "$src"/adapters/*/; do
   name=$(basename "$a")
   state=$(ls -d "$a"checkpoint-*/ 2>/dev/null | sort -V | tail -1 || true)  # the last checkpoint holds the whole history
