@@ -329,10 +329,14 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
             out += ["", f"**Grading did not run in these cases:** {run['grading_failed']} The grading and wall "
                     "seconds are those of programs that could not start, and the verdicts are not the adapter's; "
                     "start-up, model load and generation are as measured."]
-        elif len(same) > 1:
+        elif same:
             best = min(same, key=lambda c: c["wall_s"])
-            out += ["", f"Fastest case that generates exactly what the first case did: **{best['case']}, "
-                    f"{best['wall_s']} s** ({'under' if best['wall_s'] <= 180 else '**over**'} three minutes)."]
+            lead = "Fastest case that generates exactly what the first case did" if len(same) > 1 else "One case"
+            com = best.get("vs_committed")
+            out += ["", f"{lead}: **{best['case']}, {best['wall_s']} s** "
+                    f"({'under' if best['wall_s'] <= 180 else '**over**'} three minutes)." +
+                    (f" Against the committed run: {com['different_generation']} of {com['documents']} generations "
+                     f"and {com['different_verdict']} verdicts differ." if com else "")]
         for c in ok:
             if c["vs_first_case"]["different_generation"] and c["wall_s"] < min(x["wall_s"] for x in same or ok):
                 out.append(f"{c['case']} is faster ({c['wall_s']} s) but {c['vs_first_case']['different_generation']} "

@@ -120,6 +120,10 @@ def test_evaluation_time_section_from_the_committed_runs(tmp_path):
     # these runs' sandbox could not start programs: no verdict on their wall time
     assert text.count("**Grading did not run in these cases:**") == 3 and "Fastest case" not in text
     assert "| static-cache (cache_implementation=static) | 256 | 300.2 | failed: timeout after 300 s" in text
+    # run4: the fixed sandbox, the committed suite
+    assert "| committed-suite | 256 | 199.0 | 18.1 | 10.7 | 1.7 | 121.3 | 42.7 | 4.5 | 33.3 | 0 of 1218 | 0 of 1218 |" in text
+    assert ("One case: **committed-suite, 199.0 s** (**over** three minutes). Against the committed run: 0 of 1218 "
+            "generations and 0 verdicts differ.") in text
     run = json.loads((Path(__file__).resolve().parents[1] / "runs/perf/eval_speed_h200.json").read_text())
     run.pop("grading_failed")
     (tmp_path / "ok").mkdir()
