@@ -11,6 +11,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from common.cache import cache_dir
+
 QUANTS = {"f16": None, "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M"}
 SETUP_HINT = ('install the [serve] extra: CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" '
               'pip install -e ".[serve]" (scripts/setup.sh does this)')
@@ -22,10 +24,6 @@ def llama_cpp():
     except ImportError as e:
         raise RuntimeError(f"llama-cpp-python is not installed ({e}); {SETUP_HINT}") from None
     return llama_cpp
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codelora"
 
 
 def converter(explicit: str | Path | None = None) -> Path:

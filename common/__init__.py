@@ -1,1 +1,1 @@
-"""What the data preparation, the recipes and the evaluation share: Python source handling, the Alpaca prompt, the vendored benchmark sets, generated-file sync, the launch environment."""
+"""What the data preparation, the recipes and the evaluation share: Python source handling, the Alpaca prompt, the vendored benchmark sets, generated-file sync, the launch environment, the user cache folder."""

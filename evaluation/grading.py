@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .extract import cut_at_stops, extract_code
+from common.cache import cache_dir
 from common.pysource import parses
 from .quality import quality, written_part
 import sandbox
@@ -49,7 +50,7 @@ def reference_store() -> Path | None:
     value = os.environ.get("CODEEVAL_REFERENCE_CACHE", "")
     if value.lower() in ("off", "0", "no", "none"):
         return None
-    return Path(value) if value else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codelora" / "references"
+    return Path(value) if value else cache_dir() / "references"
 
 
 @lru_cache

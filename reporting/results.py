@@ -616,19 +616,21 @@ def variant_question(runs: list[Run]) -> list[str]:
     if not pairs:
         return ["No rank with both a `code` and a `code_explained` adapter among these runs."]
 
-    def measured(first: Run, second: Run, measure) -> list[tuple[float, float]]:
-        values = [(measure(a), measure(b)) for _, a, b in paired_samples(first, second)]
+    def measured(docs: list, measure) -> list[tuple[float, float]]:
+        values = [(measure(a), measure(b)) for _, a, b in docs]
         return [(a, b) for a, b in values if a is not None and b is not None]
 
     lines = ["| rank | measure | documents | code | code_explained | Δ | 95 % interval | Δ per training seed |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
     for code, explained in pairs:
-        seeds = sorted(set(configs[code]) & set(configs[explained]))
+        main_docs = paired_samples(main[code], main[explained])
+        seed_docs = {s: paired_samples(configs[code][s], configs[explained][s])
+                     for s in sorted(set(configs[code]) & set(configs[explained]))}
         for label, unit, measure in WRITING:
-            values = measured(main[code], main[explained], measure)
+            values = measured(main_docs, measure)
             if not values:
                 continue
-            per_seed = {s: measured(configs[code][s], configs[explained][s], measure) for s in seeds}
+            per_seed = {s: measured(docs, measure) for s, docs in seed_docs.items()}
             r = paired_difference([a for a, _ in values], [b for _, b in values])
             k = 100 if unit == "%" else 1
             fmt = (lambda v: f"{k * v:.1f}") if unit == "%" else (lambda v: f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}")
@@ -686,7 +688,8 @@ def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
             again = {s: (configs[bound_by[0]][s], configs[bound_by[1]][s]) for s in seeds}
         else:  # the base model against each training of the adapter
             again = {s: (first, r) for s, r in sorted(configs[bound_by[0]].items())}
-        again_groups = {s: grouped(*pair) for s, pair in again.items()} if len(again) > 1 else {}
+        again_groups = {s: groups if pair[0] is first and pair[1] is second else grouped(*pair)
+                        for s, pair in again.items()} if len(again) > 1 else {}
         for what, items in sorted(groups.items()):
             r = paired_difference([x for *_, x, _ in items], [y for *_, y in items])
             if r["p"] >= p_max:
