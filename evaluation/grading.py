@@ -4,7 +4,8 @@ every sample in the sandbox; per-sample verdicts, error taxonomy and code qualit
 A reference's run depends on the benchmark, not on the model: a passing one is kept on disk
 (`CODEEVAL_REFERENCE_CACHE`: a folder, default ~/.cache/codelora/references; `off` runs them every time), keyed by
 the task's reference, tests and setup, the limits, the sandbox's source, its isolation and the Python version. Only
-this process writes there; a graded program runs as another user on a read-only root and cannot reach it."""
+this process writes there; a graded program runs as another user on a read-only root and cannot reach it (without an
+OS sandbox, SANDBOX_ISOLATION=process, it could: nothing is kept or read then)."""
 from __future__ import annotations
 
 import base64
@@ -46,9 +47,10 @@ def _tests(doc: dict, expected: list | None = None) -> list[Test]:
 
 
 def reference_store() -> Path | None:
-    """The folder that keeps passing reference runs between evaluations (None: CODEEVAL_REFERENCE_CACHE=off)."""
+    """The folder that keeps passing reference runs between evaluations (None: CODEEVAL_REFERENCE_CACHE=off, or
+    SANDBOX_ISOLATION=process, where a graded program runs as this user and could write there)."""
     value = os.environ.get("CODEEVAL_REFERENCE_CACHE", "")
-    if value.lower() in ("off", "0", "no", "none"):
+    if value.lower() in ("off", "0", "no", "none") or isolation_level() == "process":
         return None
     return Path(value) if value else cache_dir() / "references"
 

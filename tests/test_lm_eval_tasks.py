@@ -117,7 +117,7 @@ def test_error_taxonomy_from_real_runs():
 def test_passing_references_are_kept_on_disk_and_reused(tmp_path, monkeypatch):
     """A passing reference run is stored once and read back (its measured times exactly, which a second run would not
     repeat); a failing one, a changed task or CODEEVAL_REFERENCE_CACHE=off runs again; a damaged file is run again
-    and replaced."""
+    and replaced; without an OS sandbox nothing is kept."""
     import evaluation.grading as grading
 
     store = tmp_path / "references"
@@ -149,6 +149,19 @@ def test_passing_references_are_kept_on_disk_and_reused(tmp_path, monkeypatch):
     grading._ref_cache.clear()
     cold = grading.references(good)
     assert grading.reference_store() is None and cold[good[0]["task_id"]]["times"] != first[good[0]["task_id"]]["times"]
+
+    # without an OS sandbox a graded program runs as this user and could write the folder: it is not used
+    from sandbox import isolation
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", str(store))
+    monkeypatch.setenv("SANDBOX_ISOLATION", "process")
+    isolation.isolation_level.cache_clear()
+    try:
+        assert grading.reference_store() is None
+    finally:
+        monkeypatch.delenv("SANDBOX_ISOLATION")
+        isolation.isolation_level.cache_clear()
+    assert grading.reference_store() == store
 
 
 def test_quality_describes_what_the_model_wrote_not_the_prompt():
