@@ -137,6 +137,19 @@ def parse_case(spec: str) -> tuple[str, dict, dict]:
     return label, env, opts
 
 
+def host() -> dict:
+    """The CPU model and GPUs: generation of a small model is bound by how fast the host launches kernels, so two
+    machines with the same GPU can differ."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), None) if Path("/proc/cpuinfo").exists() else None
+    try:
+        gpus = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,clocks.max.sm", "--format=csv,noheader"],
+                              capture_output=True, text=True, timeout=30).stdout.strip().splitlines()
+    except (OSError, subprocess.SubprocessError):
+        gpus = []
+    return {"cpu_model": cpu, "gpus": gpus}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
@@ -161,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     model_args = f"pretrained={a.model},dtype={a.dtype}" + (f",peft={a.adapter}" if a.adapter else "") + \
         (f",{a.model_args}" if a.model_args else "")
     figures = {"model": a.model, "adapter": a.adapter, "tasks": a.tasks, "device": a.device, "dtype": a.dtype,
-               "model_args": model_args, "committed": a.committed, "cpus": os.cpu_count(), "cases": []}
+               "model_args": model_args, "committed": a.committed, "cpus": os.cpu_count(), **host(), "cases": []}
     first, failed = None, False
     for label, env, opts in cases:
         out = work / label

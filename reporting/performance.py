@@ -300,9 +300,22 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
     out = ["## Evaluation time: one adapter on the Alpaca tasks", ""]
     if not runs:
         return out + ["Not measured yet (`benchmarks/bench_eval.py`).", ""]
+    graded = [(name, c) for name, run in runs.items() if not run.get("grading_failed")
+              for c in run["cases"] if "error" not in c]
+    if graded:
+        out += ["Every case whose grading ran, across runs (machines of the same kind differ: see the run conditions; "
+                "each run in full below):", "", "| run | case | wall s | generation | grading | of the grading: references | "
+                "generations ≠ committed run |", "|---|---|---|---|---|---|---|"]
+        for name, c in graded:
+            ph, com = c["phases_s"], c.get("vs_committed")
+            same = f"{com['different_generation']} of {com['documents']}" if com else "–"
+            out.append(f"| {name} | {c['case']} | {c['wall_s']} | {ph['generation']} | {ph['grading']} | "
+                       f"{ph['of which references']} | {same} |")
+        out.append("")
     for name, run in runs.items():
         out += [f"`{run['tasks']}` with {run['model']}" + (f" + {run['adapter']}" if run.get("adapter") else "") +
-                f" on {run['device']} ({run['dtype']}, `{run['model_args']}`, {run['cpus']} CPU cores; "
+                f" on {run['device']} ({run['dtype']}, `{run['model_args']}`, {run['cpus']} CPU cores"
+                + (f" ({run['cpu_model']})" if run.get("cpu_model") else "") + "; "
                 f"`runs/perf/{name}.json`). Each case is one `lm_eval run` process; seconds per phase:", "",
                 "| case | batch | wall s | " + " | ".join(EVAL_PHASES) + " | of the grading: references | "
                 "generations ≠ first case | generations ≠ committed run |",

@@ -219,6 +219,7 @@ def test_eval_benchmark_splits_the_wall_time_and_compares_generations(tmp_path):
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-3000:]  # one case failed
     figures = json.loads(out.read_text())
     first, broken, stopped, again = figures["cases"]
+    assert isinstance(figures["cpu_model"], str) and isinstance(figures["gpus"], list)  # the host, for comparisons
     assert broken["error"].startswith("exit ") and broken["log_tail"]
     assert stopped["error"] == "timeout after 0.5 s" and "phases_s" not in stopped
     assert again["env"] == {"TOKENIZERS_PARALLELISM": "false"} and again["batch"] == "3"

@@ -118,7 +118,12 @@ def test_evaluation_time_section_from_the_committed_runs(tmp_path):
     text = _built(tmp_path, {f.name: f.read_text() for f in committed})
     assert "| before (CODEEVAL_PREFETCH=0) | 256 | 168.1 | 14.8 | 8.0 | 0.9 | 123.7 | 16.2 | 4.5 | 7.8 | 0 of 1218 |" in text
     # these runs' sandbox could not start programs: no verdict on their wall time
-    assert text.count("**Grading did not run in these cases:**") == 3 and "Fastest case" not in text
+    assert text.count("**Grading did not run in these cases:**") == 3
+    # run5: the references' runs kept by the first case and read by the second; only graded runs are summed up
+    assert "| eval_speed_h200_run5 | references-kept | 238.2 | 183.3 | 13.6 | 1.6 | 0 of 1218 |" in text
+    assert "| eval_speed_h200_run4 | committed-suite | 199.0 |" in text and "| eval_speed_h200 | before |" not in text
+    assert ("Fastest case that generates exactly what the first case did: **references-kept, 238.2 s** (**over** three "
+            "minutes).") in text and text.count("Fastest case") == 1
     assert "| static-cache (cache_implementation=static) | 256 | 300.2 | failed: timeout after 300 s" in text
     # run4: the fixed sandbox, the committed suite
     assert "| committed-suite | 256 | 199.0 | 18.1 | 10.7 | 1.7 | 121.3 | 42.7 | 4.5 | 33.3 | 0 of 1218 | 0 of 1218 |" in text

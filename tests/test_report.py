@@ -190,6 +190,8 @@ def test_paired_comparisons_and_seed_spread_on_the_committed_grid(tmp_path):
     text = "\n".join(paired_comparisons(runs))
     assert "| base → gemma3-270m-code-r8 | mbpp_custom_alpaca | 500 | 0.0 | 3.2 | +3.2 | [+1.8, +4.8] | 0 / 16 |" in text
     assert "| 0.0 | **survives** |" in text  # a seed spread of 0 bounds nothing
+    r32 = next(line for line in text.splitlines() if line.startswith("| base → gemma3-270m-code-r32 | mbpp_custom_alpaca"))
+    assert r32.endswith("| – | significant (one seed: code-r32) |")  # trained once: its own spread is unknown
     assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 3.2 | 3.0 | -0.2 |" in text
     assert "not significant" in text
 
