@@ -7,7 +7,8 @@
 
 Each case is one fresh `lm_eval run --model hf …` process (the README's command; `--log_samples`), run through lm-eval's
 own CLI entry with timers around the model's construction (`HFLM.__init__`: weights and adapter), its generation
-(`HFLM.generate_until`) and the plugin's grading (`evaluation.grading.grade`, and the reference runs inside it).
+(`HFLM.generate_until`; per batch its decoding steps, and lm-eval's stop-string checks inside it) and the plugin's
+grading (`evaluation.grading.grade`, and the reference runs inside it).
 What is left is start-up (Python and imports), building tasks and prompts, and writing results. A case is
 `LABEL[:KEY=VALUE,...]`: upper-case keys are environment variables of that process, `batch=N` changes the batch
 size, `timeout=S` stops the case after S seconds, `gen.KEY=VALUE` is lm-eval's `--gen_kwargs KEY=VALUE`
@@ -39,6 +40,7 @@ def child(timings: Path, lm_args: list[str]) -> int:
     marks = {"start": time.time()}
     from lm_eval.__main__ import cli_evaluate
     from lm_eval.models.huggingface import HFLM
+    from lm_eval.models.utils_hf import MultiTokenEOSCriteria
 
     import evaluation.grading as grading
 
@@ -55,8 +57,30 @@ def child(timings: Path, lm_args: list[str]) -> int:
                 spans[kind].append((began, time.time()))
         return wrapper
 
+    decode: list[tuple[float, int, int]] = []  # per model.generate call: seconds, rows, tokens generated per row
+    model_generate = HFLM._model_generate
+
+    def counted(self, context, *args, **kwargs):
+        began = time.time()
+        out = model_generate(self, context, *args, **kwargs)
+        decode.append((time.time() - began, context.shape[0], out.shape[1] - context.shape[1]))
+        return out
+
+    stops = {"calls": 0, "s": 0.0}  # lm-eval's stop-string check, run once per stop string and decoding step
+    stop_check = MultiTokenEOSCriteria.__call__
+
+    def checked(self, *args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return stop_check(self, *args, **kwargs)
+        finally:
+            stops["calls"] += 1
+            stops["s"] += time.perf_counter() - began
+
     HFLM.__init__ = timed("load", HFLM.__init__)
     HFLM.generate_until = timed("generate", HFLM.generate_until)
+    HFLM._model_generate = counted
+    MultiTokenEOSCriteria.__call__ = checked
     grading.grade = timed("grade", grading.grade)  # grade_filter looks both up at call time
     grading.references = timed("references", grading.references)
     sys.argv = ["lm_eval", *lm_args]
@@ -65,7 +89,7 @@ def child(timings: Path, lm_args: list[str]) -> int:
         rc = cli_evaluate() or 0
     finally:
         marks["end"] = time.time()
-        timings.write_text(json.dumps({"marks": marks, "spans": spans, "rc": rc}))
+        timings.write_text(json.dumps({"marks": marks, "spans": spans, "rc": rc, "decode": decode, "stops": stops}))
     return rc
 
 
@@ -79,7 +103,16 @@ def split(wall: float, t: dict) -> dict:
            "tasks and prompts": max(0.0, gen_start - load_end), "generation": total("generate"),
            "grading": total("grade"), "of which references": total("references")}
     out["other"] = wall - sum(out[p] for p in PHASES[:-1])
+    out["of which stop checks"] = t["stops"]["s"]
     return {k: round(v, 1) for k, v in out.items()}
+
+
+def decoding(t: dict) -> dict:
+    """Decoding steps (each call runs until its last row stops) and the seconds per step: a small model's step is
+    bound by the host launching its kernels, so the same GPU can take longer on another machine."""
+    seconds, steps = sum(d[0] for d in t["decode"]), sum(d[2] for d in t["decode"])
+    return {"calls": len(t["decode"]), "rows": sum(d[1] for d in t["decode"]), "steps": steps,
+            "ms_per_step": round(1000 * seconds / steps, 2) if steps else None, "stop_checks": t["stops"]["calls"]}
 
 
 def samples(folder: Path) -> dict[tuple[str, int], dict]:
@@ -205,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             save(figures, a.out)
             continue
-        row["phases_s"] = split(wall, json.loads((work / f"{label}.json").read_text()))
+        timings = json.loads((work / f"{label}.json").read_text())
+        row["phases_s"], row["decoding"] = split(wall, timings), decoding(timings)
         got = samples(out)
         first = first or got
         row["vs_first_case"] = compare(first, got)
@@ -215,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         ph = row["phases_s"]
         print(f"{label}: {wall:.1f} s = " + ", ".join(f"{k} {ph[k]}" for k in PHASES) +
               f" (references {ph['of which references']} s of the grading)", flush=True)
+        dec = row["decoding"]
+        print(f"  decoding: {dec['calls']} batches, {dec['steps']} steps, {dec['ms_per_step']} ms per step; lm-eval's "
+              f"stop-string checks {ph['of which stop checks']} s of the generation", flush=True)
         for what in ("vs_first_case", "vs_committed"):
             if what in row:
                 c = row[what]

@@ -304,12 +304,15 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
               for c in run["cases"] if "error" not in c]
     if graded:
         out += ["Every case whose grading ran, across runs (machines of the same kind differ: see the run conditions; "
-                "each run in full below):", "", "| run | case | wall s | generation | grading | of the grading: references | "
-                "generations ≠ committed run |", "|---|---|---|---|---|---|---|"]
+                "each run in full below; – where a run did not record decoding steps and stop checks):", "",
+                "| run | case | wall s | generation | decoding steps | ms per step | of the generation: stop checks | "
+                "grading | of the grading: references | generations ≠ committed run |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for name, c in graded:
-            ph, com = c["phases_s"], c.get("vs_committed")
+            ph, com, dec = c["phases_s"], c.get("vs_committed"), c.get("decoding", {})
             same = f"{com['different_generation']} of {com['documents']}" if com else "–"
-            out.append(f"| {name} | {c['case']} | {c['wall_s']} | {ph['generation']} | {ph['grading']} | "
+            out.append(f"| {name} | {c['case']} | {c['wall_s']} | {ph['generation']} | {dec.get('steps', '–')} | "
+                       f"{dec.get('ms_per_step') or '–'} | {ph.get('of which stop checks', '–')} | {ph['grading']} | "
                        f"{ph['of which references']} | {same} |")
         out.append("")
     for name, run in runs.items():

@@ -229,6 +229,10 @@ def test_eval_benchmark_splits_the_wall_time_and_compares_generations(tmp_path):
         assert phases["model load"] > 0 and phases["generation"] > 0 and phases["grading"] > 0
         assert phases["of which references"] > 0  # the references run inside the grading
         assert -0.3 <= phases["other"] < case["wall_s"]  # the timed spans fit inside the process's wall time
+        dec = case["decoding"]  # 3 documents in batches of 2 (first) or one of 3 (again), up to 512 tokens each
+        assert dec["calls"] == (2 if case is first else 1) and dec["rows"] == 3 and 0 < dec["steps"] <= 512 * dec["calls"]
+        assert dec["ms_per_step"] > 0 and dec["stop_checks"] >= dec["steps"] - dec["calls"]
+        assert 0 <= phases["of which stop checks"] <= phases["generation"]
     assert again["vs_first_case"]["documents"] == 3 and again["vs_first_case"]["different_generation"] == 0
     assert "first: " in proc.stdout and "broken: failed" in proc.stdout and "generations differ" in proc.stdout
 

@@ -120,7 +120,7 @@ def test_evaluation_time_section_from_the_committed_runs(tmp_path):
     # these runs' sandbox could not start programs: no verdict on their wall time
     assert text.count("**Grading did not run in these cases:**") == 3
     # run5: the references' runs kept by the first case and read by the second; only graded runs are summed up
-    assert "| eval_speed_h200_run5 | references-kept | 238.2 | 183.3 | 13.6 | 1.6 | 0 of 1218 |" in text
+    assert "| eval_speed_h200_run5 | references-kept | 238.2 | 183.3 | – | – | – | 13.6 | 1.6 | 0 of 1218 |" in text
     assert "| eval_speed_h200_run4 | committed-suite | 199.0 |" in text and "| eval_speed_h200 | before |" not in text
     assert ("Fastest case that generates exactly what the first case did: **references-kept, 238.2 s** (**over** three "
             "minutes).") in text and text.count("Fastest case") == 1
@@ -129,6 +129,12 @@ def test_evaluation_time_section_from_the_committed_runs(tmp_path):
     assert "| committed-suite | 256 | 199.0 | 18.1 | 10.7 | 1.7 | 121.3 | 42.7 | 4.5 | 33.3 | 0 of 1218 | 0 of 1218 |" in text
     assert ("One case: **committed-suite, 199.0 s** (**over** three minutes). Against the committed run: 0 of 1218 "
             "generations and 0 verdicts differ.") in text
+    run = json.loads((Path(__file__).resolve().parents[1] / "runs/perf/eval_speed_h200_run5.json").read_text())
+    run["cases"][1]["decoding"] = {"calls": 5, "rows": 1218, "steps": 2560, "ms_per_step": 71.6, "stop_checks": 10240}
+    run["cases"][1]["phases_s"]["of which stop checks"] = 12.3
+    (tmp_path / "decoding").mkdir()
+    assert "| eval_speed_h200_run6 | references-kept | 238.2 | 183.3 | 2560 | 71.6 | 12.3 | 13.6 | 1.6 | 0 of 1218 |" \
+        in _built(tmp_path / "decoding", {"eval_speed_h200_run6.json": json.dumps(run)})
     run = json.loads((Path(__file__).resolve().parents[1] / "runs/perf/eval_speed_h200.json").read_text())
     run.pop("grading_failed")
     (tmp_path / "ok").mkdir()
