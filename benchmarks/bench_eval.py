@@ -108,8 +108,8 @@ def split(wall: float, t: dict) -> dict:
 
 
 def decoding(t: dict) -> dict:
-    """Decoding steps (each call runs until its last row stops) and the seconds per step: a small model's step is
-    bound by the host launching its kernels, so the same GPU can take longer on another machine."""
+    """Decoding steps (each call runs until its last row stops) and the seconds per step: whether a slower
+    generation took more steps or slower ones."""
     seconds, steps = sum(d[0] for d in t["decode"]), sum(d[2] for d in t["decode"])
     return {"calls": len(t["decode"]), "rows": sum(d[1] for d in t["decode"]), "steps": steps,
             "ms_per_step": round(1000 * seconds / steps, 2) if steps else None, "stop_checks": t["stops"]["calls"]}
@@ -171,8 +171,7 @@ def parse_case(spec: str) -> tuple[str, dict, dict]:
 
 
 def host() -> dict:
-    """The CPU model and GPUs: generation of a small model is bound by how fast the host launches kernels, so two
-    machines with the same GPU can differ."""
+    """The CPU model and GPUs: two machines with the same GPU have generated at different speeds."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), None) if Path("/proc/cpuinfo").exists() else None
     try:

@@ -534,7 +534,8 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
             sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
             spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
             significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
-            once = [name.split("-", 2)[-1] for name in bound_by if len(configs.get(name, {})) < 2]
+            once = [re.sub(r"^.*?-(?=(?:code_explained|code)-r\d)", "", name)  # without the model's name
+                    for name in bound_by if len(configs.get(name, {})) < 2]
             if spread is not None and abs(d["diff"]) <= 2 * spread:
                 verdict = "inside seed noise"
             elif significant:
