@@ -15,6 +15,8 @@ import re
 import zlib
 from collections import Counter
 
+from common.pysource import parse
+
 EXPLANATION_HEADER = "Explanation:"
 _MAX = 48  # longest code excerpt quoted in a sentence
 
@@ -265,7 +267,7 @@ def explain_code(code: str) -> str:
 def explain_sentences(code: str) -> list[tuple[str | None, str]]:
     """(scope, sentence) pairs: scope is the function a sentence describes (`name` or `Class.name`), None for the
     module, its imports and classes."""
-    tree = ast.parse(code)
+    tree = parse(code)
     pick = _Pick(code)
     sentences: list[tuple[str | None, str]] = []
     modules = sorted({a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

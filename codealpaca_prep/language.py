@@ -12,7 +12,7 @@ import builtins
 import re
 import textwrap
 
-from common.pysource import normalize_newlines
+from common.pysource import normalize_newlines, parse
 
 # Instruction mentions of other languages. "C", "R" and "Go" only in phrases that mean the language.
 _OTHER_LANGS = [
@@ -141,7 +141,7 @@ def _undefined_call(tree: ast.Module, input_: str) -> str | None:
         return None
     defined = _defined(tree)
     try:
-        defined |= _defined(ast.parse(input_))
+        defined |= _defined(parse(input_))
     except (SyntaxError, ValueError):
         pass
     for n in ast.walk(tree):
@@ -189,10 +189,10 @@ def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
     asked = [name for name, rx in _OTHER_LANG_RES if rx.search(instruction)]
     mentions_python = bool(_PYTHON_RE.search(instruction))
     try:
-        tree = ast.parse(output)
+        tree = parse(output)
     except (SyntaxError, ValueError):
         try:  # uniformly indented snippets parse once dedented; tabs mixed with spaces once expanded
-            tree = ast.parse(textwrap.dedent(output.expandtabs(8)))
+            tree = parse(textwrap.dedent(output.expandtabs(8)))
         except (SyntaxError, ValueError):
             if re.search(r"^\s*(?:print\s+[^\s(=]|exec\s+[\"'])|^\s*except\s+\w+\s*,\s*\w+\s*:", output, re.M):
                 return "output is Python 2, not valid Python 3"
@@ -218,7 +218,7 @@ def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
         return f"instruction asks for {asked[0]}"
     if input_.strip() and not mentions_python:
         try:
-            ast.parse(normalize_newlines(input_))
+            parse(normalize_newlines(input_))
         except (SyntaxError, ValueError):
             lang = guess_language(input_)
             if lang and not (lang in _DATA_LANGUAGES and _substantial(tree)):  # the HTML a parser is given

@@ -17,6 +17,8 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from common.pysource import parse
+
 from .ngrams import words
 
 STOP_WORDS = frozenset("""
@@ -72,7 +74,7 @@ class WordIndex:
 def entry_function(code: str) -> tuple[str, int | None] | None:
     """The row's last top-level function and its positional arity (None with *args); None without one."""
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError):
         return None
     fns = [s for s in tree.body if isinstance(s, ast.FunctionDef)]

@@ -7,7 +7,9 @@ import math
 import tokenize
 
 import pycodestyle
-from radon.complexity import cc_visit
+from radon.complexity import cc_visit_ast
+
+from common.pysource import parse
 
 _NAN = math.nan
 
@@ -53,7 +55,7 @@ def quality(code: str, prefix: str = "") -> dict:
     if not written.strip():
         return nan
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError):
         return nan
     mine = range(first, 1 << 30)
@@ -66,7 +68,7 @@ def quality(code: str, prefix: str = "") -> dict:
     except (tokenize.TokenError, SyntaxError):
         comments = False
     try:
-        blocks = cc_visit(code)
+        blocks = cc_visit_ast(tree)
         complexity = max((b.complexity for b in blocks), default=1)
     except Exception:  # radon raises on some valid-but-odd code
         complexity = _NAN

@@ -515,28 +515,50 @@ def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
     return out
 
 
+def _seed_pairs(configs: dict[str, dict[int, Run]], first: Run, second: Run,
+                bound_by: list[str]) -> dict[int, tuple[Run, Run]]:
+    """A pair of _pairs again for each training seed: both configurations' runs of each seed both were trained with,
+    or the base against each training of the adapter."""
+    if len(bound_by) == 2:
+        seeds = sorted(set(configs[bound_by[0]]) & set(configs[bound_by[1]]))
+        return {s: (configs[bound_by[0]][s], configs[bound_by[1]][s]) for s in seeds}
+    return {s: (first, r) for s, r in sorted(configs[bound_by[0]].items())}
+
+
 def paired_comparisons(runs: list[Run]) -> list[str]:
     """Each pair on the same documents with the same prompts: the difference in greedy pass@1 with its paired-bootstrap
     95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
     from .stats import paired_difference
 
+    def greedy_passes(first: Run, second: Run, task: str) -> list[tuple[float, float]]:
+        both = sorted(paired_samples(first, second), key=lambda kab: kab[0])
+        return [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
+
     configs = configurations(runs)
     lines = ["| comparison | task | documents | first % | second % | Δ points | 95 % interval | only first / only second "
-             "| McNemar p | seed sd, points | verdict |", "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |"]
+             "| McNemar p | seed sd, points | Δ per training seed | verdict |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- |"]
     rows = 0
     for title, first, second, bound_by in _pairs(runs):
-        both = sorted(paired_samples(first, second), key=lambda kab: kab[0])
+        again = _seed_pairs(configs, first, second, bound_by)
         for task in ALPACA_TASKS:
-            passes = [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
+            passes = greedy_passes(first, second, task)
             if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):  # greedy runs only
                 continue
             d = paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
             sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
             spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
+            deltas = {}
+            for s, (a_run, b_run) in again.items() if len(again) > 1 else ():
+                p = passes if a_run is first and b_run is second else greedy_passes(a_run, b_run, task)
+                if p:
+                    deltas[s] = sum(b - a for a, b in p) / len(p)
+            centre = sum(deltas.values()) / len(deltas) if len(deltas) > 1 else d["diff"]
+            one_sign = all(x * centre > 0 for x in deltas.values())
             significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
             once = [re.sub(r"^.*?-(?=(?:code_explained|code)-r\d)", "", name)  # without the model's name
                     for name in bound_by if len(configs.get(name, {})) < 2]
-            if spread is not None and abs(d["diff"]) <= 2 * spread:
+            if spread is not None and (abs(centre) <= 2 * spread or not one_sign):
                 verdict = "inside seed noise"
             elif significant:
                 verdict = f"significant (one seed: {', '.join(once)})" if once else "**survives**"
@@ -545,13 +567,16 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
             lines.append(f"| {title} | {task} | {d['n']} | {100 * d['first']:.1f} | {100 * d['second']:.1f} | "
                          f"{100 * d['diff']:+.1f} | [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
                          f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} | "
-                         f"{'–' if spread is None else f'{100 * spread:.1f}'} | {verdict} |")
+                         f"{'–' if spread is None else f'{100 * spread:.1f}'} | "
+                         f"{', '.join(f'{s}: {100 * x:+.1f}' for s, x in deltas.items()) or '–'} | {verdict} |")
             rows += 1
     if not rows:
         return ["No pairs of greedy runs on the same documents among these."]
-    return lines + ["", "Δ = second − first. *Survives*: McNemar p < 0.05, the interval excludes 0, and |Δ| is more than "
-                    "twice the larger seed standard deviation of the two configurations, each trained with more than one "
-                    "seed; *inside seed noise*: |Δ| is within that; *one seed*: significant, but the configurations "
+    return lines + ["", "Δ = second − first, on the recipes' own seed (42); *Δ per training seed*: the same difference "
+                    "for each seed both sides were trained with. *Survives*: McNemar p < 0.05, the interval excludes 0, "
+                    "and the mean of Δ over training seeds has the same sign in every seed and is more than twice the "
+                    "larger seed standard deviation of the two configurations, each trained with more than one seed; "
+                    "*inside seed noise*: not so; *one seed*: significant, but the configurations "
                     "named were trained once, and only the documents' sampling noise is in the interval: a second "
                     "training of the same recipe can move pass@1 more than that."]
 
@@ -686,11 +711,7 @@ def changes_by_type(runs: list[Run], p_max: float = 0.05) -> list[str]:
     rows = 0
     for title, first, second, bound_by in _pairs(runs):
         groups = grouped(first, second)
-        if len(bound_by) == 2:  # the same training seed on both sides
-            seeds = sorted(set(configs[bound_by[0]]) & set(configs[bound_by[1]]))
-            again = {s: (configs[bound_by[0]][s], configs[bound_by[1]][s]) for s in seeds}
-        else:  # the base model against each training of the adapter
-            again = {s: (first, r) for s, r in sorted(configs[bound_by[0]].items())}
+        again = _seed_pairs(configs, first, second, bound_by)
         again_groups = {s: groups if pair[0] is first and pair[1] is second else grouped(*pair)
                         for s, pair in again.items()} if len(again) > 1 else {}
         for what, items in sorted(groups.items()):

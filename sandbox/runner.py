@@ -9,7 +9,6 @@ the whole process group (and cgroup) is SIGKILLed.
 """
 from __future__ import annotations
 
-import ast
 import marshal
 import os
 import pickle
@@ -26,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import isolation as iso
-from .split import SplitTest, bound_names, split_test
+from .split import SplitTest, bound_names, parse_program, split_test
 from .verdict import (SAFE_NAMES, Drained, Evaluator, InProcess, Malformed, Opaque, ProbeRaised, check_output, decode,
                       describe_mismatch, recorded, same, value)
 
@@ -124,7 +123,7 @@ def _shadowed(*sources: str) -> frozenset[str]:
     names: set[str] = set()
     for src in sources:
         try:
-            names |= bound_names(ast.parse(src))
+            names |= bound_names(parse_program(src))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     return frozenset(names & SAFE_NAMES.keys())

@@ -45,8 +45,9 @@ G4=runs/gemma_grid_4; D=$G4/results
 python3 -m reporting.results build $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
   $D/gemma3-270m-code-r8-seed43 $D/gemma3-270m-code-r8-seed44 \
   $D/gemma3-270m-code_explained-r8-seed43 $D/gemma3-270m-code_explained-r8-seed44 \
-  $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r32-dropout0 \
+  $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r32-seed43 $D/gemma3-270m-code-r32-seed44 \
+  $D/gemma3-270m-code-r32-dropout0 $D/gemma3-270m-code-r32-dropout0-seed43 $D/gemma3-270m-code-r32-dropout0-seed44 \
   $D/gemma3-270m-code-r8-checkpoint-44 $D/gemma3-270m-code-r8-checkpoint-88 \
   $D/gemma3-270m-code_explained-r8-checkpoint-61 $D/gemma3-270m-code_explained-r8-checkpoint-122 \
   --samples $G4/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
-  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 (1 × H200, 2026-12-03; the experiment in progress)"
+  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0, three seeds each (1 × H200, 2026-12-03 and 12-04; the experiment in progress)"

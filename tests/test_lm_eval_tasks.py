@@ -175,6 +175,20 @@ def test_quality_describes_what_the_model_wrote_not_the_prompt():
     assert v_body["loc"] == 1.0 and v_body["has_comment"] == 0.0
 
 
+def test_a_programs_odd_literals_neither_warn_nor_change_its_measures():
+    """`1if x else 2` parses, with a SyntaxWarning that is the model's: under `-W error` it would have made valid code
+    unparsable (a syntax error, no measures) and otherwise fills the terminal with `<unknown>:2: SyntaxWarning`."""
+    code = "def f(x):\n    return [1if x else 2 for _ in x]\n"
+    probe = ("import json, sys; from common.pysource import parses; from evaluation.quality import quality; "
+             "from sandbox.runner import _shadowed; "
+             f"json.dump([parses({code!r}), quality({code!r}), sorted(_shadowed({code!r} + 'sum = 1'))], sys.stdout)")
+    proc = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and "SyntaxWarning" not in proc.stderr, proc.stderr[-2000:]
+    valid, measures, shadowed = json.loads(proc.stdout)
+    assert valid and measures["loc"] == 2.0 and measures["complexity"] == 3.0 and shadowed == ["sum"]
+
+
 @pytest.mark.slow
 def test_three_shot_prompt_is_lm_evals_own_few_shot(tmp_path):
     out = tmp_path / "out"

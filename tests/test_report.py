@@ -189,9 +189,9 @@ def test_paired_comparisons_and_seed_spread_on_the_committed_grid(tmp_path):
     assert "| gemma3-270m-code-r8 | 42, 43 | 3.2 ± 0.0 |" in table
     text = "\n".join(paired_comparisons(runs))
     assert "| base → gemma3-270m-code-r8 | mbpp_custom_alpaca | 500 | 0.0 | 3.2 | +3.2 | [+1.8, +4.8] | 0 / 16 |" in text
-    assert "| 0.0 | **survives** |" in text  # a seed spread of 0 bounds nothing
+    assert "| 0.0 | 42: +3.2, 43: +3.2 | **survives** |" in text  # a seed spread of 0 bounds nothing
     r32 = next(line for line in text.splitlines() if line.startswith("| base → gemma3-270m-code-r32 | mbpp_custom_alpaca"))
-    assert r32.endswith("| – | significant (one seed: code-r32) |")  # trained once: its own spread is unknown
+    assert r32.endswith("| – | – | significant (one seed: code-r32) |")  # trained once: its own spread is unknown
     assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 3.2 | 3.0 | -0.2 |" in text
     assert "not significant" in text
 
@@ -208,6 +208,23 @@ def test_the_variant_question_measures_what_the_explanations_changed():
     assert "| r8 | wrong name / signature % | 1218 | 46.5 | 50.1 | +3.6 | [1.9, 5.3] |" in text
     assert "| r8 | text left out by the extractor % | 1218 | 2.2 | 91.1 | +88.9 |" in text
     assert "| r8 | lines of code | 1184 |" in text  # only answers with code of their own have a length
+
+
+@pytest.mark.slow
+def test_a_difference_one_training_seed_shows_is_not_called_surviving():
+    """runs/gemma_grid_4, code r32 with LoRA dropout 0.05 and 0, three seeds each: seed 42 alone loses 1.6 MBPP
+    points without dropout (McNemar p 0.02, more than twice the seed spread), seeds 43 and 44 lose 0.4 and 0; r8 -> r32
+    gains in every seed."""
+    from reporting.results import load_archived_runs, paired_comparisons
+
+    d = ROOT / "runs/gemma_grid_4/results"
+    names = [f"gemma3-270m-code-{c}{s}" for c in ("r8", "r32", "r32-dropout0") for s in ("", "-seed43", "-seed44")]
+    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
+    text = "\n".join(paired_comparisons(runs))
+    assert ("| r32 code: dropout 0.05 → 0 | mbpp_custom_alpaca | 500 | 3.8 | 2.2 | -1.6 | [-3.0, -0.4] | 9 / 1 | 0.0215 "
+            "| 0.6 | 42: -1.6, 43: -0.4, 44: +0.0 | inside seed noise |") in text
+    assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 2.0 | 3.8 | +1.8 |" in text
+    assert "| 0.2 | 42: +1.8, 43: +1.4, 44: +1.8 | **survives** |" in text
 
 
 @pytest.mark.slow
