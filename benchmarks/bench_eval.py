@@ -104,7 +104,7 @@ def split(wall: float, t: dict) -> dict:
            "grading": total("grade"), "of which references": total("references")}
     out["other"] = wall - sum(out[p] for p in PHASES[:-1])
     out["of which stop checks"] = t["stops"]["s"]
-    return {k: round(v, 1) for k, v in out.items()}
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def decoding(t: dict) -> dict:
@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         timings = json.loads((work / f"{label}.json").read_text())
         row["phases_s"], row["decoding"] = split(wall, timings), decoding(timings)
+        row["calls"] = {kind: len(spans) for kind, spans in timings["spans"].items()}  # a phase too short to show
         got = samples(out)
         first = first or got
         row["vs_first_case"] = compare(first, got)
