@@ -97,7 +97,7 @@ case ${1:?job name} in
     mkdir -p outputs/eval
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
-    per=$(( mem > 100000 ? 2 : 1 ))
+    per=${EXPERIMENT_PER_GPU:-$(( mem > 100000 ? 2 : 1 ))}  # 3 on an H200 is untried: 2 trainings used 77 %
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them)
     if [ -n "${EXPERIMENT_RECIPES:-}" ]; then
