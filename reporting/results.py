@@ -530,8 +530,10 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
     95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
     from .stats import paired_difference
 
-    def greedy_passes(first: Run, second: Run, task: str) -> list[tuple[float, float]]:
-        both = sorted(paired_samples(first, second), key=lambda kab: kab[0])
+    def in_order(first: Run, second: Run) -> list:
+        return sorted(paired_samples(first, second), key=lambda kab: kab[0])
+
+    def greedy_passes(both: list, task: str) -> list[tuple[float, float]]:
         return [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
 
     configs = configurations(runs)
@@ -540,19 +542,19 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
              "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- |"]
     rows = 0
     for title, first, second, bound_by in _pairs(runs):
+        both = in_order(first, second)
         again = _seed_pairs(configs, first, second, bound_by)
+        again_both = {s: both if a is first and b is second else in_order(a, b)
+                      for s, (a, b) in again.items()} if len(again) > 1 else {}
         for task in ALPACA_TASKS:
-            passes = greedy_passes(first, second, task)
+            passes = greedy_passes(both, task)
             if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):  # greedy runs only
                 continue
             d = paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
             sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
             spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
-            deltas = {}
-            for s, (a_run, b_run) in again.items() if len(again) > 1 else ():
-                p = passes if a_run is first and b_run is second else greedy_passes(a_run, b_run, task)
-                if p:
-                    deltas[s] = sum(b - a for a, b in p) / len(p)
+            deltas = {s: sum(b - a for a, b in p) / len(p)
+                      for s, seed_both in again_both.items() if (p := greedy_passes(seed_both, task))}
             centre = sum(deltas.values()) / len(deltas) if len(deltas) > 1 else d["diff"]
             one_sign = all(x * centre > 0 for x in deltas.values())
             significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
