@@ -490,7 +490,8 @@ def seed_table(runs: list[Run]) -> list[str]:
 
 def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
     """(comparison, first, second, configurations whose seed spread bounds it): the base with the Alpaca prompt vs each
-    adapter, rank vs the next rank of a variant, code vs code_explained at a rank, LoRA dropout 0.05 vs 0."""
+    adapter, rank vs the next rank of a variant (and vs the next rank trained with several seeds too, when ranks
+    trained once lie between them), code vs code_explained at a rank, LoRA dropout 0.05 vs 0."""
     configs = configurations(runs)
     main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configs.items()}
     base = next((r for r in runs if not r.adapter and any(t in r.results for t in ALPACA_TASKS)), None)
@@ -502,8 +503,10 @@ def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
             by_variant.setdefault(variant, []).append((rank, name))
     for variant, ranked in sorted(by_variant.items()):
         ranked.sort()
-        out += [(f"{variant}: r{a} → r{b}", main[na], main[nb], [na, nb])
-                for (a, na), (b, nb) in zip(ranked, ranked[1:])]
+        seeded = [rn for rn in ranked if len(configs[rn[1]]) > 1]
+        steps = list(zip(ranked, ranked[1:]))
+        steps += [step for step in zip(seeded, seeded[1:]) if step not in steps]
+        out += [(f"{variant}: r{a} → r{b}", main[na], main[nb], [na, nb]) for (a, na), (b, nb) in steps]
     for name in sorted(main):
         variant, rank = _rank_variant(name)
         other = name.replace("-code-", "-code_explained-")

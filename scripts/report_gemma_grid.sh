@@ -11,10 +11,10 @@
 #   reports/results_grid2.md  gemma_grid_2: the grid trained a second time, evaluations through the deterministic
 #                             launcher; its base own-prompt run ran out of GPU memory at batch 512
 #                             and the best adapter's pass@10 was cut short
-#   reports/results_grid4.md  gemma_grid_4: the experiment on the audited data, in progress (1 × H200, three sessions on
-#                             2026-12-03): code r8 and code_explained r8, three training seeds each, per-epoch
-#                             checkpoints of seed 42 (the first session's verdicts regraded: see its discussion);
-#                             code r32 with LoRA dropout 0.05 and 0, seed 42 each
+#   reports/results_grid4.md  gemma_grid_4: the experiment on the audited data, in progress (1 × H200, five sessions on
+#                             2026-12-03 and 12-04): code r8, code_explained r8, code r32 with LoRA dropout 0.05 and
+#                             0, code_explained r32, three training seeds each; code r16 and r64, seed 42; per-epoch
+#                             checkpoints of both r8 (the first session's verdicts regraded: see its discussion)
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
@@ -47,7 +47,9 @@ python3 -m reporting.results build $D/gemma3-270m-code-r8 $D/gemma3-270m-code_ex
   $D/gemma3-270m-code_explained-r8-seed43 $D/gemma3-270m-code_explained-r8-seed44 \
   $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r32-seed43 $D/gemma3-270m-code-r32-seed44 \
   $D/gemma3-270m-code-r32-dropout0 $D/gemma3-270m-code-r32-dropout0-seed43 $D/gemma3-270m-code-r32-dropout0-seed44 \
+  $D/gemma3-270m-code_explained-r32 $D/gemma3-270m-code_explained-r32-seed43 $D/gemma3-270m-code_explained-r32-seed44 \
+  $D/gemma3-270m-code-r16 $D/gemma3-270m-code-r64 \
   $D/gemma3-270m-code-r8-checkpoint-44 $D/gemma3-270m-code-r8-checkpoint-88 \
   $D/gemma3-270m-code_explained-r8-checkpoint-61 $D/gemma3-270m-code_explained-r8-checkpoint-122 \
   --samples $G4/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
-  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0, three seeds each (1 × H200, 2026-12-03 and 12-04; the experiment in progress)"
+  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed (1 × H200, 2026-12-03 and 12-04; the experiment in progress)"

@@ -214,17 +214,20 @@ def test_the_variant_question_measures_what_the_explanations_changed():
 def test_a_difference_one_training_seed_shows_is_not_called_surviving():
     """runs/gemma_grid_4, code r32 with LoRA dropout 0.05 and 0, three seeds each: seed 42 alone loses 1.6 MBPP
     points without dropout (McNemar p 0.02, more than twice the seed spread), seeds 43 and 44 lose 0.4 and 0; r8 -> r32
-    gains in every seed."""
+    gains in every seed, and stays compared when r16, trained once, lies between them."""
     from reporting.results import load_archived_runs, paired_comparisons
 
     d = ROOT / "runs/gemma_grid_4/results"
     names = [f"gemma3-270m-code-{c}{s}" for c in ("r8", "r32", "r32-dropout0") for s in ("", "-seed43", "-seed44")]
+    names.append("gemma3-270m-code-r16")
     (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
     text = "\n".join(paired_comparisons(runs))
     assert ("| r32 code: dropout 0.05 → 0 | mbpp_custom_alpaca | 500 | 3.8 | 2.2 | -1.6 | [-3.0, -0.4] | 9 / 1 | 0.0215 "
             "| 0.6 | 42: -1.6, 43: -0.4, 44: +0.0 | inside seed noise |") in text
     assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 2.0 | 3.8 | +1.8 |" in text
     assert "| 0.2 | 42: +1.8, 43: +1.4, 44: +1.8 | **survives** |" in text
+    assert "| code: r8 → r16 | mbpp_custom_alpaca | 500 | 2.0 | 2.8 | +0.8 |" in text
+    assert "| code: r16 → r32 | mbpp_custom_alpaca | 500 | 2.8 | 3.8 | +1.0 |" in text
 
 
 @pytest.mark.slow
