@@ -89,8 +89,8 @@ case ${1:?job name} in
       --passk-adapter-task mbpp_custom_alpaca_passk --rerun gemma3-270m-code-r8 gemma3-270m-code-r16 ;;
   experiment)
     # every Gemma recipe trained on the prepared data as it is now (the committed adapters predate its audit): the
-    # six of the grid, three seeds of four of them, r32 without LoRA dropout; learning curves of code r8 and
-    # code_explained r8 (one checkpoint per epoch); pass@10 of the base and of the best adapter. GEMMA_RESUME=DIR
+    # six of the grid, three seeds of four of them, r32 without LoRA dropout; learning curves of code r8,
+    # code_explained r8 and code r32 (one checkpoint per epoch); pass@10 of the base and of the best adapter. GEMMA_RESUME=DIR
     # (runs/<grid>/results of an earlier session of this job) skips what is done.
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
     if [ -f "$W/out/gemmaprep.log" ]; then until [ -f "$W/out/gemmaprep.rc" ]; do sleep 5; done; fi  # started beside
@@ -99,15 +99,18 @@ case ${1:?job name} in
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=${EXPERIMENT_PER_GPU:-$(( mem > 100000 ? 2 : 1 ))}  # 3 on an H200 is untried: 2 trainings used 77 %
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
-    # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them)
+    # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them;
+    # EXPERIMENT_BASE=1 runs them with these recipes, the best adapter picked among them)
+    base=(--passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk)
     if [ -n "${EXPERIMENT_RECIPES:-}" ]; then
-      read -ra recipes <<< "$EXPERIMENT_RECIPES"; only=(--no-base)
+      read -ra recipes <<< "$EXPERIMENT_RECIPES"; only=(--no-base); [ -n "${EXPERIMENT_BASE:-}" ] && only=("${base[@]}")
     else  # the grid's main comparisons first, so that a session cut short has them
       recipes=(gemma3-270m-code-r8 gemma3-270m-code_explained-r8 gemma3-270m-code-r32 gemma3-270m-code_explained-r32
                'gemma3-270m-*')
-      only=(--passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk)
+      only=("${base[@]}")
     fi
-    curve=(); for c in gemma3-270m-code-r8 gemma3-270m-code_explained-r8; do
+    # EXPERIMENT_CURVE="a b": the recipes with learning curves (default: both r8 and code r32, where they are run)
+    curve=(); for c in ${EXPERIMENT_CURVE:-gemma3-270m-code-r8 gemma3-270m-code_explained-r8 gemma3-270m-code-r32}; do
       [[ " ${recipes[*]} " == *" $c "* || " ${recipes[*]} " == *"*"* ]] && curve+=("$c"); done
     python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
