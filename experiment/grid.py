@@ -17,7 +17,7 @@ What runs, in order of dependencies
      evaluation on --adapter-tasks with the Alpaca prompt it was trained on;
   3. the base model on --base-tasks (its own prompts) and --adapter-tasks (the adapters' prompt, for comparison);
   4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
-     --best-by), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
+     --best-by, as soon as the adapters' runs are done), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
      after the other, into LABEL-float32 and LABEL-float32-rerun. --curve RECIPE: its per-epoch checkpoints on
      --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss. A rerun of an adapter
@@ -69,6 +69,11 @@ def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, tr
     return min(room, key=lambda s: jobs[s]) if room else None
 
 
+def training_room(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int) -> int:
+    """How many trainings could start now, over all slots."""
+    return sum(max(0, min(per_slot - jobs[s], train_per_slot - trainings[s])) for s in jobs)
+
+
 class Grid:
     def __init__(self, a: argparse.Namespace):
         self.a = a
@@ -86,16 +91,22 @@ class Grid:
         self.failed: list[str] = []
 
     def acquire(self, training: bool) -> str:
-        """A slot for the job. Trainings go first (evaluations wait for them): while trainings are still to start,
-        an evaluation takes only a slot that no training may take."""
+        """A slot for the job. Trainings go first: while trainings are still to start (waiting for their
+        preprocessing, say), an evaluation takes only room that they cannot all use."""
         with self.lock:
             while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None \
-                    or (not training and self.to_train
-                        and pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, True)):
+                    or (not training and self.keeps_training_room(slot)):
                 self.lock.wait()
             self.jobs[slot] += 1
             self.trainings[slot] += training
             return slot
+
+    def keeps_training_room(self, slot: str) -> bool:
+        """Would an evaluation on `slot` leave less room than the trainings still to start can take now?"""
+        room = training_room(self.jobs, self.trainings, self.per_slot, self.train_per_slot)
+        after = training_room({**self.jobs, slot: self.jobs[slot] + 1}, self.trainings, self.per_slot,
+                              self.train_per_slot)
+        return after < min(len(self.to_train), room)
 
     def training_settled(self, recipe: str) -> None:
         """The recipe's training has started, or will not run (idempotent)."""
@@ -225,23 +236,23 @@ class Grid:
 
         self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
-            jobs = []  # the base model's runs first: they need no training
+            base_jobs = []  # the base model's runs first: they need no training
             if a.base_tasks and not a.no_base:
-                jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
+                base_jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
             if a.adapter_tasks and not a.no_base:
-                jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
+                base_jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
             if a.passk_task and not a.no_base:
-                jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
+                base_jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
-            jobs += [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
+            jobs = [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
             # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
             reruns = [ROOT / "axolotl_configs" / f"{n}.yml" for n in a.rerun]
             early = [r for r in reruns if not self.needs_training(r)]
             jobs += [pool.submit(self.rerun, r, d) for r in early for d in a.rerun_dtype or [a.dtype]]
-            for j in jobs:
+            for j in jobs:  # the best adapter is known once the adapters' runs are done, whatever the base's do
                 j.result()
-            later = []
+            later = list(base_jobs)
             if a.passk_adapter_task and a.best_by:
                 scored = [(s, r) for r in recipes if (s := self.pass1(r.stem, a.best_by)) is not None]
                 if scored:

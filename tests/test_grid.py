@@ -70,20 +70,33 @@ def test_grid_caps_trainings_per_gpu_but_not_evaluations():
     assert pick_slot({"0": 3}, {"0": 0}, 3, 1, training=False) is None  # GPU full
 
 
-def test_grid_evaluations_wait_while_a_training_could_take_the_slot(tmp_path):
+def test_grid_evaluations_leave_room_for_the_trainings_still_to_start(tmp_path):
     import threading
 
     grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--gpus", "0", "--jobs-per-gpu", "2",
                        "--results", str(tmp_path)]))
     grid.to_train = {"tiny-mistral-code-r8"}
     got = []
-    waiter = threading.Thread(target=lambda: got.append(grid.acquire(training=False)))
+    first = threading.Thread(target=lambda: got.append(grid.acquire(training=False)), daemon=True)
+    first.start()
+    first.join(5)
+    assert got == ["0"]  # two places, one training to come: one evaluation starts at once
+    waiter = threading.Thread(target=lambda: got.append(grid.acquire(training=False)), daemon=True)
     waiter.start()
     waiter.join(1)
-    assert waiter.is_alive() and not got  # the free slot is kept for the training still to start
+    assert waiter.is_alive() and got == ["0"]  # the last place is kept for the training still to start
     grid.training_settled("tiny-mistral-code-r8")
     waiter.join(10)
-    assert got == ["0"] and grid.jobs["0"] == 1
+    assert got == ["0", "0"] and grid.jobs["0"] == 2
+    grid.release("0", False), grid.release("0", False)
+    grid.to_train = {"tiny-mistral-code-r8", "tiny-mistral-code_explained-r8"}  # two to come fill both places
+    waiter = threading.Thread(target=lambda: got.append(grid.acquire(training=False)), daemon=True)
+    waiter.start()
+    waiter.join(1)
+    assert waiter.is_alive() and grid.jobs["0"] == 0
+    grid.training_settled("tiny-mistral-code-r8")
+    waiter.join(10)
+    assert got == ["0", "0", "0"] and grid.jobs["0"] == 1
 
 
 def test_grid_rejects_an_unknown_recipe():

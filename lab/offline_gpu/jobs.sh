@@ -100,8 +100,10 @@ case ${1:?job name} in
     per=${EXPERIMENT_PER_GPU:-$(( mem > 100000 ? 2 : 1 ))}  # 3 on an H200 is untried: 2 trainings used 77 %
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them;
-    # EXPERIMENT_BASE=1 runs them with these recipes, the best adapter picked among them)
+    # EXPERIMENT_BASE=1 runs them with these recipes, the best adapter picked among them; EXPERIMENT_BASE=greedy:
+    # the base model's greedy runs and the best adapter's pass@k, not the base model's)
     base=(--passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk)
+    [ "${EXPERIMENT_BASE:-}" = greedy ] && base=(--passk-adapter-task mbpp_custom_alpaca_passk)
     if [ -n "${EXPERIMENT_RECIPES:-}" ]; then
       read -ra recipes <<< "$EXPERIMENT_RECIPES"; only=(--no-base); [ -n "${EXPERIMENT_BASE:-}" ] && only=("${base[@]}")
     else  # the grid's main comparisons first, so that a session cut short has them

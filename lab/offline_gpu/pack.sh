@@ -52,21 +52,35 @@ from pathlib import Path
 dest = Path(sys.argv[1])
 files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True).stdout
 repo = sum(Path(f).stat().st_size for f in files.decode().split("\0") if f and Path(f).is_file())
-room = 64 * 2**20 - repo - 2**20  # 1 MiB margin for growth of the tree
-first = [dest / "site.tar.xz", dest / "prepared.tar.xz"]
+room = 64 * 2**20 - repo - 2**18  # 256 KiB margin for growth of the tree: split again after a commit
+site, prepared = dest / "site.tar.xz", dest / "prepared.tar.xz"
 gguf = (dest / "gguf.xz").read_bytes() if (dest / "gguf.xz").exists() else b""  # NO_GGUF=1: callL only
-call, used, pos, n = 1, sum(p.stat().st_size for p in first), 0, 0
+if site.stat().st_size + prepared.stat().st_size > room:
+    print(f"[pack] callL: site and prepared data exceed the {room / 2**20:.1f} MiB a call has beside the repo", file=sys.stderr)
+if site.stat().st_size > room:
+    sys.exit(f"[pack] site.tar.xz ({site.stat().st_size / 2**20:.1f} MiB) does not fit beside the repo "
+             f"({repo / 2**20:.1f} MiB): shrink the repo or strip more in pack.sh")
 for folder in ("call1", "callL"):
     (dest / folder).mkdir()
-    for p in first:
-        os.link(p, dest / folder / p.name)
+    for f in (site, prepared):
+        os.link(f, dest / folder / f.name)
+call, used, pos, n = 1, site.stat().st_size, 0, 0
+if used + prepared.stat().st_size > room:  # the data then travels with the last GGUF piece (or after it)
+    os.unlink(dest / "call1" / prepared.name)
+else:
+    used, prepared = used + prepared.stat().st_size, None
 while pos < len(gguf):
-    take = int(room - used)
-    (dest / f"call{call}" / f"gguf.{n:02d}").write_bytes(gguf[pos:pos + take])
-    pos, n = pos + take, n + 1
-    if pos < len(gguf):
+    if used >= room:
         call, used = call + 1, 0
         (dest / f"call{call}").mkdir()
+    piece = gguf[pos:pos + int(room - used)]
+    (dest / f"call{call}" / f"gguf.{n:02d}").write_bytes(piece)
+    pos, n, used = pos + len(piece), n + 1, used + len(piece)
+if prepared is not None:
+    if used + prepared.stat().st_size > room:
+        call, used = call + 1, 0
+        (dest / f"call{call}").mkdir()
+    os.link(prepared, dest / f"call{call}" / prepared.name)
 (dest / "call1" / "gguf.count").write_text(f"{n}\n")
 print(f"repo {repo / 2**20:.1f} MiB; {call} calls of at most {room / 2**20:.1f} MiB extra")
 PY
