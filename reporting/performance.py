@@ -311,9 +311,10 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
         for name, c in graded:
             ph, com, dec = c["phases_s"], c.get("vs_committed"), c.get("decoding", {})
             same = f"{com['different_generation']} of {com['documents']}" if com else "–"
-            out.append(f"| {name} | {c['case']} | {c['wall_s']} | {ph['generation']} | {dec.get('steps', '–')} | "
-                       f"{dec.get('ms_per_step') or '–'} | {ph.get('of which stop checks', '–')} | {ph['grading']} | "
-                       f"{ph['of which references']} | {same} |")
+            one = lambda v: f"{v:.1f}" if isinstance(v, (int, float)) else v  # noqa: E731  (recorded to 0.01 s)
+            out.append(f"| {name} | {c['case']} | {one(c['wall_s'])} | {one(ph['generation'])} | {dec.get('steps', '–')} | "
+                       f"{one(dec.get('ms_per_step') or '–')} | {one(ph.get('of which stop checks', '–'))} | "
+                       f"{one(ph['grading'])} | {one(ph['of which references'])} | {same} |")
         out.append("")
     for name, run in runs.items():
         out += [f"`{run['tasks']}` with {run['model']}" + (f" + {run['adapter']}" if run.get("adapter") else "") +
