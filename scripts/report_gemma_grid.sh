@@ -42,7 +42,8 @@ python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"
 step "build reports/results_grid4.md"
 G4=runs/gemma_grid_4; D=$G4/results
-python3 -m reporting.results build $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
+python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
+  $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
   $D/gemma3-270m-code-r8-seed43 $D/gemma3-270m-code-r8-seed44 \
   $D/gemma3-270m-code_explained-r8-seed43 $D/gemma3-270m-code_explained-r8-seed44 \
   $D/gemma3-270m-code-r32 $D/gemma3-270m-code-r32-seed43 $D/gemma3-270m-code-r32-seed44 \
@@ -51,5 +52,5 @@ python3 -m reporting.results build $D/gemma3-270m-code-r8 $D/gemma3-270m-code_ex
   $D/gemma3-270m-code-r16 $D/gemma3-270m-code-r64 \
   $D/gemma3-270m-code-r8-checkpoint-44 $D/gemma3-270m-code-r8-checkpoint-88 \
   $D/gemma3-270m-code_explained-r8-checkpoint-61 $D/gemma3-270m-code_explained-r8-checkpoint-122 \
-  --samples $G4/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
-  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed (1 × H200, 2026-12-03 and 12-04; the experiment in progress)"
+  --samples $G4/samples.tar.xz $G1/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
+  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed; the base model on today's suite (1 × H200, 2026-12-03 and 12-04; the experiment in progress)"

@@ -231,6 +231,24 @@ def test_a_difference_one_training_seed_shows_is_not_called_surviving():
 
 
 @pytest.mark.slow
+def test_the_base_model_is_paired_with_every_training_of_an_adapter():
+    """runs/gemma_grid_4: the base model with the Alpaca prompt passes nothing; code_explained r8's MBPP gain holds
+    in all three seeds, its HumanEval gain (4 of 164 for seed 42, McNemar p 0.125) is not called significant."""
+    from reporting.results import load_archived_runs, paired_comparisons
+
+    d = ROOT / "runs/gemma_grid_4/results"
+    names = ["gemma-3-270m-alpaca"] + [f"gemma3-270m-code_explained-r8{s}" for s in ("", "-seed43", "-seed44")]
+    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
+    text = "\n".join(paired_comparisons(runs))
+    assert "| base → gemma3-270m-code_explained-r8 | mbpp_custom_alpaca | 500 | 0.0 | 1.8 | +1.8 |" in text
+    assert ("| base → gemma3-270m-code_explained-r8 | humaneval_custom_alpaca | 164 | 0.0 | 2.4 | +2.4 | [+0.6, +4.9] "
+            "| 0 / 4 | 0.125 | 0.7 | 42: +2.4, 43: +2.4, 44: +3.7 | not significant |") in text
+    mbpp = next(line for line in text.splitlines()
+                if line.startswith("| base → gemma3-270m-code_explained-r8 | mbpp_custom_alpaca |"))
+    assert mbpp.endswith("| **survives** |")
+
+
+@pytest.mark.slow
 def test_variant_differences_are_shown_for_every_training_seed():
     """runs/gemma_grid_4, code r8 and code_explained r8 trained with seeds 42 and 44: the wrong name / signature
     difference that is significant for seed 42 reverses for seed 44; the stripped explanation text holds in both."""
