@@ -20,7 +20,7 @@ What runs, in order of dependencies
      --best-by, as soon as the adapters' runs are done), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
      --rerun-dtype float32 (a dtype other than --dtype) the adapter is evaluated twice in that dtype, one run
      after the other, into LABEL-float32 and LABEL-float32-rerun. --curve RECIPE: its per-epoch checkpoints on
-     --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss. A rerun of an adapter
+     --curve-tasks (LABEL-checkpoint-STEP), a learning curve beside the validation loss, beside the pass@k runs. A rerun of an adapter
      that already exists starts with the first wave, beside the adapter's first evaluation.
 --model-args adds lm-eval model arguments to every evaluation: with `attn_implementation=eager` a Gemma-3-shaped
 model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
@@ -227,14 +227,15 @@ class Grid:
                 self.training_settled(recipe.stem)
             if trained and a.adapter_tasks:
                 self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
-            if trained and recipe.stem in a.curve:
-                self.learning_curve(recipe)
+            if trained and recipe.stem in a.curve:  # beside the pass@k runs, which need only the adapters' pass@1
+                curves.append(pool.submit(self.learning_curve, recipe))
 
         def preprocess(recipe: Path) -> None:
             if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
                 self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], gpu=False)
 
         self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
+        curves = []
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             base_jobs = []  # the base model's runs first: they need no training
             if a.base_tasks and not a.no_base:
@@ -263,7 +264,7 @@ class Grid:
             for recipe in (r for r in reruns if r not in early):
                 for dtype in a.rerun_dtype or [a.dtype]:
                     later.append(pool.submit(self.rerun, recipe, dtype))
-            for j in later:
+            for j in later + curves:
                 j.result()
         if self.failed:
             print(f"[grid] failed: {', '.join(self.failed)} (logs in {self.logs})", file=sys.stderr)
