@@ -28,6 +28,7 @@ PASSK = ("mbpp_custom_passk", "mbpp_custom_alpaca_passk")
 BENCHMARKS = ("mbpp_custom", "mbpp_custom_3shot", "mbpp_custom_alpaca", "mbppplus_custom", "mbppplus_custom_3shot",
               "mbppplus_custom_alpaca", "humaneval_custom", "humaneval_custom_alpaca", "custom_suite",
               "custom_suite_alpaca")
+_CHECKPOINT = re.compile(r"^(?P<name>.+)-checkpoint-(?P<step>\d+)$")
 
 
 @dataclass
@@ -157,6 +158,9 @@ def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[
                 task = sf.stem[len("samples_"):-(len(stamp) + 1)]
                 run.samples[task] = [json.loads(line) for line in sf.open()]
             runs.append(run)
+    for r in runs:  # a checkpoint's folder (LABEL-checkpoint-STEP) names its training, which the path may not
+        if _CHECKPOINT.match(r.folder):
+            r.label = r.folder
     seen = Counter(r.label for r in runs)
     folders = Counter(r.folder for r in runs)
     for r in runs:  # the same model evaluated twice: keep both, tell them apart by their output folder
@@ -431,7 +435,39 @@ def passk_table(runs: list[Run]) -> list[str]:
         k = r.config.get("repeats") or next((len(sample_verdicts(s)) for s in r.samples.get(t, [])[:1]), "–")
         lines.append(f"| {r.label} | {t} | {k} | {_fmt(r.metric(t, 'pass@1')[0])} | {_fmt(r.metric(t, 'pass@5')[0])} | "
                      f"{_fmt(r.metric(t, 'pass@10')[0])} | {r.n_samples.get(t)} |")
-    return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task."]
+    return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task.",
+                    *passk_pairs(rows)]
+
+
+def passk_pairs(rows: list[tuple[Run, str]]) -> list[str]:
+    """Each two pass@k runs over the same tasks, paired task by task on 'solved by one of its k samples' (pass@k of a
+    task with exactly k samples is 0 or 1): McNemar's exact test and a paired-bootstrap interval. Each model answers
+    in its own prompt format, so the pair compares model and prompt together."""
+    from .stats import paired_difference
+
+    def solved(r: Run, t: str, k: int) -> dict[int, float]:
+        return {x["doc_id"]: x[f"pass@{k}"] for x in r.samples.get(t, []) if len(sample_verdicts(x)) == k}
+
+    lines = []
+    for i, (first, t1) in enumerate(rows):
+        for second, t2 in rows[i + 1:]:
+            for k in (10, 5):
+                a, b = solved(first, t1, k), solved(second, t2, k)
+                docs = sorted(a.keys() & b.keys())
+                if docs:
+                    break
+            else:
+                continue
+            d = paired_difference([a[doc] for doc in docs], [b[doc] for doc in docs])
+            lines.append(f"| {first.label} ({t1}) → {second.label} ({t2}) | {k} | {d['n']} | {100 * d['first']:.1f} | "
+                         f"{100 * d['second']:.1f} | {100 * d['diff']:+.1f} | [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
+                         f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} |")
+    if not lines:
+        return []
+    return ["", "Paired over tasks (a task counts as solved when one of its k samples passes; each model in its own prompt "
+            "format):", "", "| first → second | k | tasks | first pass@k % | second pass@k % | Δ points | 95 % interval "
+            "| solved only by first / only by second | McNemar p |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+            *lines]
 
 
 ALPACA_TASKS = ("mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_alpaca")
@@ -768,8 +804,12 @@ def reproducibility(runs: list[Run], reruns: list[Run]) -> list[str]:
     return lines
 
 
+_REPEAT = re.compile(r"-(?:seed\d+|retrain\d*)$")  # another training of the same configuration
+
+
 def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> list[str]:
-    """Loss curves from each adapter's trainer_state.json (Axolotl/HF Trainer log history)."""
+    """Loss curves from each adapter's trainer_state.json (Axolotl/HF Trainer log history); the plot gives each
+    configuration one colour, its seeds and retrainings drawn in it."""
     states = sorted(training_dir.glob("*/trainer_state.json")) if training_dir else []
     if not states:
         return ["No training logs given (`--training DIR` with NAME/trainer_state.json)."]
@@ -780,7 +820,9 @@ def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, (ax_train, ax_val) = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    colours: dict[str, str] = {}
+    counts = Counter(_REPEAT.sub("", p.parent.name) for p in states)
     for path in states:
         hist = json.loads(path.read_text())["log_history"]
         train = [(h["epoch"], h["loss"]) for h in hist if "loss" in h]
@@ -792,20 +834,28 @@ def training_table(training_dir: Path | None, out_dir: Path, plot_name: str) -> 
                      f" | {sorted(speed)[len(speed) // 2]:,.0f} |" if train and speed else f"| {name} | incomplete log |")
         if not train:  # nothing to draw (a run stopped before its first log)
             continue
-        line, = ax.plot(*zip(*train), label=f"{name} train", lw=1)
-        if val:
-            ax.plot(*zip(*val), marker="o", ls="--", color=line.get_color(), label=f"{name} validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (response tokens)")
-    ax.legend(fontsize=7)
+        config = _REPEAT.sub("", name)
+        first = config not in colours
+        colours.setdefault(config, f"C{len(colours) % 10}")
+        label = (f"{config} (×{counts[config]})" if counts[config] > 1 else config) if first else None
+        ax_train.plot(*zip(*train), color=colours[config], lw=1, alpha=0.7, label=label)
+        after = [(e, v) for e, v in val if e > 0]  # epoch 0 (the base model) is in the table: it would flatten the rest
+        if after:
+            ax_val.plot(*zip(*after), marker="o", ms=4, lw=1, alpha=0.8, color=colours[config], label=label)
+    ax_train.set_title("training loss", fontsize=10)
+    ax_val.set_title("validation loss (after each epoch)", fontsize=10)
+    for ax in (ax_train, ax_val):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    ax_train.set_ylabel("loss (response tokens)")
+    ax_val.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False)
     fig.tight_layout()
     fig.savefig(out_dir / plot_name, dpi=110)
     plt.close(fig)
     return lines + ["", "Validation loss at epoch 0 is the base model before training; tokens/s/GPU is the median "
-                    "of Axolotl's per-log figure (several runs shared one GPU).", "", f"![loss curves]({plot_name})"]
-
-
-_CHECKPOINT = re.compile(r"^(?P<name>.+)-checkpoint-(?P<step>\d+)$")
+                    "of Axolotl's per-log figure (several runs shared one GPU). In the plot each configuration has "
+                    "one colour, and its other trainings (seeds, retrainings: ×N) are drawn in it.", "",
+                    f"![loss curves]({plot_name})"]
 
 
 def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
@@ -817,7 +867,7 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             curves[m["name"]][int(m["step"])] = r
     if not curves:
         return ["No checkpoint evaluations among these runs (`python -m experiment.grid … --curve RECIPE`)."]
-    lines, final = [], False
+    lines, final, missing = [], False, False
     for name, by_step in sorted(curves.items()):
         state = training_dir / name / "trainer_state.json" if training_dir else None
         hist = json.loads(state.read_text())["log_history"] if state and state.exists() else []
@@ -829,17 +879,19 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             final = True
         lines += [f"**{name}**", "", "| step | epoch | validation loss | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |",
                   "| ---: | ---: | ---: |" + " ---: |" * len(tasks)]
-        for step, r in sorted(by_step.items()):
-            epoch, loss = val.get(step, (None, None))
-            cells = [_fmt(r.metric(t, "pass@1")[0], r.metric(t, "pass@1")[1]) for t in tasks]
-            mark = " (the adapter)" if r is adapter else ""
+        for step in sorted(set(by_step) | {s for s in val if s > 0}):  # step 0: the base model, before training
+            r, (epoch, loss) = by_step.get(step), val.get(step, (None, None))
+            missing |= r is None
+            cells = [_fmt(r.metric(t, "pass@1")[0], r.metric(t, "pass@1")[1]) if r else "not evaluated" for t in tasks]
+            mark = " (the adapter)" if r is not None and r is adapter else ""
             lines.append(f"| {step}{mark} | {'–' if epoch is None else f'{epoch:.0f}'} | "
                          f"{'–' if loss is None else f'{loss:.3f}'} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines + ["Validation loss is the one logged at the checkpoint's step (– where none was, or no "
                     "`--training` log was given)." + (" *(the adapter)*: the last checkpoint holds the trained "
                     "adapter's weights, so its row is the adapter's own evaluation (on every Alpaca task at once, "
-                    "so in other batches than the checkpoints')." if final else "")]
+                    "so in other batches than the checkpoints')." if final else "")
+            + (" *not evaluated*: a step with a validation loss but no checkpoint evaluation among these runs." if missing else "")]
 
 
 def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:

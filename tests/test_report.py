@@ -294,3 +294,36 @@ def test_learning_curve_ends_with_the_adapter_itself():
     assert "| 44 | 1 | 0.661 | 0.6 ± 0.6 | 1.6 ± 0.6 |" in text and "| 88 | 2 | 0.640 | 0.6 ± 0.6 | 3.0 ± 0.8 |" in text
     assert "| 132 (the adapter) | 3 | 0.640 | 0.6 ± 0.6 | 2.0 ± 0.6 |" in text
     assert "humaneval" not in text  # only the tasks the checkpoints were evaluated on
+
+
+def test_a_learning_curve_cut_short_shows_every_epoch_and_names_its_training():
+    """runs/gemma_grid_4: the third training of code r32 (archived as gemma3-270m-code-r32-retrain2, its results
+    folder renamed from the grid's label) had only its epoch-1 checkpoint evaluated; epochs 2 and 3 show their
+    validation loss and no pass@1, and no row is taken for the adapter's own evaluation."""
+    from reporting.results import learning_curve, load_runs
+
+    grid = ROOT / "runs" / "gemma_grid_4"
+    runs = load_runs([grid / "results" / "gemma3-270m-code-r32-retrain2-checkpoint-44"])
+    assert [r.label for r in runs] == ["gemma3-270m-code-r32-retrain2-checkpoint-44"]  # not the path's code-r32
+    text = "\n".join(learning_curve(runs, grid / "training"))
+    assert "**gemma3-270m-code-r32-retrain2**" in text
+    assert "| 44 | 1 | 0.644 | 1.9 ± 1.1 | 1.8 ± 0.6 |" in text
+    assert "| 88 | 2 | 0.628 | not evaluated | not evaluated |" in text
+    assert "| 132 | 3 | 0.638 | not evaluated | not evaluated |" in text
+    assert "(the adapter)" not in text and "*not evaluated*" in text
+
+
+def test_pass_at_k_runs_are_paired_task_by_task():
+    """The base model's pass@10 (grid 1, its own prompt) against code r32's (grid 4, Alpaca prompt) over the same 500
+    MBPP tasks: 11 and 43 solved, 3 only by the base, 35 only by the adapter."""
+    from reporting.results import PASSK, load_archived_runs, passk_pairs
+
+    dirs = [str(ROOT / "runs/gemma_grid/results/gemma-3-270m-passk"),
+            str(ROOT / "runs/gemma_grid_4/results/gemma3-270m-code-r32-retrain2-passk")]
+    (runs,) = load_archived_runs([dirs], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz"),
+                                          str(ROOT / "runs/gemma_grid/samples.tar.xz")])
+    rows = [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+    text = "\n".join(passk_pairs(rows))
+    assert ("| gemma-3-270m (mbpp_custom_passk) → gemma3-270m-code-r32 (mbpp_custom_alpaca_passk) "
+            "| 10 | 500 | 2.2 | 8.6 | +6.4 | [+4.2, +8.8] | 3 / 35 | 6.68e-08 |") in text
+    assert passk_pairs(rows[:1]) == []  # one run: nothing to pair
