@@ -425,8 +425,12 @@ def quality_table(runs: list[Run]) -> list[str]:
     return lines
 
 
+def _passk_rows(runs: list[Run]) -> list[tuple[Run, str]]:
+    return [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+
+
 def passk_table(runs: list[Run]) -> list[str]:
-    rows = [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+    rows = _passk_rows(runs)
     if not rows:
         return ["No pass@k run (`mbpp_custom_passk`, `mbpp_custom_alpaca_passk`) among these runs."]
     lines = ["| model / adapter | task | samples per task | pass@1 % (sampled) | pass@5 % | pass@10 % | tasks |",
@@ -436,38 +440,33 @@ def passk_table(runs: list[Run]) -> list[str]:
         lines.append(f"| {r.label} | {t} | {k} | {_fmt(r.metric(t, 'pass@1')[0])} | {_fmt(r.metric(t, 'pass@5')[0])} | "
                      f"{_fmt(r.metric(t, 'pass@10')[0])} | {r.n_samples.get(t)} |")
     return lines + ["", "Temperature 0.8, top-p 0.95; pass@k by the unbiased estimator over the samples of each task.",
-                    *passk_pairs(rows)]
+                    *passk_pairs(runs)]
 
 
-def passk_pairs(rows: list[tuple[Run, str]]) -> list[str]:
-    """Each two pass@k runs over the same tasks, paired task by task on 'solved by one of its k samples' (pass@k of a
-    task with exactly k samples is 0 or 1): McNemar's exact test and a paired-bootstrap interval. Each model answers
-    in its own prompt format, so the pair compares model and prompt together."""
+def passk_pairs(runs: list[Run]) -> list[str]:
+    """Each two pass@k runs over the same tasks, paired task by task on pass@10 (with exactly 10 samples a task's
+    pass@10 is 1 when one of them passed, else 0): McNemar's exact test and a paired-bootstrap interval. Each model
+    answers in its own prompt format, so a pair compares model and prompt together."""
     from .stats import paired_difference
 
-    def solved(r: Run, t: str, k: int) -> dict[int, float]:
-        return {x["doc_id"]: x[f"pass@{k}"] for x in r.samples.get(t, []) if len(sample_verdicts(x)) == k}
+    def solved(r: Run, t: str) -> dict[int, float]:
+        return {x["doc_id"]: x["pass@10"] for x in r.samples.get(t, []) if len(sample_verdicts(x)) == 10}
 
+    rows = [(r, t, solved(r, t)) for r, t in _passk_rows(runs)]
     lines = []
-    for i, (first, t1) in enumerate(rows):
-        for second, t2 in rows[i + 1:]:
-            for k in (10, 5):
-                a, b = solved(first, t1, k), solved(second, t2, k)
-                docs = sorted(a.keys() & b.keys())
-                if docs:
-                    break
-            else:
-                continue
-            d = paired_difference([a[doc] for doc in docs], [b[doc] for doc in docs])
-            lines.append(f"| {first.label} ({t1}) → {second.label} ({t2}) | {k} | {d['n']} | {100 * d['first']:.1f} | "
-                         f"{100 * d['second']:.1f} | {100 * d['diff']:+.1f} | [{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
-                         f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} |")
+    for i, (first, t1, a) in enumerate(rows):
+        for second, t2, b in rows[i + 1:]:
+            if docs := sorted(a.keys() & b.keys()):
+                d = paired_difference([a[doc] for doc in docs], [b[doc] for doc in docs])
+                lines.append(f"| {first.label} ({t1}) → {second.label} ({t2}) | {d['n']} | {100 * d['first']:.1f} | "
+                             f"{100 * d['second']:.1f} | {100 * d['diff']:+.1f} | [{100 * d['lo']:+.1f}, "
+                             f"{100 * d['hi']:+.1f}] | {d['only_first']} / {d['only_second']} | {d['p']:.3g} |")
     if not lines:
         return []
-    return ["", "Paired over tasks (a task counts as solved when one of its k samples passes; each model in its own prompt "
-            "format):", "", "| first → second | k | tasks | first pass@k % | second pass@k % | Δ points | 95 % interval "
-            "| solved only by first / only by second | McNemar p |", "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
-            *lines]
+    return ["", "Paired over tasks (a task counts as solved when one of its 10 samples passes; each model in its own "
+            "prompt format):", "", "| first → second | tasks | first pass@10 % | second pass@10 % | Δ points | "
+            "95 % interval | solved only by first / only by second | McNemar p |",
+            "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: |", *lines]
 
 
 ALPACA_TASKS = ("mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_alpaca")
