@@ -14,12 +14,8 @@ case ${1:-} in
     [ ! -f "$state" ] || { echo "slim.sh: already on (slim.sh off first)" >&2; exit 1; }
     git diff --cached --quiet || { echo "slim.sh: the index has staged changes; commit or unstage them first" >&2; exit 1; }
     keep=${KEEP:-runs/gemma_grid_4/results runs/gemma_grid/adapters runs/gemma_grid_3/samples.tar.xz runs/perf}
-    git ls-files -z reports tests runs | python3 -c '
-import sys
-keep = sys.argv[1].split()
-for path in sys.stdin.read().split("\0"):
-    if path and not any(path == k or path.startswith(k.rstrip("/") + "/") for k in keep):
-        print(path)' "$keep" > "$state"
+    excluded=(); for k in $keep; do excluded+=(":(exclude)$k"); done
+    git ls-files reports tests runs "${excluded[@]}" > "$state"
     git rm -q --cached --pathspec-from-file="$state"
     { echo "# slim.sh"; sed 's#^#/#' "$state"; echo "# slim.sh end"; } >> "$exclude"
     echo "slim.sh: $(wc -l < "$state") files left behind; the tree now $(git ls-files -co --exclude-standard -z | du -ch --files0-from=- | tail -1 | cut -f1)" ;;
