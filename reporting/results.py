@@ -190,10 +190,16 @@ def _format_of(task: str) -> str:
     return "_3shot" if task.endswith("_3shot") else "_alpaca" if task.endswith("_alpaca") else ""
 
 
+def _natural(run_or_label: Run | str) -> str:
+    """Sort key: labels with their numbers in numeric order (r8 before r16, checkpoint-44 before checkpoint-132)."""
+    label = run_or_label if isinstance(run_or_label, str) else run_or_label.label
+    return re.sub(r"\d+", lambda m: m[0].zfill(12), label)
+
+
 def _table(runs: list[Run], cols: list[str], cell) -> list[str]:
     """One row per run that has a value in any column (no all-"–" rows)."""
     lines = []
-    for r in sorted(runs, key=lambda r: r.label):
+    for r in sorted(runs, key=_natural):
         cells = [cell(r, c) for c in cols]
         if any(c != "–" for c in cells):
             lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
@@ -316,8 +322,8 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
                if "passk" not in task]
     for title, member in groups:
         cols = sorted({c for row in table.values() for c in row if member(c)})
-        rows = [f"| {label} | " + " | ".join(_fmt(table[label].get(c)) for c in cols) + " |" for label in sorted(table)
-                if any(table[label].get(c) is not None for c in cols)]
+        rows = [f"| {label} | " + " | ".join(_fmt(table[label].get(c)) for c in cols) + " |"
+                for label in sorted(table, key=_natural) if any(table[label].get(c) is not None for c in cols)]
         if cols and rows:
             lines += [f"**{title}**", "", "| model / adapter | " + " | ".join(c.split(": ", 1)[1] for c in cols) + " |",
                       "| --- |" + " ---: |" * len(cols), *rows, ""]
@@ -330,7 +336,7 @@ def categories(runs: list[Run], out_dir: Path, plot_name: str) -> list[str]:
 
     suite = [c for c in sorted({c for row in table.values() for c in row}) if c.startswith("suite_alpaca: ")] \
         or [c for c in sorted({c for row in table.values() for c in row}) if c.startswith("suite: ")]
-    labels = [l for l in sorted(table) if any(table[l].get(c) is not None for c in suite)]
+    labels = [l for l in sorted(table, key=_natural) if any(table[l].get(c) is not None for c in suite)]
     if not suite or not labels:
         return lines
     data = np.array([[np.nan if table[l].get(c) is None else 100 * table[l][c] for c in suite] for l in labels], dtype=float)
@@ -364,7 +370,7 @@ def error_analysis(runs: list[Run]) -> list[str]:
              "memory": lambda v, s: v.get("error") == "memory"}
     lines = ["| model / adapter | samples | " + " | ".join(kinds) + " |", "| --- | ---: |" + " ---: |" * len(kinds)]
     examples = {}
-    for r in sorted(runs, key=lambda r: r.label):
+    for r in sorted(runs, key=_natural):
         counts, n = Counter(), 0
         for task, samples in r.samples.items():
             for s in samples:
@@ -413,7 +419,7 @@ def quality_table(runs: list[Run]) -> list[str]:
              "| model / adapter | task | syntax-valid % | raw syntax-valid % | runs clean % | PEP 8 issues / line | "
              "docstring % | comment % | complexity | runtime × ref | lines |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in sorted(runs, key=lambda r: r.label):
+    for r in sorted(runs, key=_natural):
         for t in _tasks([r]):
             w = written_quality(r, t)
             g = (lambda k: w[k]) if w else (lambda k: r.metric(t, k)[0])  # noqa: E731
@@ -426,7 +432,7 @@ def quality_table(runs: list[Run]) -> list[str]:
 
 
 def _passk_rows(runs: list[Run]) -> list[tuple[Run, str]]:
-    return [(r, t) for r in sorted(runs, key=lambda r: r.label) for t in PASSK if t in r.results]
+    return [(r, t) for r in sorted(runs, key=_natural) for t in PASSK if t in r.results]
 
 
 def passk_table(runs: list[Run]) -> list[str]:
@@ -496,6 +502,15 @@ def paired_samples(first: Run, second: Run) -> list[tuple[tuple[str, int], dict,
             if len(d) == 2 and d[0].get("prompt_hash") == d[1].get("prompt_hash")]
 
 
+def _in_order(first: Run, second: Run) -> list[tuple[tuple[str, int], dict, dict]]:
+    return sorted(paired_samples(first, second), key=lambda kab: kab[0])
+
+
+def _greedy_passes(both: list, task: str) -> list[tuple[float, float]]:
+    """(first's pass@1, second's) of TASK's documents (or its subtasks') among paired samples."""
+    return [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
+
+
 def over_seeds(by_seed: dict[int, Run], task: str) -> tuple[float, float | None] | None:
     """pass@1 mean and standard deviation over a configuration's seeds (None where no seed has the task)."""
     from .stats import mean_sd
@@ -512,7 +527,7 @@ def seed_table(runs: list[Run]) -> list[str]:
         return ["No adapter runs among these."]
     lines = ["| configuration | seeds | " + " | ".join(f"{t} pass@1 %" for t in tasks) + " |",
              "| --- | --- |" + " ---: |" * len(tasks)]
-    for name, by_seed in sorted(configs.items()):
+    for name, by_seed in sorted(configs.items(), key=lambda kv: _natural(kv[0])):
         cells = []
         for t in tasks:
             mean, sd = over_seeds(by_seed, t) or (None, None)
@@ -530,7 +545,7 @@ def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
     configs = configurations(runs)
     main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configs.items()}
     base = next((r for r in runs if not r.adapter and any(t in r.results for t in ALPACA_TASKS)), None)
-    out = [(f"base → {name}", base, run, [name]) for name, run in sorted(main.items()) if base]
+    out = [(f"base → {name}", base, main[name], [name]) for name in sorted(main, key=_natural) if base]
     by_variant: dict[str, list[tuple[int, str]]] = {}
     for name in main:
         variant, rank = _rank_variant(name)
@@ -542,7 +557,7 @@ def _pairs(runs: list[Run]) -> list[tuple[str, Run, Run, list[str]]]:
         steps = list(zip(ranked, ranked[1:]))
         steps += [step for step in zip(seeded, seeded[1:]) if step not in steps]
         out += [(f"{variant}: r{a} → r{b}", main[na], main[nb], [na, nb]) for (a, na), (b, nb) in steps]
-    for name in sorted(main):
+    for name in sorted(main, key=_natural):
         variant, rank = _rank_variant(name)
         other = name.replace("-code-", "-code_explained-")
         if variant == "code" and other in main:
@@ -568,31 +583,25 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
     95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
     from .stats import paired_difference
 
-    def in_order(first: Run, second: Run) -> list:
-        return sorted(paired_samples(first, second), key=lambda kab: kab[0])
-
-    def greedy_passes(both: list, task: str) -> list[tuple[float, float]]:
-        return [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
-
     configs = configurations(runs)
     lines = ["| comparison | task | documents | first % | second % | Δ points | 95 % interval | only first / only second "
              "| McNemar p | seed sd, points | Δ per training seed | verdict |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- | --- |"]
     rows = 0
     for title, first, second, bound_by in _pairs(runs):
-        both = in_order(first, second)
+        both = _in_order(first, second)
         again = _seed_pairs(configs, first, second, bound_by)
-        again_both = {s: both if a is first and b is second else in_order(a, b)
+        again_both = {s: both if a is first and b is second else _in_order(a, b)
                       for s, (a, b) in again.items()} if len(again) > 1 else {}
         for task in ALPACA_TASKS:
-            passes = greedy_passes(both, task)
+            passes = _greedy_passes(both, task)
             if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):  # greedy runs only
                 continue
             d = paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
             sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
             spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
             deltas = {s: sum(b - a for a, b in p) / len(p)
-                      for s, seed_both in again_both.items() if (p := greedy_passes(seed_both, task))}
+                      for s, seed_both in again_both.items() if (p := _greedy_passes(seed_both, task))}
             centre = sum(deltas.values()) / len(deltas) if len(deltas) > 1 else d["diff"]
             one_sign = all(x * centre > 0 for x in deltas.values())
             significant = d["p"] < 0.05 and (d["lo"] > 0 or d["hi"] < 0)
@@ -679,7 +688,7 @@ def variant_question(runs: list[Run]) -> list[str]:
 
     configs = configurations(runs)
     main = {name: by_seed.get(42) or by_seed[min(by_seed)] for name, by_seed in configs.items()}
-    pairs = [(name, name.replace("-code-", "-code_explained-")) for name in sorted(main)
+    pairs = [(name, name.replace("-code-", "-code_explained-")) for name in sorted(main, key=_natural)
              if _rank_variant(name)[0] == "code" and name.replace("-code-", "-code_explained-") in main]
     if not pairs:
         return ["No rank with both a `code` and a `code_explained` adapter among these runs."]
@@ -866,8 +875,10 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             curves[m["name"]][int(m["step"])] = r
     if not curves:
         return ["No checkpoint evaluations among these runs (`python -m experiment.grid … --curve RECIPE`)."]
-    lines, final, missing = [], False, False
-    for name, by_step in sorted(curves.items()):
+    from .stats import paired_difference
+
+    lines, steps_rows, final, missing = [], [], False, False
+    for name, by_step in sorted(curves.items(), key=lambda kv: _natural(kv[0])):
         state = training_dir / name / "trainer_state.json" if training_dir else None
         hist = json.loads(state.read_text())["log_history"] if state and state.exists() else []
         val = {h["step"]: (h["epoch"], h["eval_loss"]) for h in hist if "eval_loss" in h}
@@ -886,6 +897,20 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             lines.append(f"| {step}{mark} | {'–' if epoch is None else f'{epoch:.0f}'} | "
                          f"{'–' if loss is None else f'{loss:.3f}'} | " + " | ".join(cells) + " |")
         lines.append("")
+        steps = sorted(by_step)
+        for a, b in zip(steps, steps[1:]):
+            both = _in_order(by_step[a], by_step[b])
+            for task in tasks:
+                passes = _greedy_passes(both, task)
+                if passes and all(v in (0.0, 1.0) for pair in passes for v in pair):
+                    d = paired_difference([x == 1.0 for x, _ in passes], [y == 1.0 for _, y in passes])
+                    steps_rows.append(f"| {name} | {a} → {b} | {task} | {d['n']} | {100 * d['diff']:+.1f} | "
+                                      f"[{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
+                                      f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} |")
+    if steps_rows:
+        lines += ["Step to step within one training, paired over the same documents and prompts (greedy):", "",
+                  "| training | steps | task | documents | Δ points | 95 % interval | only first / only second | "
+                  "McNemar p |", "| --- | --- | --- | ---: | ---: | --- | --- | ---: |", *steps_rows, ""]
     return lines + ["Validation loss is the one logged at the checkpoint's step (– where none was, or no "
                     "`--training` log was given)." + (" *(the adapter)*: the last checkpoint holds the trained "
                     "adapter's weights, so its row is the adapter's own evaluation (on every Alpaca task at once, "
@@ -896,7 +921,7 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
 def provenance(runs: list[Run], manifest: dict | None, launcher: str = "lm_eval") -> list[str]:
     lines = ["| model / adapter | results file | lm-eval | transformers | git | seeds (python/numpy/torch) | wall s | command |",
              "| --- | --- | --- | --- | --- | --- | ---: | --- |"]
-    for r in sorted(runs, key=lambda r: r.label):
+    for r in sorted(runs, key=_natural):
         m, c = r.meta, r.config
         wall = m.get("total_evaluation_time_seconds")
         wall = f"{float(wall):.0f}" if wall else "–"

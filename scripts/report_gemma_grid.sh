@@ -15,7 +15,8 @@
 #                             2026-12-03 and 12-04): code r8, code_explained r8, code r32 with LoRA dropout 0.05 and
 #                             0, code_explained r32, three training seeds each; code r16 and r64, seed 42; per-epoch
 #                             checkpoints of both r8 (the first session's verdicts regraded: see its discussion);
-#                             a third training of code r32 (retrain2, 1 × H100, 2026-12-05): its pass@10 and epoch 1
+#                             a third training of code r32 (retrain2, 1 × H100, 2026-12-05): its pass@10 and epoch 1;
+#                             a fourth (retrain3, 1 × H100, 2026-12-05): its learning curve, epochs 1-3
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
@@ -54,5 +55,7 @@ python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/re
   $D/gemma3-270m-code-r8-checkpoint-44 $D/gemma3-270m-code-r8-checkpoint-88 \
   $D/gemma3-270m-code_explained-r8-checkpoint-61 $D/gemma3-270m-code_explained-r8-checkpoint-122 \
   $D/gemma3-270m-code-r32-retrain2-checkpoint-44 $D/gemma3-270m-code-r32-retrain2-passk \
+  $D/gemma3-270m-code-r32-retrain3-checkpoint-44 $D/gemma3-270m-code-r32-retrain3-checkpoint-88 \
+  $D/gemma3-270m-code-r32-retrain3-checkpoint-132 \
   --samples $G4/samples.tar.xz $G1/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
-  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed; the base model on today's suite; code r32's pass@10 (1 × H200, 2026-12-03 and 12-04; 1 × H100, 2026-12-05; the experiment in progress)"
+  --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed; the base model on today's suite; code r32's pass@10 and learning curve (1 × H200, 2026-12-03 and 12-04; 1 × H100, 2026-12-05)"

@@ -313,6 +313,25 @@ def test_a_learning_curve_cut_short_shows_every_epoch_and_names_its_training():
     assert "(the adapter)" not in text and "*not evaluated*" in text
 
 
+def test_a_learning_curve_pairs_each_epoch_with_the_next():
+    """runs/gemma_grid_4: code r32's fourth training (retrain3), all three epochs evaluated on MBPP and the custom
+    suite: each checkpoint against the next on the same documents (epoch 3's rising validation loss, 0.626 -> 0.636,
+    with 7 MBPP tasks lost and 5 gained). The leaderboard lists the checkpoints in step order, not as strings."""
+    from reporting.results import leaderboard, learning_curve, load_archived_runs
+
+    grid = ROOT / "runs" / "gemma_grid_4"
+    (runs,) = load_archived_runs([[str(grid / "results" / f"gemma3-270m-code-r32-retrain3-checkpoint-{step}")
+                                   for step in (132, 44, 88)]], [str(grid / "samples.tar.xz")])
+    text = "\n".join(learning_curve(runs, grid / "training"))
+    assert "| 44 | 1 | 0.645 | 1.9 ± 1.1 | 1.4 ± 0.5 |" in text and "| 132 | 3 | 0.636 | 1.3 ± 0.9 | 2.6 ± 0.7 |" in text
+    assert "| gemma3-270m-code-r32-retrain3 | 44 → 88 | mbpp_custom_alpaca | 500 | +1.6 | [+0.4, +3.0] | 2 / 10 |" in text
+    assert ("| gemma3-270m-code-r32-retrain3 | 88 → 132 | mbpp_custom_alpaca | 500 | -0.4 | [-1.8, +1.0] | 7 / 5 "
+            "| 0.774 |") in text
+    assert "44 → 132" not in text  # only neighbouring steps
+    rows = [line.split(" | ")[0] for line in leaderboard(runs) if "checkpoint" in line]
+    assert rows == [f"| gemma3-270m-code-r32-retrain3-checkpoint-{step}" for step in (44, 88, 132)]
+
+
 def test_pass_at_k_runs_are_paired_task_by_task():
     """The base model's pass@10 (grid 1, its own prompt) against code r32's (grid 4, Alpaca prompt) over the same 500
     MBPP tasks: 11 and 43 solved, 3 only by the base, 35 only by the adapter."""
