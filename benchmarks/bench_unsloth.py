@@ -7,10 +7,12 @@ The same work as the recipe's Axolotl run: the same model folder and tokenizer, 
 linear projections of every layer, 4-bit NF4 base with double quantisation and bf16 compute, paged 8-bit AdamW at
 2e-4, and the very rows Axolotl tokenised (PREPARED: its `dataset_prepared_path`, e.g. the `prepared-2048` folder
 bench_qlora_cost.py leaves), packed into SEQ-token rows (position ids restart at every row, padded to SEQ like the
-recipe's pad_to_sequence_len) with the loss on response tokens only (Axolotl's labels). Gradient checkpointing on
-(Unsloth's own, "unsloth"). Steps are timed after CUDA synchronisation, after WARMUP steps; `slots` = token
-positions fed (padding included), `trainable` = tokens with a label. --backend peft runs the same loop on
-Transformers + PEFT + bitsandbytes without Unsloth: what the loop alone gives. --profile adds one step under
+recipe's pad_to_sequence_len; Unsloth gets each micro-batch's rows end to end in one row, its padding-free layout,
+the only one in which it keeps each document's attention to itself) with the loss on response tokens only (Axolotl's
+labels). Gradient checkpointing on (Unsloth's own, "unsloth"). Steps are timed after CUDA synchronisation, after
+WARMUP steps; `slots` = token positions fed (padding included), `trainable` = tokens with a label. --backend peft
+runs the same loop on Transformers + PEFT + bitsandbytes without Unsloth (in rows: Transformers masks each row's
+documents apart from their position ids): what the loop alone gives. --profile adds one step under
 torch.profiler after the timed ones (top kernels in the row). Appends one row to --out (the format of
 bench_qlora_cost.py's rows, `tool` naming the trainer).
 """
@@ -65,6 +67,17 @@ def pack(rows: list[tuple[list[int], list[int]]], seq: int, pad_id: int, seed: i
         cur["position_ids"] += list(range(len(ids)))
     close()
     return packed
+
+
+def model_inputs(batch: list[dict], one_row: bool) -> dict[str, list[list[int]]]:
+    """A micro-batch as the model is fed: rows of SEQ tokens, or (one_row) those rows end to end in a single row,
+    Unsloth's padding-free layout. Unsloth 2026.10 finds packed documents' boundaries from the restarting position ids
+    only in a single row; given several rows, its attention runs causally across the documents of each row — less
+    work than Axolotl's per-document attention, and not the same training."""
+    keys = ("input_ids", "labels", "position_ids")
+    if one_row:
+        return {k: [[v for r in batch for v in r[k]]] for k in keys}
+    return {k: [r[k] for r in batch] for k in keys}
 
 
 def load(backend: str, model: str, seq: int, rank: int, alpha: int, dropout: float, four_bit: bool):
@@ -132,7 +145,7 @@ def run(a) -> dict:
             prof = profiler()
             prof.__enter__()
         batch = rows[step * a.micro_batch:(step + 1) * a.micro_batch]
-        t = {k: torch.tensor([r[k] for r in batch], device=device) for k in ("input_ids", "labels", "position_ids")}
+        t = {k: torch.tensor(v, device=device) for k, v in model_inputs(batch, a.backend == "unsloth").items()}
         loss = model(input_ids=t["input_ids"], labels=t["labels"], position_ids=t["position_ids"]).loss
         loss.backward()
         opt.step()
@@ -150,7 +163,8 @@ def run(a) -> dict:
     (t0, s0, r0, _), (t1, s1, r1, last_loss) = marks[a.warmup - 1], marks[-1]
     row = {"name": a.name or f"{tool.split()[0]} r{a.rank} micro-batch {a.micro_batch}", "tool": tool,
            "lever": a.lever, "steps": a.steps, "warmup": a.warmup, "sequence_len": a.seq,
-           "micro_batch_size": a.micro_batch, "grad_accum": 1, "lora_r": a.rank, "lora_dropout": a.dropout,
+           "micro_batch_size": a.micro_batch, "layout": "one row" if a.backend == "unsloth" else "rows",
+           "grad_accum": 1, "lora_r": a.rank, "lora_dropout": a.dropout,
            "slots_per_s": round((s1 - s0) / (t1 - t0)), "trainable_per_s": round((r1 - r0) / (t1 - t0)),
            "step_s": round((t1 - t0) / a.steps, 3), "loss_last": round(last_loss, 4),
            "packing_efficiency": round(sum(r["tokens"] for r in rows) / (len(rows) * a.seq), 4),

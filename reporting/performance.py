@@ -426,7 +426,7 @@ def _kernels(profile: dict, n: int = 8) -> list[dict]:
 
 
 def peer_section(rows: list[dict] | None) -> list[str]:
-    out = ["## Against the peer: Unsloth on the same work", ""]
+    out = ["## Against the peer: Unsloth", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite peer`).", ""]
     ok = [r for r in rows if "error" not in r]
@@ -468,6 +468,21 @@ def peer_section(rows: list[dict] | None) -> list[str]:
         for r in profiled:
             out += [f"- **{r['name']}**: " + "; ".join(f"`{k['name'][:60]}` {k['ms']:.0f} ms (×{k['calls']})"
                                                       for k in _kernels(r["profile"]))]
+    if across := [r for r in ok if r.get("tool", "").startswith("unsloth") and "layout" not in r]:
+        attention = {r["tool"].split()[0]: sum(k["ms"] for k in r["profile"]["kernels"]
+                                               if k["name"].startswith("aten::") and "attention" in k["name"])
+                     for r in profiled}
+        measured = (f" In the profiled step attention (forward and backward operators) took {attention['axolotl']:.0f} "
+                    f"ms under Axolotl and {attention['unsloth']:.0f} ms under Unsloth."
+                    if attention.get("axolotl") and attention.get("unsloth") else "")
+        seq = f" of {across[0]['sequence_len']} tokens" if across[0].get("sequence_len") else ""
+        out += ["", f"*Not yet the same work*: these {len(across)} Unsloth rows were fed each micro-batch as "
+                f"rows{seq}. Unsloth {across[0]['tool'].split()[-1]} finds packed documents "
+                "from restarting position ids only in a single row, so there each row's documents attended to the "
+                "ones before them: one plain causal attention per row, where Axolotl applies a mask that keeps every "
+                f"document to itself — another training, and attention kernels with no mask to apply.{measured} "
+                "`benchmarks/bench_unsloth.py` now gives Unsloth each micro-batch as one row (its padding-free "
+                "layout; such rows carry `layout`); the pair has not been measured that way."]
     return out + [""]
 
 

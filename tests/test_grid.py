@@ -183,6 +183,26 @@ def test_peer_rows_are_packed_whole_with_positions_restarting_and_padding_unlabe
     assert sum(y != -100 for r in packed for y in r["labels"]) == sum(n - n // 2 for n in (5, 9, 3, 12, 6))
 
 
+def test_unsloth_gets_a_micro_batch_as_one_row_in_which_each_document_stays_apart():
+    """Unsloth keeps packed documents apart only within one row (its padding-free layout): the micro-batch's rows are
+    laid end to end, every token and label kept, and the restarting position ids still mark each document (and each
+    row's padding) as its own segment."""
+    import torch
+    from transformers.masking_utils import find_packed_sequence_indices
+
+    from benchmarks.bench_unsloth import model_inputs, pack
+    rows = [([1] * n, [-100] * (n // 2) + [7] * (n - n // 2)) for n in (5, 9, 3, 12, 6)]
+    packed = pack(rows, 16, pad_id=0)
+    one, several = model_inputs(packed, one_row=True), model_inputs(packed, one_row=False)
+    assert [len(v) for v in several["input_ids"]] == [16] * len(packed)
+    assert {k: len(v) for k, v in one.items()} == {"input_ids": 1, "labels": 1, "position_ids": 1}
+    for k in one:
+        assert one[k][0] == [x for row in several[k] for x in row]
+    segments = find_packed_sequence_indices(torch.tensor(one["position_ids"]))
+    padded = sum(r["tokens"] < 16 for r in packed)
+    assert int(segments[0, -1]) + 1 == len(rows) + padded
+
+
 @pytest.mark.slow
 def test_peer_suite_runs_the_recipe_and_the_bare_loop_on_the_rows_axolotl_prepared(tmp_path, workspace_tiny):
     out = tmp_path / "peer.json"

@@ -2,7 +2,9 @@
 import json
 from pathlib import Path
 
-from reporting.performance import build
+from reporting.performance import build, peer_section
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ROW = {"recipe": "mistral7b-code-r8-12gb", "name": "mistral7b-code-r8-12gb packed", "lora_r": 8, "lever": "",
        "sequence_len": 1024, "micro_batch_size": 1, "grad_accum": 16, "slots_per_s": 3000, "trainable_per_s": 1500,
@@ -99,6 +101,11 @@ def test_peer_rows_give_ratios_to_both_references_the_pair_spread_and_kernels_on
     assert "| 2048 + Liger + micro-batch 8 + dropout 0 | axolotl | 8 | 0.0 | 9,000 | 4,500 | 1.80 | 0.75 | 11.2 | 11.7 | no |" in text
     assert "| unsloth micro-batch 8 | unsloth 1 | 8 | 0.0 | 12,000 | 6,000 | 2.40 | 1.00 | 8.5 | 9.0 | yes |" in text
     assert "0.75–0.80× Unsloth" in text and "`nvjet_gemm` 4 ms" in text and "aten::mm" not in text
+    assert "*Not yet the same work*: these 2 Unsloth rows" in text  # fed as several rows: documents not kept apart
+    assert "attention (forward and backward operators)" not in text  # no attention operator in these profiles
+    one_row = [{**r, "layout": "one row"} if r["tool"].startswith("unsloth") else r for r in rows]
+    (tmp_path / "qlora_peer_h200.json").write_text(json.dumps(one_row))
+    assert "Not yet the same work" not in Path(build(tmp_path, tmp_path / "p.md")).read_text()
 
 
 def test_peer_rows_without_a_baseline_keep_their_figures(tmp_path):
@@ -145,3 +152,11 @@ def test_evaluation_time_section_from_the_committed_runs(tmp_path):
         in _built(tmp_path / "ok", {"eval_speed_h200.json": json.dumps(run)})
     assert "batch-512 is faster (149.5 s) but 300 generations differ from the first case's" in text
     assert (tmp_path / "performance_eval_speed_h200.png").stat().st_size > 5000
+
+
+def test_the_committed_peer_rows_are_flagged_with_the_attention_they_skipped(tmp_path):
+    """runs/perf/qlora_peer_h200.json: Unsloth was fed 8 rows per micro-batch, so its documents attended across
+    each other; the profiled step's attention operators, Axolotl against Unsloth, say what that changed."""
+    text = "\n".join(peer_section(json.loads((ROOT / "runs/perf/qlora_peer_h200.json").read_text())))
+    assert "*Not yet the same work*: these 3 Unsloth rows were fed each micro-batch as rows of 2048 tokens" in text
+    assert "took 286 ms under Axolotl and 112 ms under Unsloth" in text
