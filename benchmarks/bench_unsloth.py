@@ -72,8 +72,8 @@ def pack(rows: list[tuple[list[int], list[int]]], seq: int, pad_id: int, seed: i
 def model_inputs(batch: list[dict], one_row: bool) -> dict[str, list[list[int]]]:
     """A micro-batch as the model is fed: rows of SEQ tokens, or (one_row) those rows end to end in a single row,
     Unsloth's padding-free layout. Unsloth 2026.10 finds packed documents' boundaries from the restarting position ids
-    only in a single row; given several rows, its attention runs causally across the documents of each row — less
-    work than Axolotl's per-document attention, and not the same training."""
+    only in a single row; given several rows, its attention runs causally across the documents of each row, with no
+    mask to apply: cheaper than Axolotl's masked attention, and not the same training."""
     keys = ("input_ids", "labels", "position_ids")
     if one_row:
         return {k: [[v for r in batch for v in r[k]]] for k in keys}

@@ -511,6 +511,17 @@ def _greedy_passes(both: list, task: str) -> list[tuple[float, float]]:
     return [(a.get("pass@1"), b.get("pass@1")) for (t, _), a, b in both if t == task or t.startswith(task + "_")]
 
 
+def _greedy_difference(both: list, task: str) -> dict | None:
+    """stats.paired_difference of TASK's verdicts among paired samples; None without documents or where either run
+    sampled (greedy runs only)."""
+    from .stats import paired_difference
+
+    passes = _greedy_passes(both, task)
+    if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):
+        return None
+    return paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
+
+
 def over_seeds(by_seed: dict[int, Run], task: str) -> tuple[float, float | None] | None:
     """pass@1 mean and standard deviation over a configuration's seeds (None where no seed has the task)."""
     from .stats import mean_sd
@@ -581,8 +592,6 @@ def _seed_pairs(configs: dict[str, dict[int, Run]], first: Run, second: Run,
 def paired_comparisons(runs: list[Run]) -> list[str]:
     """Each pair on the same documents with the same prompts: the difference in greedy pass@1 with its paired-bootstrap
     95 % interval, McNemar's exact test, and the spread over training seeds where a configuration has repeats."""
-    from .stats import paired_difference
-
     configs = configurations(runs)
     lines = ["| comparison | task | documents | first % | second % | Δ points | 95 % interval | only first / only second "
              "| McNemar p | seed sd, points | Δ per training seed | verdict |",
@@ -594,10 +603,8 @@ def paired_comparisons(runs: list[Run]) -> list[str]:
         again_both = {s: both if a is first and b is second else _in_order(a, b)
                       for s, (a, b) in again.items()} if len(again) > 1 else {}
         for task in ALPACA_TASKS:
-            passes = _greedy_passes(both, task)
-            if not passes or any(v not in (0.0, 1.0) for pair in passes for v in pair):  # greedy runs only
+            if (d := _greedy_difference(both, task)) is None:
                 continue
-            d = paired_difference([a == 1.0 for a, _ in passes], [b == 1.0 for _, b in passes])
             sds = [over_seeds(configs[name], task) for name in bound_by if len(configs.get(name, {})) > 1]
             spread = max((x[1] for x in sds if x and x[1] is not None), default=None)
             deltas = {s: sum(b - a for a, b in p) / len(p)
@@ -875,8 +882,6 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
             curves[m["name"]][int(m["step"])] = r
     if not curves:
         return ["No checkpoint evaluations among these runs (`python -m experiment.grid … --curve RECIPE`)."]
-    from .stats import paired_difference
-
     lines, steps_rows, final, missing = [], [], False, False
     for name, by_step in sorted(curves.items(), key=lambda kv: _natural(kv[0])):
         state = training_dir / name / "trainer_state.json" if training_dir else None
@@ -901,9 +906,7 @@ def learning_curve(runs: list[Run], training_dir: Path | None) -> list[str]:
         for a, b in zip(steps, steps[1:]):
             both = _in_order(by_step[a], by_step[b])
             for task in tasks:
-                passes = _greedy_passes(both, task)
-                if passes and all(v in (0.0, 1.0) for pair in passes for v in pair):
-                    d = paired_difference([x == 1.0 for x, _ in passes], [y == 1.0 for _, y in passes])
+                if d := _greedy_difference(both, task):
                     steps_rows.append(f"| {name} | {a} → {b} | {task} | {d['n']} | {100 * d['diff']:+.1f} | "
                                       f"[{100 * d['lo']:+.1f}, {100 * d['hi']:+.1f}] | "
                                       f"{d['only_first']} / {d['only_second']} | {d['p']:.3g} |")
