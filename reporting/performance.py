@@ -425,19 +425,29 @@ def _kernels(profile: dict, n: int = 8) -> list[dict]:
     return [k for k in profile["kernels"] if not k["name"].startswith(("aten::", "Optimizer.step"))][:n]
 
 
-def peer_section(rows: list[dict] | None) -> list[str]:
-    out = ["## Against the peer: Unsloth", ""]
+_ONE_ROW = (" Unsloth gets each micro-batch's rows end to end in one row, its padding-free layout, in which it keeps "
+            "each document's attention to itself as Axolotl does; with neither flash-attn nor xformers installed, "
+            "its packed attention runs on PyTorch (its varlen kernel or one SDPA call per document; which one ran "
+            "is not logged).")
+
+
+def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
+    """One peer run (qlora_peer_<gpu>.json): each case's rates as ratios to axolotl's defaults and to Unsloth at
+    micro-batch 8, the deciding pair's spread, the profiled steps' top kernels, and how Unsloth was fed."""
+    card = next((r["gpu"] for r in rows or [] if r.get("gpu")), None)
+    out = [f"## Against the peer: Unsloth{f' on {card}' if card else ''}{f' (`{source}`)' if source else ''}", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite peer`).", ""]
     ok = [r for r in rows if "error" not in r]
     base = next((r for r in ok if r.get("lever") == "axolotl defaults"), None)
     peer = [r for r in ok if r.get("tool", "").startswith("unsloth") and r["micro_batch_size"] == 8]
     ref = sum(r["slots_per_s"] for r in peer) / len(peer) if peer else None
-    out += ["One run, one card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "
+    out += ["One card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "
             "on all linear layers, 4-bit NF4 base, paged 8-bit AdamW, 2048-token packed rows, the loss on responses "
             "only, gradient checkpointing. Unsloth and the bare PEFT loop (`benchmarks/bench_unsloth.py`) train on the "
             "very rows Axolotl prepared for the recipe in the suite's first case, packed to 2048 tokens and padded "
-            f"like the recipe. {rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
+            f"like the recipe.{_ONE_ROW if any(r.get('layout') == 'one row' for r in ok) else ''} "
+            f"{rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
             f"*12 GB card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB.", "",
             "| case | trainer | micro-batch | LoRA dropout | token slots/s | trainable tokens/s | × axolotl defaults | "
             "× Unsloth mb 8 | peak allocated GiB | reserved GiB | 12 GB card |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -482,7 +492,7 @@ def peer_section(rows: list[dict] | None) -> list[str]:
                 "ones before them: one plain causal attention per row, where Axolotl applies a mask that keeps every "
                 f"document to itself — another training, and attention kernels with no mask to apply.{measured} "
                 "`benchmarks/bench_unsloth.py` now gives Unsloth each micro-batch as one row (its padding-free "
-                "layout; such rows carry `layout`); the pair has not been measured that way."]
+                "layout; such rows carry `layout`): only rows with that layout compare the same work."]
     return out + [""]
 
 
@@ -503,7 +513,9 @@ def build(perf: Path, out: Path) -> str:
     if notes.exists():
         text += ["## Run conditions", "", notes.read_text().strip(), ""]
     text += cost_section(cost, cost_before)
-    text += peer_section(_load(perf, "qlora_peer_h200.json"))
+    peers = sorted(perf.glob("qlora_peer*.json"))
+    for f in peers or [None]:  # no file: one section saying so
+        text += peer_section(json.loads(f.read_text()) if f else None, f.name if f and len(peers) > 1 else "")
     text += summary_section(levers)
     for card, rows in (levers or {"": None}).items():  # no file: one section saying so
         figure = lever_plot(rows, out.parent / f"performance_levers_{card}.png") if card else None

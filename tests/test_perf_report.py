@@ -160,3 +160,16 @@ def test_the_committed_peer_rows_are_flagged_with_the_attention_they_skipped(tmp
     text = "\n".join(peer_section(json.loads((ROOT / "runs/perf/qlora_peer_h200.json").read_text())))
     assert "*Not yet the same work*: these 3 Unsloth rows were fed each micro-batch as rows of 2048 tokens" in text
     assert "took 286 ms under Axolotl and 112 ms under Unsloth" in text
+
+
+def test_unsloth_fed_one_row_per_micro_batch_is_the_same_work_and_each_card_has_its_section(tmp_path):
+    """runs/perf/qlora_peer_h100.json: Unsloth fed its padding-free layout (documents kept apart, as Axolotl keeps
+    them) against the recipe's fastest setting in the same run: 2.48-2.49x, one Unsloth run; the H200 file, fed rows,
+    keeps its own section and its flag."""
+    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    h100 = text.split("## Against the peer: Unsloth on NVIDIA H100 80GB HBM3 (`qlora_peer_h100.json`)")[1].split("\n## ")[0]
+    assert "end to end in one row, its padding-free layout" in h100 and "Not yet the same work" not in h100
+    assert "| unsloth micro-batch 8 | unsloth 2026.10.9 | 8 | 0.0 | 3,569 | 1,712 | – | 1.00 | 7.67 | 7.87 | yes |" in h100
+    assert "The deciding pair, 2 and 1 runs: the project's fastest setting is 2.48–2.49× Unsloth's" in h100
+    h200 = text.split("## Against the peer: Unsloth on NVIDIA H200 (`qlora_peer_h200.json`)")[1].split("\n## ")[0]
+    assert "Not yet the same work" in h200 and "0.82–0.83× Unsloth" in h200
