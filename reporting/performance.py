@@ -440,13 +440,14 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite peer`).", ""]
     ok = [r for r in rows if "error" not in r]
     base = next((r for r in ok if r.get("lever") == "axolotl defaults"), None)
-    peer = [r for r in ok if r.get("tool", "").startswith("unsloth") and r["micro_batch_size"] == 8]
+    unsloth = [r for r in ok if r.get("tool", "").startswith("unsloth")]
+    peer = [r for r in unsloth if r["micro_batch_size"] == 8]
     ref = sum(r["slots_per_s"] for r in peer) / len(peer) if peer else None
     out += ["One card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "
             "on all linear layers, 4-bit NF4 base, paged 8-bit AdamW, 2048-token packed rows, the loss on responses "
             "only, gradient checkpointing. Unsloth and the bare PEFT loop (`benchmarks/bench_unsloth.py`) train on the "
             "very rows Axolotl prepared for the recipe in the suite's first case, packed to 2048 tokens and padded "
-            f"like the recipe.{_ONE_ROW if any(r.get('layout') == 'one row' for r in ok) else ''} "
+            f"like the recipe.{_ONE_ROW if any(r.get('layout') == 'one row' for r in unsloth) else ''} "
             f"{rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
             f"*12 GB card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB.", "",
             "| case | trainer | micro-batch | LoRA dropout | token slots/s | trainable tokens/s | × axolotl defaults | "
@@ -478,7 +479,7 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
         for r in profiled:
             out += [f"- **{r['name']}**: " + "; ".join(f"`{k['name'][:60]}` {k['ms']:.0f} ms (×{k['calls']})"
                                                       for k in _kernels(r["profile"]))]
-    if across := [r for r in ok if r.get("tool", "").startswith("unsloth") and "layout" not in r]:
+    if across := [r for r in unsloth if "layout" not in r]:
         attention = {r["tool"].split()[0]: sum(k["ms"] for k in r["profile"]["kernels"]
                                                if k["name"].startswith("aten::") and "attention" in k["name"])
                      for r in profiled}
