@@ -152,9 +152,10 @@ class PidsCgroup:
     """A cgroup-v1/v2 `pids` group per worker slot, used when running as root (RLIMIT_NPROC does not bind root)."""
 
     _roots = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+    LINGER = 4
 
     def __init__(self, max_pids: int):
-        self.path, self.max_pids = None, max_pids
+        self.path = None
         if os.geteuid() != 0:
             return
         for root in self._roots:
@@ -192,25 +193,32 @@ class PidsCgroup:
                     pass
             time.sleep(0.001 * (attempt + 1))
 
-    def wait_idle(self, timeout: float = 5.0) -> int:
-        """Wait until the group holds at most half its pids.max: a killed program's processes and threads count
-        against pids.max until the kernel has released them, and a fork in the next program failed with EAGAIN
-        ("bwrap: Can't fork") after one that had started dozens of threads. (A few exiting tasks linger after
-        every program for about a second; those are harmless and not waited for.) Returns the tasks counted when
-        the wait ended."""
+    def admit(self, processes: int, timeout: float = 5.0) -> int:
+        """Give the next program `processes` tasks of its own: pids.max = the tasks still counted + `processes`.
+        A finished program's tasks stay counted for a while after they exit (here one per program, released by the
+        kernel in batches about a second apart), so a fixed pids.max gave each program less room the faster they
+        followed each other: a fork failed with EAGAIN ("bwrap: Can't fork"), and waiting for the count to fall
+        stalled every few dozen programs for up to a second. Only beyond `LINGER` x `processes` counted tasks (a
+        killed program's many threads) does it wait for them, so a slot never holds more than (LINGER + 1) x
+        `processes`. Returns the tasks counted when the program was admitted."""
         if not self.path:
             return 0
-        spare = self.max_pids // 2
         deadline = time.monotonic() + timeout
         while True:
             try:
-                current = int(open(os.path.join(self.path, "pids.current")).read())
+                counted = int(open(os.path.join(self.path, "pids.current")).read())
             except (OSError, ValueError):
                 return 0
-            if current <= spare or time.monotonic() >= deadline:
-                return current
+            if counted <= self.LINGER * processes or time.monotonic() >= deadline:
+                break
             self.kill_all()
             time.sleep(0.002)
+        try:
+            with open(os.path.join(self.path, "pids.max"), "w") as fh:
+                fh.write(str(counted + processes))
+        except OSError:
+            pass  # pids.max stays as it was; RLIMIT_NPROC still binds
+        return counted
 
     def remove(self) -> None:
         if self.path:

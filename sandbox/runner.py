@@ -302,7 +302,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     parent_per_test = [2 * t + 1.0 for t in per_test]
     total = limits.max_task_time + sum(parent_per_test) if record else limits.max_task_time
     cgroup = _slot_cgroup(limits)
-    cgroup.wait_idle()
+    cgroup.admit(limits.processes)
     r, w = os.pipe()
     rlimits = {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "cpu_seconds": int(total) + 2,
                # as root a pids cgroup per worker bounds processes; RLIMIT_NPROC counts the whole uid, every worker

@@ -176,6 +176,32 @@ def test_no_sandbox_process_outlives_its_run():
     assert marker not in out and "The graded process" not in out  # the child runs from its source: python -c
 
 
+THREADS = """import threading
+def f(n):
+    go = threading.Event()
+    started = 0
+    try:
+        for _ in range(n):
+            threading.Thread(target=go.wait).start()
+            started += 1
+    finally:
+        go.set()
+    return started
+"""
+
+
+def test_every_program_gets_its_whole_process_allowance_and_no_more():
+    # Programs that just ended stay counted in the pids cgroup for a while; the next one still gets `processes`
+    # tasks (its interpreter and the sandbox's own two among them), however fast it follows them.
+    limits = Limits(processes=16, max_task_time=10.0)  # the default memory: each thread maps its own stack
+    for _ in range(30):
+        assert run_program("def f():\n    return 1\n", T, limits=limits).passed
+    room = run_program(THREADS, [Test(code="assert f(12) == 12")], limits=limits)
+    assert room.passed, (room.status, room.etype, room.msg)
+    bomb = run_program(THREADS, [Test(code="assert f(100) == 100")], limits=limits)
+    assert bomb.status == ERROR and "thread" in (bomb.msg or ""), (bomb.status, bomb.etype, bomb.msg)
+
+
 def test_network_is_unreachable_even_for_a_listening_host_port():
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
