@@ -281,13 +281,14 @@ def _env() -> dict:
 def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Limits = Limits(),
                 test_times: list[float] | None = None,
                 record: bool = False, fail_fast: bool = True,
-                references: list[TestResult] | None = None) -> TaskResult:
+                references: list[TestResult] | None = None, budget: float | None = None) -> TaskResult:
     """Run `program` then each test in one fresh sandboxed process; decide every verdict here.
 
     `test_times` are the reference's measured seconds per test (deadlines max(limits.min_time, limits.time_factor
     * t)); `references` its TestResults from a `record=True` run, whose assertion traces a candidate must repeat
     (loops, test-bound names). `record` returns call tests' outputs and assert tests' traces (trusted code only).
-    The module's deadline is the program's whole budget, as in EvalPlus."""
+    The module's deadline is the program's whole budget, as in EvalPlus. `budget` (s) cuts the run short: the test
+    under way then ends as TIMEOUT and the rest are NOT_RUN (for spreading a long trusted run over workers)."""
     level = iso.isolation_level()
 
     def deadline(t: float | None) -> float:
@@ -301,6 +302,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     # the child times each test itself; the grader's deadline also covers a program that blocks SIGALRM
     parent_per_test = [2 * t + 1.0 for t in per_test]
     total = limits.max_task_time + sum(parent_per_test) if record else limits.max_task_time
+    total = total if budget is None else min(total, budget)
     cgroup = _slot_cgroup(limits)
     cgroup.admit(limits.processes)
     r, w = os.pipe()

@@ -164,6 +164,31 @@ def test_passing_references_are_kept_on_disk_and_reused(tmp_path, monkeypatch):
     assert grading.reference_store() == store
 
 
+def test_a_slow_reference_is_cut_and_its_remaining_inputs_shared_out(monkeypatch):
+    """A reference still running its call tests after SPLIT_AFTER keeps what it finished; the rest run in shares over
+    the workers, each a fresh process (its module state starts again: `calls` restarts at 1 in every share)."""
+    import base64
+    import pickle
+
+    import evaluation.grading as grading
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
+    monkeypatch.setattr(grading, "_ref_cache", {})
+    monkeypatch.setattr(grading, "SPLIT_AFTER", 1.0)
+    program = "import time\ncalls = 0\ndef slow(x):\n    global calls\n    calls += 1\n    time.sleep(0.25)\n    return [x, calls]\n"
+    doc = {**mbppplus_docs()[0], "task_id": "slow", "reference": program, "entry_point": "slow", "setup": "",
+           "atol": 0, "n_base": 12, "inputs_json": base64.b64encode(pickle.dumps([[i] for i in range(12)])).decode()}
+    ref = grading.references([doc], workers=4)["slow"]
+    assert ref["result"].passed and len(ref["times"]) == 12 and all(t >= 0.25 for t in ref["times"])
+    assert [x for x, _ in ref["expected"]] == list(range(12))
+    runs = [calls for _, calls in ref["expected"]]
+    starts = [i for i, c in enumerate(runs) if c == 1]
+    assert 2 <= len(starts) <= 5 and starts[0] == 0  # the cut run, then at most one share per worker
+    assert all(runs[i] == runs[i - 1] + 1 for i in range(1, 12) if i not in starts)
+    whole = grading.references([{**doc, "task_id": "slow, whole"}], workers=1)["slow, whole"]
+    assert [calls for _, calls in whole["expected"]] == list(range(1, 13))  # one process: nothing cut
+
+
 def test_quality_describes_what_the_model_wrote_not_the_prompt():
     doc = dict(humaneval_docs()[0])
     noise, body = "%%% ??? ###", "    return any(abs(a - b) < threshold for a in numbers for b in numbers if a is not b)\n"
