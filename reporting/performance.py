@@ -1,7 +1,8 @@
 """python -m reporting.performance [--perf runs/perf] [--out reports/performance.md] — the performance report
-from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers_<gpu>.json, qlora_multigpu.json) and
-benchmarks/bench_eval_dp.py (eval_dp.json), with the runs' conditions from CONDITIONS.md beside them. Sections whose
-file is missing say so instead of showing numbers."""
+from the JSON rows of benchmarks/bench_qlora_cost.py (qlora_cost.json, qlora_levers_<gpu>.json, qlora_multigpu.json),
+benchmarks/bench_eval_dp.py (eval_dp.json), benchmarks/bench_eval.py (eval_speed*.json) and
+benchmarks/bench_grading.py (grading_cpu.json), with the runs' conditions from CONDITIONS.md beside them. Sections
+whose file is missing say so instead of showing numbers."""
 from __future__ import annotations
 
 import argparse
@@ -363,6 +364,30 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
     return out
 
 
+def grading_section(rows: list[dict] | None) -> list[str]:
+    """benchmarks/bench_grading.py (grading_cpu.json): one logged run graded again on a CPU, references cold then
+    kept, one row per commit measured; the first row is the baseline of the ratios."""
+    out = ["## Grading alone, on a CPU", ""]
+    if not rows:
+        return out + ["Not measured yet (`benchmarks/bench_grading.py`).", ""]
+    base = rows[0]["cold"]["total_s"]
+    out += [
+           f"`benchmarks/bench_grading.py {rows[0]['run']}`: the logged samples graded again (no model), first with an "
+           "empty reference store, then with the references kept; seconds of the whole grading, of the reference runs "
+           "and of the samples' own runs; the speed-up is the first row's cold seconds over this row's. Documents whose "
+           "pass@1 differs from the log: 0 is the grader repeating itself.",
+           "", "| row | commit | machine | references cold: s | references | samples | speed-up | references "
+           "kept: s | samples | pass@1 differs (cold / kept) | longest reference |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cold, kept = r["cold"], r["kept"]
+        task, seconds = (r.get("longest_references") or [["–", "–"]])[0]
+        out.append(f"| {r['label']} | {r['git']} | {r['cpus']} cores ({r['cpu_model']}), {r['isolation']}, {r['date']} | "
+                   f"{cold['total_s']} | {cold['references_s']} | {cold['samples_s']} | "
+                   f"{base / cold['total_s']:.2f}x | {kept['total_s']} | {kept['samples_s']} | "
+                   f"{cold['pass1_changed']} / {kept['pass1_changed']} of {cold['documents']} | {task} {seconds} s |")
+    return out + [""]
+
+
 def _oom(case: dict) -> str | None:
     line = next((x for x in case.get("log_tail", []) if "OutOfMemoryError" in x), None)
     return line.split("CUDA out of memory. ")[-1].split(". GPU")[0] if line else None
@@ -526,6 +551,7 @@ def build(perf: Path, out: Path) -> str:
     text += multigpu_section(cost, multi, dp)
     text += eval_speed_section({f.stem: json.loads(f.read_text()) for f in sorted(perf.glob("eval_speed*.json"))},
                                out.parent)
+    text += grading_section(_load(perf, "grading_cpu.json"))
     out.write_text("\n".join(text))
     return str(out)
 

@@ -277,6 +277,35 @@ def test_eval_benchmark_splits_the_wall_time_and_compares_generations(tmp_path):
     assert "first: " in proc.stdout and "broken: failed" in proc.stdout and "generations differ" in proc.stdout
 
 
+def test_grading_benchmark_grades_a_logged_run_cold_then_kept(tmp_path):
+    """benchmarks/bench_grading.py on a small logged run: two passes, the references run in the first and read from
+    the store in the second, pass@1 as logged in both (a right and a wrong answer), rows appended."""
+    docs = [dict(d) for d in mbppplus_docs()[:2]]
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [{"doc": docs[0], "resps": [[docs[0]["reference"]]], "pass@1": 1.0},
+            {"doc": docs[1], "resps": [["def nothing():\n    pass\n"]], "pass@1": 0.0}]
+    (run / "samples_mbppplus_custom_alpaca_2026.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "grading.json"
+    for label in ("before", "after"):
+        proc = subprocess.run([sys.executable, "benchmarks/bench_grading.py", str(run), "--label", label, "--out", str(out)],
+                              cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    first, second = json.loads(out.read_text())
+    assert (first["label"], second["label"]) == ("before", "after") and first["cpus"] >= 1
+    for row in (first, second):
+        for name in ("cold", "kept"):
+            r = row[name]
+            assert r["documents"] == 2 and r["pass1_changed"] == 0
+            assert r["total_s"] >= r["references_s"] >= 0 and r["samples_s"] >= 0
+        assert row["cold"]["references_run"] == 2 and row["kept"]["references_run"] == 0  # the store, not a rerun
+        assert sorted(task for task, _ in row["longest_references"]) == sorted(d["task_id"] for d in docs)
+    assert "references cold" in proc.stdout and "references kept" in proc.stdout and "longest references" in proc.stdout
+    bad = subprocess.run([sys.executable, "benchmarks/bench_grading.py", str(tmp_path / "nothing")], cwd=ROOT, env=ENV,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "nothing" in bad.stderr
+
+
 @pytest.mark.slow
 def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
     """evaluation.regrade on an lm-eval run: untouched, it writes back lm-eval's own figures (tasks and groups);

@@ -173,3 +173,22 @@ def test_unsloth_fed_one_row_per_micro_batch_is_the_same_work_and_each_card_has_
     assert "The deciding pair, 2 and 1 runs: the project's fastest setting is 2.48–2.49× Unsloth's" in h100
     h200 = text.split("## Against the peer: Unsloth on NVIDIA H200 (`qlora_peer_h200.json`)")[1].split("\n## ")[0]
     assert "Not yet the same work" in h200 and "0.82–0.83× Unsloth" in h200
+
+
+def test_grading_section_gives_each_commit_its_speed_up_over_the_first_row(tmp_path):
+    def row(label, cold, refs, kept, changed=0):
+        return {"label": label, "git": label[:7], "run": "runs/x.tar.xz:r8", "date": "2026-12-05", "cpus": 2,
+                "cpu_model": "AMD EPYC", "isolation": "bwrap", "longest_references": [["Mbpp/599", 19.7]],
+                "cold": {"total_s": cold, "references_s": refs, "samples_s": cold - refs, "documents": 1218,
+                         "pass1_changed": changed},
+                "kept": {"total_s": kept, "references_s": 0.6, "samples_s": kept - 0.6, "documents": 1218,
+                         "pass1_changed": 0}}
+
+    text = _built(tmp_path, {"grading_cpu.json": [row("before", 96.0, 60.0, 37.0), row("after", 64.0, 48.0, 21.0, 1)]})
+    section = text[text.index("## Grading alone"):]
+    assert "`benchmarks/bench_grading.py runs/x.tar.xz:r8`" in section
+    assert "| before | before | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 96.0 | 60.0 | 36.0 | 1.00x | 37.0 |" in section
+    assert "| after | after | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 64.0 | 48.0 | 16.0 | 1.50x | 21.0 |" in section
+    assert "| 1 / 0 of 1218 | Mbpp/599 19.7 s |" in section
+    (tmp_path / "empty").mkdir()
+    assert "Not measured yet (`benchmarks/bench_grading.py`)" in _built(tmp_path / "empty", {})
