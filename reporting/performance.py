@@ -364,10 +364,10 @@ def eval_speed_section(runs: dict[str, dict], out_dir: Path) -> list[str]:
     return out
 
 
-def grading_section(rows: list[dict] | None) -> list[str]:
-    """benchmarks/bench_grading.py (grading_cpu.json): one logged run graded again on a CPU, references cold then
-    kept, one row per commit measured; the first row is the baseline of the ratios."""
-    out = ["## Grading alone, on a CPU", ""]
+def grading_section(rows: list[dict] | None, source: str = "") -> list[str]:
+    """benchmarks/bench_grading.py (grading_cpu*.json, one machine each): one logged run graded again on a CPU,
+    references cold then kept, one row per commit measured; the first row is the baseline of the ratios."""
+    out = [f"## Grading alone, on a CPU{f' (`runs/perf/{source}`)' if source else ''}", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_grading.py`).", ""]
     base = rows[0]["cold"]["total_s"]
@@ -381,7 +381,7 @@ def grading_section(rows: list[dict] | None) -> list[str]:
     for r in rows:
         cold, kept = r["cold"], r["kept"]
         task, seconds = (r.get("longest_references") or [["–", "–"]])[0]
-        out.append(f"| {r['label']} | {r['git']} | {r['cpus']} cores ({r['cpu_model']}), {r['isolation']}, {r['date']} | "
+        out.append(f"| {r['label']} | {r['git'] or '–'} | {r['cpus']} cores ({r['cpu_model']}), {r['isolation']}, {r['date']} | "
                    f"{cold['total_s']} | {cold['references_s']} | {cold['samples_s']} | "
                    f"{base / cold['total_s']:.2f}x | {kept['total_s']} | {kept['samples_s']} | "
                    f"{cold['pass1_changed']} / {kept['pass1_changed']} of {cold['documents']} | {task} {seconds} s |")
@@ -551,7 +551,8 @@ def build(perf: Path, out: Path) -> str:
     text += multigpu_section(cost, multi, dp)
     text += eval_speed_section({f.stem: json.loads(f.read_text()) for f in sorted(perf.glob("eval_speed*.json"))},
                                out.parent)
-    text += grading_section(_load(perf, "grading_cpu.json"))
+    for f in sorted(perf.glob("grading_cpu*.json")) or [None]:  # no file: one section saying so
+        text += grading_section(json.loads(f.read_text()) if f else None, f.name if f else "")
     out.write_text("\n".join(text))
     return str(out)
 

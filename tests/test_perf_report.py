@@ -184,11 +184,14 @@ def test_grading_section_gives_each_commit_its_speed_up_over_the_first_row(tmp_p
                 "kept": {"total_s": kept, "references_s": 0.6, "samples_s": kept - 0.6, "documents": 1218,
                          "pass1_changed": 0}}
 
-    text = _built(tmp_path, {"grading_cpu.json": [row("before", 96.0, 60.0, 37.0), row("after", 64.0, 48.0, 21.0, 1)]})
-    section = text[text.index("## Grading alone"):]
+    text = _built(tmp_path, {"grading_cpu.json": [row("before", 96.0, 60.0, 37.0), row("after", 64.0, 48.0, 21.0, 1)],
+                             "grading_cpu_host.json": [row("elsewhere", 30.0, 20.0, 9.0)]})
+    section = text[text.index("## Grading alone, on a CPU (`runs/perf/grading_cpu.json`)"):
+                   text.index("## Grading alone, on a CPU (`runs/perf/grading_cpu_host.json`)")]
     assert "`benchmarks/bench_grading.py runs/x.tar.xz:r8`" in section
     assert "| before | before | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 96.0 | 60.0 | 36.0 | 1.00x | 37.0 |" in section
     assert "| after | after | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 64.0 | 48.0 | 16.0 | 1.50x | 21.0 |" in section
-    assert "| 1 / 0 of 1218 | Mbpp/599 19.7 s |" in section
+    assert "| 1 / 0 of 1218 | Mbpp/599 19.7 s |" in section and "elsewhere" not in section
+    assert "| elsewhere | elsewhe | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 30.0 | 20.0 | 10.0 | 1.00x |" in text
     (tmp_path / "empty").mkdir()
     assert "Not measured yet (`benchmarks/bench_grading.py`)" in _built(tmp_path / "empty", {})
