@@ -3,6 +3,7 @@
 # exit status: $W/out/NAME.rc. Each job resumes: finished benchmark rows, adapters and results are skipped.
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
 #   evalspeed one adapter's evaluation split into phases, before/after (benchmarks/bench_eval.py; EVAL_CASES="a|b:K=V")
+#   gradingspeed  the grading alone on this host's CPUs, before/after (benchmarks/bench_grading.py; BEFORE=TAR)
 #   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b")
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
@@ -22,6 +23,17 @@ case ${1:?job name} in
     mistral7b
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 4 --warmup 2 --timeout 300 \
       --out "$W/out/qlora_cost.json" ;;
+  gradingspeed)  # grid 3's code-r8 samples graded again, references cold then kept; BEFORE=TAR: an older grader
+    # (`git archive -o .gpu-wheels/grader-COMMIT.tar COMMIT common custom_suite evaluation lm_eval_tasks sandbox
+    # benchmarks`), measured first with today's benchmark script
+    run=runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 rows=$W/out/grading_cpu_host.json
+    if [ -n "${BEFORE:-}" ]; then
+      rm -rf "$W/before" && mkdir -p "$W/before" && tar -C "$W/before" -xf "$BEFORE"
+      cp benchmarks/bench_grading.py benchmarks/bench_eval.py "$W/before/benchmarks/"
+      (cd "$W/before" && python3 benchmarks/bench_grading.py "$W/repo/$run" --label "before ($(basename "$BEFORE" .tar))" \
+        --out "$rows")
+    fi
+    python3 benchmarks/bench_grading.py "$run" --label after --out "$rows" ;;
   evalspeed)  # the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases
     # EVAL_SUITE=DIR: with the custom suite's tasks/ from DIR (the committed run's: git archive COMMIT
     # custom_suite/tasks), in a copy of the repo; EVAL_RUN=NAME: eval_speed_<gpu>_NAME.json
