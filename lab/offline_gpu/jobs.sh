@@ -29,9 +29,8 @@ case ${1:?job name} in
     run=runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 rows=$W/out/grading_cpu_host.json
     if [ -n "${BEFORE:-}" ]; then
       rm -rf "$W/before" && mkdir -p "$W/before" && tar -C "$W/before" -xf "$BEFORE"
-      cp benchmarks/bench_grading.py benchmarks/bench_eval.py "$W/before/benchmarks/"
-      (cd "$W/before" && python3 benchmarks/bench_grading.py "$W/repo/$run" --label "before ($(basename "$BEFORE" .tar))" \
-        --out "$rows")
+      cp benchmarks/bench_grading.py benchmarks/bench_eval.py "$W/before/benchmarks/" && ln -s "$W/repo/runs" "$W/before/runs"
+      (cd "$W/before" && python3 benchmarks/bench_grading.py "$run" --label "before ($(basename "$BEFORE" .tar))" --out "$rows")
     fi
     python3 benchmarks/bench_grading.py "$run" --label after --out "$rows" ;;
   evalspeed)  # the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases
