@@ -179,7 +179,7 @@ def test_a_slow_reference_is_cut_and_its_remaining_inputs_shared_out(monkeypatch
     doc = {**mbppplus_docs()[0], "task_id": "slow", "reference": program, "entry_point": "slow", "setup": "",
            "atol": 0, "n_base": 12, "inputs_json": base64.b64encode(pickle.dumps([[i] for i in range(12)])).decode()}
     ref = grading.references([doc], workers=4)["slow"]
-    assert ref["result"].passed and len(ref["times"]) == 12 and all(t >= 0.25 for t in ref["times"])
+    assert ref["result"].passed and len(ref["times"]) == 12 and all(t > 0 for t in ref["times"])  # one time per input
     assert [x for x, _ in ref["expected"]] == list(range(12))
     runs = [calls for _, calls in ref["expected"]]
     starts = [i for i, c in enumerate(runs) if c == 1]
