@@ -111,15 +111,13 @@ def _run_references(docs: list[dict], limits: Limits, progress: bool, workers: i
         size = -(-len(rest) // workers)
         for start in range(0, len(rest), size):
             shares.append({**jobs[i], "budget": None, "tests": [jobs[i]["tests"][k] for k in rest[start:start + size]]})
-            owners.append((i, done))
+            owners.append(i)
+        # the cut run keeps the tests it finished; its shares add the rest in order
+        res.tests, res.status, res.etype, res.msg, res.module_ok = res.tests[:done], PASS, None, None, True
     if not shares:
         return first
-    merged: set[int] = set()
-    for (i, done), res in zip(owners, run_many(shares, workers=workers, progress=progress, desc="references, split")):
+    for i, res in zip(owners, run_many(shares, workers=workers, progress=progress, desc="references, split")):
         whole = first[i]
-        if i not in merged:  # its first share: the cut run keeps only the tests it finished
-            merged.add(i)
-            whole.tests, whole.status, whole.etype, whole.msg, whole.module_ok = whole.tests[:done], PASS, None, None, True
         whole.tests += res.tests
         whole.seconds += res.seconds
         whole.stderr += res.stderr

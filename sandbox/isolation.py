@@ -199,8 +199,8 @@ class PidsCgroup:
         kernel in batches about a second apart), so a fixed pids.max gave each program less room the faster they
         followed each other: a fork failed with EAGAIN ("bwrap: Can't fork"), and waiting for the count to fall
         stalled every few dozen programs for up to a second. Only beyond `LINGER` x `processes` counted tasks (a
-        killed program's many threads) does it wait for them, so a slot never holds more than (LINGER + 1) x
-        `processes`. Returns the tasks counted when the program was admitted."""
+        killed program's many threads) does it wait for them, killing what is left in the group, for at most
+        `timeout` seconds. Returns the tasks counted when the program was admitted."""
         if not self.path:
             return 0
         deadline = time.monotonic() + timeout
