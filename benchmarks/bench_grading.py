@@ -1,6 +1,7 @@
 """The grading alone: a logged run's samples graded again on this machine's CPUs, no model, nothing written back.
 
-    python benchmarks/bench_grading.py runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --label after --out runs/perf/grading_cpu.json
+    python benchmarks/bench_grading.py runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 \\
+        --label after --out runs/perf/grading_cpu.json
 
 Two passes over every samples_*.jsonl of the run (`DIR` or `ARCHIVE.tar.xz:MEMBER`): references cold (an empty
 reference store), then kept (the store the first pass filled). Each pass prints and records its seconds, split into
@@ -74,16 +75,19 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         p.error(f"{a.run}: no samples_*.jsonl (run lm-eval with --log_samples)")
     os.environ["CODEEVAL_REFERENCE_CACHE"] = str(work / "references")  # empty: the first pass is cold
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    run = Path(a.run.split(":")[0]).resolve()
-    shown = (str(run.relative_to(ROOT)) if run.is_relative_to(ROOT) else a.run.split(":")[0]) + a.run[len(a.run.split(":")[0]):]
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                         cwd=ROOT).stdout.strip()
+    path, colon, member = a.run.partition(":")
+    where = Path(path).resolve()
+    shown = (str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else path) + colon + member
     row = {"label": a.label, "git": git, "run": shown, "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
            "cpu_model": host()["cpu_model"], "isolation": grading.isolation_level()}
     for name in ("cold", "kept"):
         row[name] = graded_pass(files)
         r = row[name]
         print(f"{a.label} ({git}), references {name}: {r['total_s']} s = references {r['references_s']} "
-              f"({r['references_run']} run) + samples {r['samples_s']}; {r['pass1_changed']} of {r['documents']} documents' pass@1 differ from the log",
+              f"({r['references_run']} run) + samples {r['samples_s']}; {r['pass1_changed']} of {r['documents']} "
+              "documents' pass@1 differ from the log",
               flush=True)
         if name == "cold":
             slow = sorted(grading._ref_cache.items(), key=lambda kv: -kv[1]["result"].seconds)[:5]

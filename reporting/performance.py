@@ -371,18 +371,18 @@ def grading_section(rows: list[dict] | None, source: str = "") -> list[str]:
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_grading.py`).", ""]
     base = rows[0]["cold"]["total_s"]
-    out += [
-           f"`benchmarks/bench_grading.py {rows[0]['run']}`: the logged samples graded again (no model), first with an "
-           "empty reference store, then with the references kept; seconds of the whole grading, of the reference runs "
-           "and of the samples' own runs; the speed-up is the first row's cold seconds over this row's. Documents whose "
-           "pass@1 differs from the log: 0 is the grader repeating itself.",
-           "", "| row | commit | machine | references cold: s | references | samples | speed-up | references "
-           "kept: s | samples | pass@1 differs (cold / kept) | longest reference |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"`benchmarks/bench_grading.py {rows[0]['run']}`: the logged samples graded again (no model), first "
+            "with an empty reference store, then with the references kept; seconds of the whole grading, of the "
+            "reference runs and of the samples' own runs; the speed-up is the first row's cold seconds over this "
+            "row's. Documents whose pass@1 differs from the log: 0 is the grader repeating itself.", "",
+            "| row | commit | machine | references cold: s | references | samples | speed-up | references kept: s | "
+            "samples | pass@1 differs (cold / kept) | longest reference |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         cold, kept = r["cold"], r["kept"]
         task, seconds = (r.get("longest_references") or [["–", "–"]])[0]
-        out.append(f"| {r['label']} | {r['git'] or '–'} | {r['cpus']} cores ({r['cpu_model']}), {r['isolation']}, {r['date']} | "
-                   f"{cold['total_s']} | {cold['references_s']} | {cold['samples_s']} | "
+        out.append(f"| {r['label']} | {r['git'] or '–'} | {r['cpus']} cores ({r['cpu_model']}), {r['isolation']}, "
+                   f"{r['date']} | {cold['total_s']} | {cold['references_s']} | {cold['samples_s']} | "
                    f"{base / cold['total_s']:.2f}x | {kept['total_s']} | {kept['samples_s']} | "
                    f"{cold['pass1_changed']} / {kept['pass1_changed']} of {cold['documents']} | {task} {seconds} s |")
     return out + [""]

@@ -15,7 +15,7 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
 - "process": no namespaces, only the limits below. Refused unless the user opts in (`SANDBOX_ISOLATION=process`):
   a graded program can then read whatever the user can and reach the network.
 Every level keeps: rlimits (address space, CPU seconds, file size, open files, core dumps, processes), a `pids`
-cgroup per worker slot when running as root (RLIMIT_NPROC does not bind root), a new session so the whole group
+cgroup per running program when running as root (RLIMIT_NPROC does not bind root), a new session so the whole group
 is SIGKILLed at its deadline, and the grader's own wall-clock deadlines.
 Not protected: kernel exploits (the namespaces share the host kernel), CPU and memory-bandwidth contention
 with the grader, and what the user's own file permissions expose read-only at the "bwrap" level as a non-root user.
@@ -149,7 +149,8 @@ def command(level: str, argv: list[str], tmp_bytes: int, cgroup: str | None = No
 
 
 class PidsCgroup:
-    """A cgroup-v1/v2 `pids` group per worker slot, used when running as root (RLIMIT_NPROC does not bind root)."""
+    """A cgroup-v1/v2 `pids` group for one running program at a time, used when running as root (RLIMIT_NPROC does
+    not bind root)."""
 
     _roots = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
     LINGER = 4

@@ -317,7 +317,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
         cgroup.admit(limits.processes)
         r, w = os.pipe()
         rlimits = {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes, "cpu_seconds": int(total) + 2,
-                   # as root a pids cgroup per worker bounds processes; RLIMIT_NPROC counts the whole uid, every worker
+                   # as root the program's pids cgroup bounds processes; RLIMIT_NPROC counts the whole uid, every worker
                    "processes": 4 * limits.processes if cgroup.path else limits.processes}
         job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test,
                "sys_path": _SITE}

@@ -175,7 +175,8 @@ def test_a_slow_reference_is_cut_and_its_remaining_inputs_shared_out(monkeypatch
     monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
     monkeypatch.setattr(grading, "_ref_cache", {})
     monkeypatch.setattr(grading, "SPLIT_AFTER", 1.0)
-    program = "import time\ncalls = 0\ndef slow(x):\n    global calls\n    calls += 1\n    time.sleep(0.25)\n    return [x, calls]\n"
+    program = ("import time\ncalls = 0\ndef slow(x):\n    global calls\n    calls += 1\n    time.sleep(0.25)\n"
+               "    return [x, calls]\n")
     doc = {**mbppplus_docs()[0], "task_id": "slow", "reference": program, "entry_point": "slow", "setup": "",
            "atol": 0, "n_base": 12, "inputs_json": base64.b64encode(pickle.dumps([[i] for i in range(12)])).decode()}
     ref = grading.references([doc], workers=4)["slow"]
@@ -288,8 +289,8 @@ def test_grading_benchmark_grades_a_logged_run_cold_then_kept(tmp_path):
     (run / "samples_mbppplus_custom_alpaca_2026.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "grading.json"
     for label in ("before", "after"):
-        proc = subprocess.run([sys.executable, "benchmarks/bench_grading.py", str(run), "--label", label, "--out", str(out)],
-                              cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run([sys.executable, "benchmarks/bench_grading.py", str(run), "--label", label,
+                               "--out", str(out)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
     first, second = json.loads(out.read_text())
     assert (first["label"], second["label"]) == ("before", "after") and first["cpus"] >= 1

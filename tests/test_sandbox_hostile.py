@@ -209,7 +209,8 @@ def test_slot_cgroups_are_reused_across_runs():
 
     jobs = [{"program": "def f():\n    return 1\n", "tests": T, "limits": FAST} for _ in range(4)]
     def mine() -> int:
-        return sum(len(glob.glob(f"{root}/sandbox-{os.getpid()}-*")) for root in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"))
+        roots = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+        return sum(len(glob.glob(f"{root}/sandbox-{os.getpid()}-*")) for root in roots)
 
     run_many(jobs, workers=2)
     before = mine()
