@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from reporting.performance import build, peer_section
+from reporting.performance import build, kernel_kinds, peer_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,3 +195,40 @@ def test_grading_section_gives_each_commit_its_speed_up_over_the_first_row(tmp_p
     assert "| elsewhere | elsewhe | 2 cores (AMD EPYC), bwrap, 2026-12-05 | 30.0 | 20.0 | 10.0 | 1.00x |" in text
     (tmp_path / "empty").mkdir()
     assert "Not measured yet (`benchmarks/bench_grading.py`)" in _built(tmp_path / "empty", {})
+
+
+def test_kernels_are_summed_by_what_they_do():
+    profile = {"total_ms": 50.0, "kernels": [
+        {"name": "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma", "ms": 10.0, "calls": 4},
+        {"name": "nvjet_sm90_tst_192x192_64x4", "ms": 20.0, "calls": 2},
+        {"name": "Memcpy DtoD (Device -> Device)", "ms": 5.0, "calls": 100},
+        {"name": "void at::native::vectorized_elementwise_kernel<8, FillFunctor>", "ms": 3.0, "calls": 50},
+        {"name": "_swiglu_bwd_kernel", "ms": 2.0, "calls": 1},
+        {"name": "aten::_efficient_attention_backward", "ms": 9.0, "calls": 4}]}  # an operator: its kernels count
+    assert kernel_kinds(profile) == {"attention": (10.0, 4), "matrix multiplies": (20.0, 2),
+                                     "elementwise, copies and fills": (8.0, 150), "other": (2.0, 1)}
+
+
+def test_unsloth_second_run_and_both_profiles_on_one_h100(tmp_path):
+    """runs/perf/qlora_peer_h100_run2.json: the deciding pair twice each on one H100, Unsloth fed one row; its
+    profiled step spends its time in per-document attention calls and the small kernels around them."""
+    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    run2 = text.split("## Against the peer: Unsloth on NVIDIA H100 80GB HBM3 (`qlora_peer_h100_run2.json`)")[1]
+    run2 = run2.split("\n## ")[0]
+    assert "The deciding pair, 2 and 2 runs: the project's fastest setting is 2.04–2.13× Unsloth's" in run2
+    assert "| unsloth micro-batch 8 (run 2) | 3506 | 103 (×11,040) | 930 (×896) | 2102 (×118,023) | – |" in run2
+    assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | 1771 | 276 (×96) | 991 (×1,344) |" in run2
+    first = text.split("(`qlora_peer_h100.json`)")[1].split("\n## ")[0]
+    assert "by kind of kernel" not in first  # Unsloth was not profiled there: no pair to set side by side
+
+
+def test_evaluation_time_on_the_h100_before_and_after_the_grader_changes(tmp_path):
+    """runs/perf/eval_speed_h100.json: cold, kept, cold again and the old grader cold, one machine, all generating
+    what grid 3 committed; the slowest case is named beside the fastest."""
+    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    assert "| eval_speed_h100 | references-cold | 149.1 | 106.0 | 2213 | 47.5 | 16.8 | 20.8 | 14.6 | 0 of 1218 |" in text
+    assert ("| before (grader of 4a1a382), references cold | 256 | 161.3 | 12.99 | 6.38 | 0.93 | 104.85 | 33.48 | 2.68 "
+            "| 26.25 | 0 of 1218 | 0 of 1218 |") in text
+    assert ("**references-kept, 133.8 s** (under three minutes). The slowest: before (grader of 4a1a382), references "
+            "cold, 161.3 s (under three minutes).") in text
+    assert "The slowest: references-cold, 210.1 s (**over** three minutes)." in text  # run6, an H200
