@@ -4,6 +4,7 @@
 #   cost      the QLoRA cost grid on a random Mistral-7B-shaped model (COST_GPU, default 0)
 #   evalspeed one adapter's evaluation split into phases, before/after (benchmarks/bench_eval.py; EVAL_CASES="a|b:K=V")
 #   gradingspeed  the grading alone on this host's CPUs, before/after (benchmarks/bench_grading.py; BEFORE=TAR)
+#   evalbefore  evalspeed's evaluation with an older grader (BEFORE=TAR), references cold, in that grader's tree
 #   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b")
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
@@ -17,6 +18,22 @@ set -uo pipefail
 W=/tmp/codelora
 cd "$W/repo"
 mistral7b() { [ -f "$W/mistral7b/config.json" ] || python3 -m model_builders.random_mistral "$W/mistral7b" --shape 7b --device cuda; }
+gpu_name() { nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h; }
+# BEFORE=TAR (`git archive -o .gpu-wheels/grader-COMMIT.tar COMMIT common custom_suite evaluation lm_eval_tasks sandbox
+# benchmarks`) unpacked to $W/before, with today's benchmark scripts and the repo's runs/ and models/
+before_tree() {
+  rm -rf "$W/before" && mkdir -p "$W/before" && tar -C "$W/before" -xf "${BEFORE:?BEFORE=TAR}"
+  cp benchmarks/bench_grading.py benchmarks/bench_eval.py "$W/before/benchmarks/"
+  ln -s "$W/repo/runs" "$W/before/runs" && ln -s "$W/repo/models" "$W/before/models"
+}
+# the committed code-r8 adapter's codeeval_alpaca, as the grid evaluates it, split into phases (bench_eval.py): OUT CASE...
+eval_bench() {
+  local out=$1; shift
+  CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_eval.py --model models/gemma-3-270m \
+    --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --tasks codeeval_alpaca --device cuda --dtype bfloat16 \
+    --batch 256 --model-args attn_implementation=eager "$@" \
+    --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 --out "$out"
+}
 case ${1:?job name} in
   cost)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
@@ -24,12 +41,10 @@ case ${1:?job name} in
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite cost --steps 4 --warmup 2 --timeout 300 \
       --out "$W/out/qlora_cost.json" ;;
   gradingspeed)  # grid 3's code-r8 samples graded again, references cold then kept; BEFORE=TAR: an older grader
-    # (`git archive -o .gpu-wheels/grader-COMMIT.tar COMMIT common custom_suite evaluation lm_eval_tasks sandbox
-    # benchmarks`), measured first with today's benchmark script
+    # (see before_tree), measured first with today's benchmark script
     run=runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 rows=$W/out/grading_cpu_host.json
     if [ -n "${BEFORE:-}" ]; then
-      rm -rf "$W/before" && mkdir -p "$W/before" && tar -C "$W/before" -xf "$BEFORE"
-      cp benchmarks/bench_grading.py benchmarks/bench_eval.py "$W/before/benchmarks/" && ln -s "$W/repo/runs" "$W/before/runs"
+      before_tree
       (cd "$W/before" && python3 benchmarks/bench_grading.py "$run" --label "before ($(basename "$BEFORE" .tar))" --out "$rows")
     fi
     python3 benchmarks/bench_grading.py "$run" --label after --out "$rows" ;;
@@ -37,7 +52,7 @@ case ${1:?job name} in
     # EVAL_SUITE=DIR: with the custom suite's tasks/ from DIR (the committed run's: git archive COMMIT
     # custom_suite/tasks), in a copy of the repo; EVAL_RUN=NAME: eval_speed_<gpu>_NAME.json
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
-    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    gpu=$(gpu_name)
     # the grader keeps passing reference runs on disk: an empty folder makes the first case cold, the next warm
     export CODEEVAL_REFERENCE_CACHE=$W/evalspeed-references && rm -rf "$CODEEVAL_REFERENCE_CACHE"
     cases=(); IFS='|' read -ra specs <<< "${EVAL_CASES:-references-cold|references-kept}"
@@ -49,15 +64,19 @@ case ${1:?job name} in
       rm -rf "$W/repo-suite/custom_suite/tasks" && cp -r "$EVAL_SUITE" "$W/repo-suite/custom_suite/tasks"
       cd "$W/repo-suite" && export PYTHONPATH=$W/site:$W/repo-suite
     fi
-    CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_eval.py --model models/gemma-3-270m \
-      --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --tasks codeeval_alpaca --device cuda --dtype bfloat16 \
-      --batch 256 --model-args attn_implementation=eager "${cases[@]}" \
-      --committed runs/gemma_grid_3/samples.tar.xz:gemma3-270m-code-r8 \
-      --out "$W/out/eval_speed_${gpu:-gpu}${EVAL_RUN:+_$EVAL_RUN}.json" ;;
+    eval_bench "$W/out/eval_speed_${gpu:-gpu}${EVAL_RUN:+_$EVAL_RUN}.json" "${cases[@]}" ;;
+  evalbefore)  # the same evaluation with the grader of BEFORE=TAR, an empty reference store (EVAL_SUITE as evalspeed)
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    gpu=$(gpu_name) && before_tree
+    [ -z "${EVAL_SUITE:-}" ] || { rm -rf "$W/before/custom_suite/tasks" && cp -r "$EVAL_SUITE" "$W/before/custom_suite/tasks"; }
+    export CODEEVAL_REFERENCE_CACHE=$W/before-references && rm -rf "$CODEEVAL_REFERENCE_CACHE"
+    cd "$W/before" && export PYTHONPATH=$W/site:$W/before
+    eval_bench "$W/out/eval_speed_${gpu:-gpu}${EVAL_RUN:+_$EVAL_RUN}_before.json" \
+      --case "before (grader of $(basename "$BEFORE" .tar | sed 's/^grader-//')), references cold" ;;
   levers)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
-    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    gpu=$(gpu_name)
     # resumes from the committed rows of this card: only the cases missing or failed there run (torch.compile's
     # first compilation of the 7B model takes minutes: LEVERS_TIMEOUT). LEVERS_RUN=run3 writes (and resumes)
     # qlora_levers_<gpu>_run3.json instead; LEVERS_ONLY="case|case|..." runs those cases, in that order.
@@ -70,7 +89,7 @@ case ${1:?job name} in
   peer)
     export CUDA_VISIBLE_DEVICES=${COST_GPU:-0}
     mistral7b
-    gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 | grep -o 'H[0-9][0-9]*' | head -1 | tr H h)
+    gpu=$(gpu_name)
     only=()
     [ -n "${PEER_ONLY:-}" ] && IFS='|' read -ra only <<< "$PEER_ONLY" && only=(--only "${only[@]}")
     python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup 2 --timeout 300 \
