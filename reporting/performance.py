@@ -449,7 +449,7 @@ def lever_plot(rows: list[dict] | None, path: Path) -> str | None:
     return path.name
 
 
-def _kernels(profile: dict, n: int = 8) -> list[dict]:
+def _kernels(profile: dict, n: int | None = 8) -> list[dict]:
     # the first profiled run listed operators (aten::…) beside the kernels they launched: kernels only
     return [k for k in profile["kernels"] if not k["name"].startswith(("aten::", "Optimizer.step"))][:n]
 
@@ -466,9 +466,7 @@ KERNEL_KINDS = (("attention", ("sdpa", "flash", "fmha", "attention")),
 def kernel_kinds(profile: dict) -> dict[str, tuple[float, int]]:
     """The profiled step's listed kernels summed by kind: {kind: (ms, calls)}, "other" for the rest."""
     out: dict[str, tuple[float, int]] = {}
-    for k in profile["kernels"]:
-        if k["name"].startswith(("aten::", "Optimizer.step")):
-            continue
+    for k in _kernels(profile, None):
         name = k["name"].lower()
         kind = next((kind for kind, marks in KERNEL_KINDS if any(m in name for m in marks)), "other")
         ms, calls = out.get(kind, (0.0, 0))
@@ -480,12 +478,15 @@ def profile_table(profiled: list[dict]) -> list[str]:
     """Where each profiled step's time went, by kind of kernel (of the kernels the profile kept)."""
     kinds = [kind for kind, _ in KERNEL_KINDS] + ["other"]
     out = ["", "The same steps by kind of kernel: ms (calls) of each profile's 15 kernels with the most time; "
-           "*step ms* is the time of all the step's kernels:", "",
+           "*step ms* is the time of all the step's kernels (– where the profile also counted operators, whose time "
+           "is their kernels' again):", "",
            "| case | step ms | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
     for r in profiled:
         split = kernel_kinds(r["profile"])
         cells = [f"{split[k][0]:.0f} (×{split[k][1]:,})" if k in split else "–" for k in kinds]
-        out.append(f"| {r['name']} | {r['profile']['total_ms']:.0f} | " + " | ".join(cells) + " |")
+        operators = any(k["name"].startswith("aten::") for k in r["profile"]["kernels"])
+        step = "–" if operators else f"{r['profile']['total_ms']:.0f}"
+        out.append(f"| {r['name']} | {step} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -537,8 +538,7 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
         for r in profiled:
             out += [f"- **{r['name']}**: " + "; ".join(f"`{k['name'][:60]}` {k['ms']:.0f} ms (×{k['calls']})"
                                                       for k in _kernels(r["profile"]))]
-        if any(r.get("layout") == "one row" for r in profiled):
-            out += profile_table(profiled)
+        out += profile_table(profiled)
     if across := [r for r in unsloth if "layout" not in r]:
         attention = {r["tool"].split()[0]: sum(k["ms"] for k in r["profile"]["kernels"]
                                                if k["name"].startswith("aten::") and "attention" in k["name"])

@@ -219,7 +219,7 @@ def test_unsloth_second_run_and_both_profiles_on_one_h100(tmp_path):
     assert "| unsloth micro-batch 8 (run 2) | 3506 | 103 (×11,040) | 930 (×896) | 2102 (×118,023) | – |" in run2
     assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | 1771 | 276 (×96) | 991 (×1,344) |" in run2
     first = text.split("(`qlora_peer_h100.json`)")[1].split("\n## ")[0]
-    assert "by kind of kernel" not in first  # Unsloth was not profiled there: no pair to set side by side
+    assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | 1788 | 278 (×96) |" in first  # Unsloth: no profile
 
 
 def test_evaluation_time_on_the_h100_before_and_after_the_grader_changes(tmp_path):
@@ -232,3 +232,10 @@ def test_evaluation_time_on_the_h100_before_and_after_the_grader_changes(tmp_pat
     assert ("**references-kept, 133.8 s** (under three minutes). The slowest: before (grader of 4a1a382), references "
             "cold, 161.3 s (under three minutes).") in text
     assert "The slowest: references-cold, 210.1 s (**over** three minutes)." in text  # run6, an H200
+
+
+def test_a_profile_that_counted_operators_gives_no_step_total(tmp_path):
+    """runs/perf/qlora_peer_h200.json's profiles listed operators beside their kernels: their total counts the same
+    time twice, so the kind-of-kernel table leaves the step's total out and sums the kernels alone."""
+    text = "\n".join(peer_section(json.loads((ROOT / "runs/perf/qlora_peer_h200.json").read_text())))
+    assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | – | 278 (×96) | 883 (×576) | 50 (×384) | – |" in text
