@@ -23,6 +23,7 @@ import json
 import random
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +80,17 @@ def model_inputs(batch: list[dict], one_row: bool) -> dict[str, list[list[int]]]
         return {k: [[v for r in batch for v in r[k]]] for k in keys}
     return {k: [r[k] for r in batch] for k in keys}
 
+
+
+def installed(*packages: str) -> dict[str, str | None]:
+    """Version of each package installed here, None where absent: which attention kernels a trainer could pick."""
+    found = {}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
 
 def load(backend: str, model: str, seq: int, rank: int, alpha: int, dropout: float, four_bit: bool):
     import torch
@@ -168,7 +180,8 @@ def run(a) -> dict:
            "slots_per_s": round((s1 - s0) / (t1 - t0)), "trainable_per_s": round((r1 - r0) / (t1 - t0)),
            "step_s": round((t1 - t0) / a.steps, 3), "loss_last": round(last_loss, 4),
            "packing_efficiency": round(sum(r["tokens"] for r in rows) / (len(rows) * a.seq), 4),
-           "wall_s": round(time.perf_counter() - started, 1), "peak_tracking": "per-step"}
+           "wall_s": round(time.perf_counter() - started, 1), "peak_tracking": "per-step",
+           "attention_libraries": installed("flash_attn", "xformers")}
     if cuda:
         row.update(peak_gib=round(peak / GIB, 2), peak_reserved_gib=round(reserved / GIB, 2),
                    gpu=torch.cuda.get_device_name())
