@@ -274,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown := [n for n in a.only if n not in by_name]:
             p.error(f"no case {unknown} in this suite; its cases: {list(by_name)}")
         cases = [by_name[n] for n in a.only]
+    for i, case in enumerate(cases):  # a peer trains on rows an Axolotl case of this invocation prepared (run_peer)
+        seq = case.overrides.get("sequence_len", 2048)
+        if case.tool != "axolotl" and not any(c.tool == "axolotl" and c.overrides.get("sequence_len", 2048) == seq
+                                              for c in cases[:i]):
+            p.error(f"case {case.name!r} trains on the rows an Axolotl case of {seq} tokens prepares earlier in the "
+                    "same run: name one before it in --only")
     out = Path(a.out) if a.out else None
     rows = json.loads(out.read_text()) if out and out.exists() else []
     done = {r["name"] for r in rows if "error" not in r}

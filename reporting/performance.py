@@ -455,8 +455,24 @@ def _kernels(profile: dict, n: int | None = 8) -> list[dict]:
 
 
 _ONE_ROW = (" Unsloth gets each micro-batch's rows end to end in one row, its padding-free layout, in which it keeps "
-            "each document's attention to itself as Axolotl does; with neither flash-attn nor xformers installed, "
-            "its packed attention runs on PyTorch.")
+            "each document's attention to itself as Axolotl does.")
+
+
+def trainer(row: dict) -> str:
+    """The trainer and version, with the attention libraries that were installed beside it where the row lists them."""
+    return row.get("tool", "axolotl") + "".join(f" + {name} {version}" for name, version in
+                                                (row.get("attention_libraries") or {}).items() if version)
+
+
+def _attention_note(unsloth: list[dict]) -> str:
+    listed = [r for r in unsloth if "attention_libraries" in r]
+    bare = "with neither flash-attn nor xformers installed, its packed attention ran on PyTorch"
+    if not listed:
+        return f" Here, {bare}."
+    if len(listed) == len(unsloth):
+        return " The trainer column names the attention libraries installed beside it."
+    return (" The trainer column names the attention libraries installed beside it where the row recorded them; the "
+            f"other rows ran before xformers joined the wheels: {bare}.")
 # a profiled step's top kernels by what they do, matched on the kernel's name (first match wins)
 KERNEL_KINDS = (("attention", ("sdpa", "flash", "fmha", "attention")),
                 ("matrix multiplies", ("nvjet", "gemm", "cutlass", "xmma", "cublas")),
@@ -506,7 +522,7 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
             "on all linear layers, 4-bit NF4 base, paged 8-bit AdamW, 2048-token packed rows, the loss on responses "
             "only, gradient checkpointing. Unsloth and the bare PEFT loop (`benchmarks/bench_unsloth.py`) train on the "
             "very rows Axolotl prepared for the recipe in the suite's first case, packed to 2048 tokens and padded "
-            f"like the recipe.{_ONE_ROW if any(r.get('layout') == 'one row' for r in unsloth) else ''} "
+            f"like the recipe.{_ONE_ROW + _attention_note(unsloth) if any(r.get('layout') == 'one row' for r in unsloth) else ''} "
             f"{rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
             f"*12 GB card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB.", "",
             "| case | trainer | micro-batch | LoRA dropout | token slots/s | trainable tokens/s | × axolotl defaults | "
@@ -520,7 +536,7 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
         twelve = "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= CARDS["12gb"][1] else "no"
         vs_base = f"{r['slots_per_s'] / base['slots_per_s']:.2f}" if base else "–"
         vs_peer = f"{r['slots_per_s'] / ref:.2f}" if ref else "–"
-        out.append(f"| {r['name']} | {r.get('tool', 'axolotl')} | {r['micro_batch_size']} | {dropout} | "
+        out.append(f"| {r['name']} | {trainer(r)} | {r['micro_batch_size']} | {dropout} | "
                    f"{_fmt(r['slots_per_s'])} | {_fmt(r['trainable_per_s'])} | {vs_base} | {vs_peer} | "
                    f"{r['peak_gib']} | {r['peak_reserved_gib']} | {twelve} |")
     pairs = [r for r in ok if r.get("tool", "axolotl") == "axolotl" and r["name"].startswith("2048 + Liger + micro-batch 8 + dropout 0")

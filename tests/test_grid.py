@@ -233,3 +233,14 @@ def test_bench_unsloth_profiles_one_untimed_step(tmp_path, workspace_tiny):
     (row,) = json.loads(out.read_text())
     assert row["slots_per_s"] > 0 and row["packing_efficiency"] == 1.0  # two 32-token rows fill each 64
     assert row["profile"]["kernels"] and row["profile"]["total_ms"] > 0
+    assert set(row["attention_libraries"]) == {"flash_attn", "xformers"}  # versions, or None where not installed
+
+
+def test_a_peer_case_named_before_any_axolotl_case_of_its_length_is_refused_at_once():
+    """Unsloth trains on the rows an Axolotl case of the same invocation prepared: listed first, it could only fail
+    after the model was built; the command refuses the order before anything runs."""
+    proc = subprocess.run([sys.executable, "benchmarks/bench_qlora_cost.py", "--model", "no-such-model", "--suite", "peer",
+                           "--only", "unsloth micro-batch 8", "2048 + Liger + micro-batch 8 + dropout 0"],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "case 'unsloth micro-batch 8' trains on the rows an Axolotl case of 2048 tokens prepares earlier" in proc.stderr

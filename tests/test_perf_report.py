@@ -239,3 +239,14 @@ def test_a_profile_that_counted_operators_gives_no_step_total(tmp_path):
     time twice, so the kind-of-kernel table leaves the step's total out and sums the kernels alone."""
     text = "\n".join(peer_section(json.loads((ROOT / "runs/perf/qlora_peer_h200.json").read_text())))
     assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | – | 278 (×96) | 883 (×576) | 50 (×384) | – |" in text
+
+
+def test_the_trainer_column_names_the_attention_libraries_a_row_recorded():
+    rows = json.loads((ROOT / "runs/perf/qlora_peer_h100_run2.json").read_text())
+    old = "\n".join(peer_section(rows))  # recorded before the rows listed them: said once for all
+    assert "Here, with neither flash-attn nor xformers installed, its packed attention ran on PyTorch." in old
+    new = {**rows[1], "name": "unsloth with xformers", "attention_libraries": {"flash_attn": None, "xformers": "0.0.35"}}
+    text = "\n".join(peer_section(rows + [new]))
+    assert "| unsloth with xformers | unsloth 2026.10.9 + xformers 0.0.35 | 8 |" in text
+    assert "| unsloth micro-batch 8 | unsloth 2026.10.9 | 8 |" in text
+    assert "the other rows ran before xformers joined the wheels: with neither flash-attn nor xformers" in text
