@@ -81,7 +81,6 @@ def model_inputs(batch: list[dict], one_row: bool) -> dict[str, list[list[int]]]
     return {k: [r[k] for r in batch] for k in keys}
 
 
-
 def installed(*packages: str) -> dict[str, str | None]:
     """Version of each package installed here, None where absent: which attention kernels a trainer could pick."""
     found = {}
@@ -91,6 +90,7 @@ def installed(*packages: str) -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             found[name] = None
     return found
+
 
 def load(backend: str, model: str, seq: int, rank: int, alpha: int, dropout: float, four_bit: bool):
     import torch

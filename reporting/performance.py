@@ -473,6 +473,8 @@ def _attention_note(unsloth: list[dict]) -> str:
         return " The trainer column names the attention libraries installed beside it."
     return (" The trainer column names the attention libraries installed beside it where the row recorded them; the "
             f"other rows ran before xformers joined the wheels: {bare}.")
+
+
 # a profiled step's top kernels by what they do, matched on the kernel's name (first match wins)
 KERNEL_KINDS = (("attention", ("sdpa", "flash", "fmha", "attention")),
                 ("matrix multiplies", ("nvjet", "gemm", "cutlass", "xmma", "cublas")),
@@ -518,11 +520,12 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
     unsloth = [r for r in ok if r.get("tool", "").startswith("unsloth")]
     peer = [r for r in unsloth if r["micro_batch_size"] == 8]
     ref = sum(r["slots_per_s"] for r in peer) / len(peer) if peer else None
+    one_row = _ONE_ROW + _attention_note(unsloth) if any(r.get("layout") == "one row" for r in unsloth) else ""
     out += ["One card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "
             "on all linear layers, 4-bit NF4 base, paged 8-bit AdamW, 2048-token packed rows, the loss on responses "
             "only, gradient checkpointing. Unsloth and the bare PEFT loop (`benchmarks/bench_unsloth.py`) train on the "
             "very rows Axolotl prepared for the recipe in the suite's first case, packed to 2048 tokens and padded "
-            f"like the recipe.{_ONE_ROW + _attention_note(unsloth) if any(r.get('layout') == 'one row' for r in unsloth) else ''} "
+            f"like the recipe.{one_row} "
             f"{rows[0].get('steps')} steps timed after {rows[0].get('warmup')} warm-up steps. "
             f"*12 GB card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB.", "",
             "| case | trainer | micro-batch | LoRA dropout | token slots/s | trainable tokens/s | × axolotl defaults | "
