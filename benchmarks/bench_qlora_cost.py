@@ -171,6 +171,13 @@ def log_tail(workdir: Path) -> list[str]:
     return (workdir / "log.txt").read_text(errors="replace").splitlines()[-15:]
 
 
+def tool_messages(workdir: Path, tool: str) -> list[str]:
+    """What the peer printed about its own setup (Unsloth's lines start "Unsloth"), each line once, in order."""
+    mark = tool.split()[0].capitalize()
+    lines = (workdir / "log.txt").read_text(errors="replace").splitlines()
+    return list(dict.fromkeys(line.strip() for line in lines if line.startswith(mark)))[:30]
+
+
 def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int, extra: dict) -> dict:
     """bench_unsloth.py on the rows an earlier Axolotl case of this run prepared at the same sequence length."""
     o = case.overrides
@@ -186,10 +193,11 @@ def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
            *(["--no-4bit"] if extra.get("load_in_4bit") is False else []), *(["--profile"] if case.profile else [])]
     env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]}
     rc, wall = run_logged(cmd, env, workdir, timeout)
+    said = {"tool_messages": tool_messages(workdir, case.tool)}
     if rc != 0 or not (workdir / "row.json").exists():
-        return {**row, "wall_s": wall, "error": f"exit {rc}", "log_tail": log_tail(workdir)}
+        return {**row, "wall_s": wall, "error": f"exit {rc}", "log_tail": log_tail(workdir), **said}
     return {**row, **json.loads((workdir / "row.json").read_text())[0], "recipe": case.recipe,
-            "overrides": case.overrides, "wall_s": wall}
+            "overrides": case.overrides, "wall_s": wall, **said}
 
 
 def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int,

@@ -551,6 +551,9 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
                 f"{lo:.2f}–{hi:.2f}× Unsloth's token slots/s at micro-batch 8 (spread within each: "
                 f"{_fmt(min(r['slots_per_s'] for r in pairs))}–{_fmt(max(r['slots_per_s'] for r in pairs))} and "
                 f"{_fmt(min(r['slots_per_s'] for r in peer))}–{_fmt(max(r['slots_per_s'] for r in peer))})."]
+    for r in (r for r in rows if r.get("tool_messages")):
+        out += ["", f"What {r['tool'].split()[0].capitalize()} printed about its setup in **{r['name']}**: "
+                + "; ".join(f"“{m}”" for m in r["tool_messages"]) + "."]
     profiled = [r for r in ok if isinstance(r.get("profile"), dict)]
     if profiled:
         out += ["", "One step after the timed ones under `torch.profiler`, the GPU kernels with the most time (ms):", ""]

@@ -244,3 +244,17 @@ def test_a_peer_case_named_before_any_axolotl_case_of_its_length_is_refused_at_o
                           cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "case 'unsloth micro-batch 8' trains on the rows an Axolotl case of 2048 tokens prepares earlier" in proc.stderr
+
+
+def test_a_peer_row_keeps_what_the_peer_printed_about_its_setup(tmp_path):
+    """From the log of the Unsloth case that ran past its limit on 2026-12-06 (runs/perf/qlora_peer_h200_run2.json):
+    its own lines, in order, once each; progress bars and warnings left out; a peer that prints none keeps none."""
+    from benchmarks.bench_qlora_cost import tool_messages
+    failed = next(r for r in json.loads((ROOT / "runs/perf/qlora_peer_h200_run2.json").read_text()) if "error" in r)
+    (tmp_path / "log.txt").write_text("\n".join(failed["log_tail"] * 2))
+    said = tool_messages(tmp_path, "unsloth")
+    assert said[0] == "Unsloth: /tmp/codelora/mistral7b has no pad_token. Using pad_token = <unk>."
+    assert "Unsloth: compiling each transformer block as one region (MistralDecoderLayer)." in said
+    assert said[-1] == "Unsloth: Double buffering enabled (parallel H2D + compute) for backward pass."
+    assert len(said) == 5 and not any("Loading weights" in m or "Warning" in m for m in said)
+    assert tool_messages(tmp_path, "peft") == []

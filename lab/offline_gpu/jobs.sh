@@ -5,7 +5,8 @@
 #   evalspeed one adapter's evaluation split into phases, before/after (benchmarks/bench_eval.py; EVAL_CASES="a|b:K=V")
 #   gradingspeed  the grading alone on this host's CPUs, before/after (benchmarks/bench_grading.py; BEFORE=TAR)
 #   evalbefore  evalspeed's evaluation with an older grader (BEFORE=TAR), references cold, in that grader's tree
-#   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b")
+#   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b";
+#             PEER_TIMEOUT: seconds per case, 300 - a profiled Unsloth step with xformers took longer on 2026-12-06)
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
 #             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
@@ -92,7 +93,7 @@ case ${1:?job name} in
     gpu=$(gpu_name)
     only=()
     [ -n "${PEER_ONLY:-}" ] && IFS='|' read -ra only <<< "$PEER_ONLY" && only=(--only "${only[@]}")
-    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup 2 --timeout 300 \
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup 2 --timeout "${PEER_TIMEOUT:-300}" \
       --out "$W/out/qlora_peer_${gpu:-gpu}.json" "${only[@]}" ;;
   gemma)
     # GEMMA_RESUME=DIR (e.g. runs/gemma_grid_3/results) starts from committed results of the same setting.
