@@ -1,7 +1,12 @@
 import hashlib
+import json
+from pathlib import Path
+
+import pytest
 
 from common.benchmark_sets import HUMANEVAL_PATH, MBPP_PATH, MBPPPLUS_PATH, load_humaneval, load_mbpp, load_mbppplus
 
+ROOT = Path(__file__).resolve().parents[1]
 HASHES = {MBPP_PATH: "143559fa164408d45cab058238471288b0e447507ce55db3057c56113d9dccb4",
           MBPPPLUS_PATH: "f7ac9d4027a26c771c06d2e0129636a76d11b95decc7a676c6a7bb52daf2ed95",
           HUMANEVAL_PATH: "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef"}
@@ -18,3 +23,34 @@ def test_loaders():
     assert len(plus) == 399 and all(isinstance(t["base_input"], list) and isinstance(t["plus_input"], list) for t in plus)
     by_id = {t["task_id"]: t for t in plus}
     assert isinstance(by_id["Mbpp/106"]["base_input"][0][1], tuple)  # EvalPlus' per-task tuple decoding
+
+
+@pytest.mark.slow
+def test_decode_overhead_cases_generate_the_adapters_tokens(tmp_path, gemma_hf):
+    """bench_decode_overhead on Gemma 3 270M's structure with the committed adapter's LoRA layout: every case that
+    changes how a step runs generates the tokens PEFT does, and the comparison is one the adapter can fail."""
+    import torch
+
+    from benchmarks.bench_decode_overhead import decode, lean_lora, main, tiny_model, with_adapter
+
+    out = tmp_path / "rows.json"
+    adapter = ROOT / "runs/gemma_grid/adapters/gemma3-270m-code-r8"
+    assert main(["--config", str(gemma_hf), "--adapter", str(adapter), "--device", "cpu", "--batch", "4",
+                 "--prompt", "16", "--steps", "8", "--repeats", "1", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["cases"]
+    assert [r["case"] for r in rows] == ["peft", "peft, inference_mode", "lean LoRA", "lean LoRA, inference_mode",
+                                         "no adapter"]
+    assert [r["same_tokens"] for r in rows] == [True, True, True, True, None] and all(r["ms_per_step"] > 0 for r in rows)
+
+    model = with_adapter(tiny_model(str(gemma_hf), torch.float32, "cpu"), adapter)
+    ids = torch.randint(3, 1024, (4, 16), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    _, peft = decode(model, ids, mask, 8, "no_grad", 1, "cpu")
+    assert lean_lora(model) == 18 * 7  # every targeted linear of every layer
+    _, lean = decode(model, ids, mask, 8, "no_grad", 1, "cpu")
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.zero_()
+    _, without = decode(model, ids, mask, 8, "no_grad", 1, "cpu")
+    assert torch.equal(lean, peft) and not torch.equal(without, peft)
