@@ -19,8 +19,8 @@ Not measured here: lm-eval's stop-string checks (bench_eval.py times them) and t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +29,9 @@ import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
 from peft.tuners.lora import Linear as LoraLinear
 from transformers import AutoConfig, AutoModelForCausalLM
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_eval import host  # noqa: E402
 
 TINY = {"hidden_size": 64, "intermediate_size": 128, "head_dim": 16, "vocab_size": 1024}
 
@@ -123,17 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     ms, _ = decode(base, ids, mask, a.steps, "no_grad", a.repeats, a.device)
     rows.append({"case": "no adapter", "ms_per_step": round(ms, 3), "same_tokens": None})
 
-    host = {"device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu",
-            "cpu_model": next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                               if line.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?",
-            "batch": a.batch, "prompt": a.prompt, "steps": a.steps, "torch": torch.__version__}
-    print(f"{host['device']} ({host['cpu_model']}), batch {a.batch}, {a.steps} steps")
+    machine = {"device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu", **host(),
+               "batch": a.batch, "prompt": a.prompt, "steps": a.steps, "torch": torch.__version__}
+    print(f"{machine['device']} ({machine['cpu_model']}), batch {a.batch}, {a.steps} steps")
     print(f"{'case':28s} {'ms/step':>8s} {'x peft':>7s}  same tokens as peft")
     for r in rows:
         same = {True: "yes", False: "NO", None: "-"}[r["same_tokens"]]
         print(f"{r['case']:28s} {r['ms_per_step']:8.2f} {r['ms_per_step'] / rows[0]['ms_per_step']:7.2f}  {same}")
     if a.out:
-        a.out.write_text(json.dumps({**host, "cases": rows}, indent=1))
+        a.out.write_text(json.dumps({**machine, "cases": rows}, indent=1))
     return 0 if all(r["same_tokens"] is not False for r in rows) else 1
 
 
