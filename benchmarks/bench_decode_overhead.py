@@ -51,10 +51,11 @@ def with_adapter(model, adapter: Path):
     lora = LoraConfig(r=a["r"], lora_alpha=a["lora_alpha"], lora_dropout=a["lora_dropout"],
                       target_modules=a["target_modules"], use_rslora=a.get("use_rslora", False))
     wrapped = get_peft_model(model, lora).eval()
+    g = torch.Generator(next(model.parameters()).device).manual_seed(1)
     with torch.no_grad():  # B starts at zero: give it weights so that the adapter changes the tokens
         for name, p in wrapped.named_parameters():
             if "lora_B" in name:
-                p.normal_(std=0.05, generator=torch.Generator(p.device).manual_seed(1))
+                p.normal_(std=0.05, generator=g)
     return wrapped
 
 
