@@ -2,9 +2,18 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from reporting.performance import build, kernel_kinds, peer_section
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> str:
+    """reports/performance.md built once from the committed rows (plots and all)."""
+    return Path(build(ROOT / "runs/perf", tmp_path_factory.mktemp("report") / "performance.md")).read_text()
+
 
 ROW = {"recipe": "mistral7b-code-r8-12gb", "name": "mistral7b-code-r8-12gb packed", "lora_r": 8, "lever": "",
        "sequence_len": 1024, "micro_batch_size": 1, "grad_accum": 16, "slots_per_s": 3000, "trainable_per_s": 1500,
@@ -164,11 +173,11 @@ def test_the_committed_peer_rows_are_flagged_with_the_attention_they_skipped(tmp
     assert "took 286 ms under Axolotl and 112 ms under Unsloth" in text
 
 
-def test_unsloth_fed_one_row_per_micro_batch_is_the_same_work_and_each_card_has_its_section(tmp_path):
+def test_unsloth_fed_one_row_per_micro_batch_is_the_same_work_and_each_card_has_its_section(rebuilt):
     """runs/perf/qlora_peer_h100.json: Unsloth fed its padding-free layout (documents kept apart, as Axolotl keeps
     them) against the recipe's fastest setting in the same run: 2.48-2.49x, one Unsloth run; the H200 file, fed rows,
     keeps its own section and its flag."""
-    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    text = rebuilt
     h100 = text.split("## Against the peer: Unsloth on NVIDIA H100 80GB HBM3 (`qlora_peer_h100.json`)")[1].split("\n## ")[0]
     assert "end to end in one row, its padding-free layout" in h100 and "Not yet the same work" not in h100
     assert "| unsloth micro-batch 8 | unsloth 2026.10.9 | 8 | 0.0 | 3,569 | 1,712 | – | 1.00 | 7.67 | 7.87 | yes |" in h100
@@ -211,10 +220,10 @@ def test_kernels_are_summed_by_what_they_do():
                                      "elementwise, copies and fills": (8.0, 150), "other": (2.0, 1)}
 
 
-def test_unsloth_second_run_and_both_profiles_on_one_h100(tmp_path):
+def test_unsloth_second_run_and_both_profiles_on_one_h100(rebuilt):
     """runs/perf/qlora_peer_h100_run2.json: the deciding pair twice each on one H100, Unsloth fed one row; its
     profiled step spends its time in per-document attention calls and the small kernels around them."""
-    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    text = rebuilt
     run2 = text.split("## Against the peer: Unsloth on NVIDIA H100 80GB HBM3 (`qlora_peer_h100_run2.json`)")[1]
     run2 = run2.split("\n## ")[0]
     assert "The deciding pair, 2 and 2 runs: the project's fastest setting is 2.04–2.13× Unsloth's" in run2
@@ -224,10 +233,10 @@ def test_unsloth_second_run_and_both_profiles_on_one_h100(tmp_path):
     assert "| 2048 + Liger + micro-batch 8 + dropout 0 (run 2) | 1788 | 278 (×96) |" in first  # Unsloth: no profile
 
 
-def test_evaluation_time_on_the_h100_before_and_after_the_grader_changes(tmp_path):
+def test_evaluation_time_on_the_h100_before_and_after_the_grader_changes(rebuilt):
     """runs/perf/eval_speed_h100.json: cold, kept, cold again and the old grader cold, one machine, all generating
     what grid 3 committed; the slowest case is named beside the fastest."""
-    text = Path(build(ROOT / "runs/perf", tmp_path / "p.md")).read_text()
+    text = rebuilt
     assert "| eval_speed_h100 | references-cold | 149.1 | 106.0 | 2213 | 47.5 | 16.8 | 20.8 | 14.6 | 0 of 1218 |" in text
     assert ("| before (grader of 4a1a382), references cold | 256 | 161.3 | 12.99 | 6.38 | 0.93 | 104.85 | 33.48 | 2.68 "
             "| 26.25 | 0 of 1218 | 0 of 1218 |") in text
@@ -254,10 +263,9 @@ def test_the_trainer_column_names_the_attention_libraries_a_row_recorded():
     assert "the other rows ran before xformers joined the wheels: with neither flash-attn nor xformers" in text
 
 
-def test_the_committed_report_is_what_the_committed_rows_build(tmp_path):
+def test_the_committed_report_is_what_the_committed_rows_build(rebuilt):
     """reports/performance.md is rebuilt from runs/perf whenever a row or CONDITIONS.md changes."""
     committed = (ROOT / "reports" / "performance.md").read_text()
-    rebuilt = Path(build(ROOT / "runs" / "perf", tmp_path / "performance.md")).read_text()
     assert rebuilt == committed, \
         "reports/performance.md is stale: run python -m reporting.performance"
 
