@@ -49,6 +49,7 @@ class Case:
     gpus: int = 1
     tool: str = "axolotl"  # or "unsloth": benchmarks/bench_unsloth.py on the rows Axolotl prepared for this recipe
     profile: bool = False  # one more step under torch.profiler after the timed ones (top kernels in the row)
+    env: dict = field(default_factory=dict)  # environment for a peer's process (e.g. one of its switches)
 
 
 def cost_suite() -> list[Case]:
@@ -145,6 +146,9 @@ def peer_suite() -> list[Case]:
             Case("unsloth micro-batch 8", r, unsloth, "Unsloth", tool="unsloth"),
             Case(f"{best} (run 2)", r, {**BASELINE_2048, **BEST}, "Liger + micro-batch 8 + dropout 0", profile=True),
             Case("unsloth micro-batch 8 (run 2)", r, unsloth, "Unsloth", tool="unsloth", profile=True),
+            # Unsloth compiles each decoder layer as one region by default (unsloth/models/_block_compile.py)
+            Case("unsloth micro-batch 8, block compile off", r, unsloth, "Unsloth without its block compile",
+                 tool="unsloth", env={"UNSLOTH_BLOCK_COMPILE": "0"}),
             Case("2048 + Liger + micro-batch 4 + dropout 0", r, {**BASELINE_2048, **LIGER, **MB4, **DROPOUT0},
                  "Liger + micro-batch 4 + dropout 0"),
             Case("unsloth micro-batch 12", r, {**unsloth, "micro_batch_size": 12}, "Unsloth", tool="unsloth"),
@@ -191,7 +195,8 @@ def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
            "--dropout", str(o.get("lora_dropout", 0.0)), "--steps", str(steps), "--warmup", str(warmup),
            "--name", case.name, "--lever", case.lever, "--out", str(workdir / "row.json"),
            *(["--no-4bit"] if extra.get("load_in_4bit") is False else []), *(["--profile"] if case.profile else [])]
-    env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]}
+    env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0],
+           **case.env}
     rc, wall = run_logged(cmd, env, workdir, timeout)
     said = {"tool_messages": tool_messages(workdir, case.tool)}
     if rc != 0 or not (workdir / "row.json").exists():

@@ -10,7 +10,8 @@ bench_qlora_cost.py leaves), packed into SEQ-token rows (position ids restart at
 recipe's pad_to_sequence_len; Unsloth gets each micro-batch's rows end to end in one row, its padding-free layout,
 the only one in which it keeps each document's attention to itself) with the loss on response tokens only (Axolotl's
 labels). Gradient checkpointing on (Unsloth's own, "unsloth"). Steps are timed after CUDA synchronisation, after
-WARMUP steps; `slots` = token positions fed (padding included), `trainable` = tokens with a label. --backend peft
+WARMUP steps; `slots` = token positions fed (padding included), `trainable` = tokens with a label; `step_s_each`:
+every step's seconds, warm-up included (a compiler still at work shows there). --backend peft
 runs the same loop on Transformers + PEFT + bitsandbytes without Unsloth (in rows: Transformers masks each row's
 documents apart from their position ids): what the loop alone gives. --profile adds one step under
 torch.profiler after the timed ones (top kernels in the row). Appends one row to --out (the format of
@@ -152,6 +153,7 @@ def run(a) -> dict:
     marks, slots, trainable, prof = [], 0, 0, None
     if cuda:
         torch.cuda.reset_peak_memory_stats()
+    started_steps = time.perf_counter()
     for step in range(total):
         if a.profile and step == a.warmup + a.steps:
             prof = profiler()
@@ -173,12 +175,14 @@ def run(a) -> dict:
         if step == a.warmup + a.steps - 1 and cuda:
             peak, reserved = torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved()
     (t0, s0, r0, _), (t1, s1, r1, last_loss) = marks[a.warmup - 1], marks[-1]
+    ends = [started_steps] + [m[0] for m in marks]
     row = {"name": a.name or f"{tool.split()[0]} r{a.rank} micro-batch {a.micro_batch}", "tool": tool,
            "lever": a.lever, "steps": a.steps, "warmup": a.warmup, "sequence_len": a.seq,
            "micro_batch_size": a.micro_batch, "layout": "one row" if a.backend == "unsloth" else "rows",
            "grad_accum": 1, "lora_r": a.rank, "lora_dropout": a.dropout,
            "slots_per_s": round((s1 - s0) / (t1 - t0)), "trainable_per_s": round((r1 - r0) / (t1 - t0)),
            "step_s": round((t1 - t0) / a.steps, 3), "loss_last": round(last_loss, 4),
+           "step_s_each": [round(b - e, 3) for e, b in zip(ends, ends[1:])],
            "packing_efficiency": round(sum(r["tokens"] for r in rows) / (len(rows) * a.seq), 4),
            "wall_s": round(time.perf_counter() - started, 1), "peak_tracking": "per-step",
            "attention_libraries": installed("flash_attn", "xformers")}

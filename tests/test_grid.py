@@ -232,6 +232,8 @@ def test_bench_unsloth_profiles_one_untimed_step(tmp_path, workspace_tiny):
     assert proc.returncode == 0, proc.stderr[-2000:]
     (row,) = json.loads(out.read_text())
     assert row["slots_per_s"] > 0 and row["packing_efficiency"] == 1.0  # two 32-token rows fill each 64
+    assert len(row["step_s_each"]) == 2 and all(s > 0 for s in row["step_s_each"])  # warm-up and timed; not profiled
+    assert row["step_s_each"][-1] == row["step_s"]  # one timed step
     assert row["profile"]["kernels"] and row["profile"]["total_ms"] > 0
     assert set(row["attention_libraries"]) == {"flash_attn", "xformers"}  # versions, or None where not installed
 

@@ -6,7 +6,10 @@
 #   gradingspeed  the grading alone on this host's CPUs, before/after (benchmarks/bench_grading.py; BEFORE=TAR)
 #   evalbefore  evalspeed's evaluation with an older grader (BEFORE=TAR), references cold, in that grader's tree
 #   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b";
-#             PEER_TIMEOUT: seconds per case, 300 - a profiled Unsloth step with xformers took longer on 2026-12-06)
+#             PEER_TIMEOUT: seconds per case, 300 - a profiled Unsloth step with xformers took longer on 2026-12-06;
+#             PEER_WARMUP: steps before timing, 2; PEER_RUN=NAME: qlora_peer_<gpu>_NAME.json)
+#   decodeoverhead  the host's cost per greedy decoding step on the evaluated model's structure
+#             (benchmarks/bench_decode_overhead.py), waits for the Gemma conversion
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
 #             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
@@ -93,8 +96,14 @@ case ${1:?job name} in
     gpu=$(gpu_name)
     only=()
     [ -n "${PEER_ONLY:-}" ] && IFS='|' read -ra only <<< "$PEER_ONLY" && only=(--only "${only[@]}")
-    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup 2 --timeout "${PEER_TIMEOUT:-300}" \
-      --out "$W/out/qlora_peer_${gpu:-gpu}.json" "${only[@]}" ;;
+    python3 benchmarks/bench_qlora_cost.py --model "$W/mistral7b" --suite peer --steps 4 --warmup "${PEER_WARMUP:-2}" \
+      --timeout "${PEER_TIMEOUT:-300}" --out "$W/out/qlora_peer_${gpu:-gpu}${PEER_RUN:+_$PEER_RUN}.json" "${only[@]}" ;;
+  decodeoverhead)
+    until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    gpu=$(gpu_name)
+    CUDA_VISIBLE_DEVICES=${COST_GPU:-0} python3 benchmarks/bench_decode_overhead.py --config models/gemma-3-270m \
+      --adapter runs/gemma_grid/adapters/gemma3-270m-code-r8 --device cuda --batch 256 --steps 128 \
+      --out "$W/out/decode_overhead_${gpu:-gpu}.json" ;;
   gemma)
     # GEMMA_RESUME=DIR (e.g. runs/gemma_grid_3/results) starts from committed results of the same setting.
     # The committed code-r8 adapter is evaluated, not trained again; it and the freshly trained r16 are evaluated twice
