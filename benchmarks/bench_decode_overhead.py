@@ -60,8 +60,9 @@ def with_adapter(model, adapter: Path):
 
 
 def lean_lora(model) -> int:
-    """Give each plain PEFT LoRA layer (one active adapter, no DoRA, not merged, eval mode, input already in the
-    adapter's dtype) a forward of the same three linears, multiply and add in PEFT's order. Returns how many."""
+    """Give each plain PEFT LoRA layer (one active adapter, no DoRA, not merged, eval mode) a forward of the same
+    three linears, cast, multiply, add and cast back in PEFT's order (PEFT keeps a bf16 base's adapter in float32 and
+    casts the input to it). Returns how many."""
     n = 0
     for m in model.modules():
         if not (isinstance(m, LoraLinear) and not m.merged and not m.lora_variant and not m.training
@@ -70,11 +71,11 @@ def lean_lora(model) -> int:
         name = m.active_adapters[0]
         w, b = m.base_layer.weight, m.base_layer.bias
         a, bw, s = m.lora_A[name].weight, m.lora_B[name].weight, m.scaling[name]
-        if a.dtype != w.dtype:  # PEFT would cast the input first
-            continue
 
         def forward(x, w=w, b=b, a=a, bw=bw, s=s):
-            return F.linear(x, w, b) + F.linear(F.linear(x, a), bw) * s
+            result = F.linear(x, w, b)
+            x = x if x.dtype == a.dtype else x.to(dtype=a.dtype)
+            return (result + F.linear(F.linear(x, a), bw) * s).to(result.dtype)
         m.forward = forward
         n += 1
     return n
@@ -106,9 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prompt", type=int, default=64, help="prompt tokens per row")
     p.add_argument("--steps", type=int, default=128, help="new tokens per generation")
     p.add_argument("--repeats", type=int, default=3, help="generations per case; the fastest counts")
+    p.add_argument("--dtype", choices=["bfloat16", "float32"], help="default: bfloat16 on cuda, float32 on cpu")
     p.add_argument("--out", type=Path, help="JSON file for the rows")
     a = p.parse_args(argv)
-    dtype = torch.bfloat16 if a.device == "cuda" else torch.float32
+    dtype = getattr(torch, a.dtype) if a.dtype else torch.bfloat16 if a.device == "cuda" else torch.float32
     g = torch.Generator().manual_seed(2)
     ids = torch.randint(3, TINY["vocab_size"], (a.batch, a.prompt), generator=g).to(a.device)
     mask = torch.ones_like(ids)
@@ -119,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     for label, mode in (("peft", "no_grad"), ("peft, inference_mode", "inference_mode"),
                         ("lean LoRA", "no_grad"), ("lean LoRA, inference_mode", "inference_mode")):
         if label == "lean LoRA":
-            print(f"lean LoRA: {lean_lora(model)} layers", flush=True)
+            lean_layers = lean_lora(model)
+            print(f"lean LoRA: {lean_layers} layers", flush=True)
+            if not lean_layers:
+                raise SystemExit("no LoRA layer could be given the lean forward: the lean cases would measure PEFT")
         ms, out = decode(model, ids, mask, a.steps, mode, a.repeats, a.device)
         first = out if first is None else first
         rows.append({"case": label, "ms_per_step": round(ms, 3), "same_tokens": bool(torch.equal(out, first))})
@@ -128,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.append({"case": "no adapter", "ms_per_step": round(ms, 3), "same_tokens": None})
 
     machine = {"device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu", **host(),
-               "batch": a.batch, "prompt": a.prompt, "steps": a.steps, "torch": torch.__version__}
+               "batch": a.batch, "prompt": a.prompt, "steps": a.steps, "dtype": str(dtype).removeprefix("torch."),
+               "lean_layers": lean_layers, "torch": torch.__version__}
     print(f"{machine['device']} ({machine['cpu_model']}), batch {a.batch}, {a.steps} steps")
     print(f"{'case':28s} {'ms/step':>8s} {'x peft':>7s}  same tokens as peft")
     for r in rows:

@@ -172,6 +172,8 @@ def run(a) -> dict:
         slots += t["input_ids"].numel()
         trainable += int((t["labels"] != -100).sum())  # as Axolotl counts its trainable tokens
         marks.append((time.perf_counter(), slots, trainable, float(loss)))
+        print(f"step {step + 1}/{total}: {marks[-1][0] - (marks[-2][0] if step else started_steps):.3f} s",
+              file=sys.stderr, flush=True)  # a run cut short by its caller's time limit shows how far it came
         if step == a.warmup + a.steps - 1 and cuda:
             peak, reserved = torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved()
     (t0, s0, r0, _), (t1, s1, r1, last_loss) = marks[a.warmup - 1], marks[-1]

@@ -518,7 +518,7 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
     ok = [r for r in rows if "error" not in r]
     base = next((r for r in ok if r.get("lever") == "axolotl defaults"), None)
     unsloth = [r for r in ok if r.get("tool", "").startswith("unsloth")]
-    peer = [r for r in unsloth if r["micro_batch_size"] == 8]
+    peer = [r for r in unsloth if r["micro_batch_size"] == 8 and not r.get("env")]  # its defaults: the reference
     ref = sum(r["slots_per_s"] for r in peer) / len(peer) if peer else None
     one_row = _ONE_ROW + _attention_note(unsloth) if any(r.get("layout") == "one row" for r in unsloth) else ""
     out += ["One card, one model folder (Mistral-7B shapes, random weights, the real tokenizer), r32 / alpha 64 "

@@ -35,9 +35,12 @@ def test_decode_overhead_cases_generate_the_adapters_tokens(tmp_path, gemma_hf):
 
     out = tmp_path / "rows.json"
     adapter = ROOT / "runs/gemma_grid/adapters/gemma3-270m-code-r8"
-    assert main(["--config", str(gemma_hf), "--adapter", str(adapter), "--device", "cpu", "--batch", "4",
-                 "--prompt", "16", "--steps", "8", "--repeats", "1", "--out", str(out)]) == 0
-    rows = json.loads(out.read_text())["cases"]
+    # bfloat16 as on a GPU: PEFT keeps the adapter in float32 there, so the lean forward must cast as PEFT does
+    assert main(["--config", str(gemma_hf), "--adapter", str(adapter), "--device", "cpu", "--dtype", "bfloat16",
+                 "--batch", "4", "--prompt", "16", "--steps", "8", "--repeats", "1", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["lean_layers"] == 18 * 7 and result["dtype"] == "bfloat16"
+    rows = result["cases"]
     assert [r["case"] for r in rows] == ["peft", "peft, inference_mode", "lean LoRA", "lean LoRA, inference_mode",
                                          "no adapter"]
     assert [r["same_tokens"] for r in rows] == [True, True, True, True, None] and all(r["ms_per_step"] > 0 for r in rows)
