@@ -391,6 +391,33 @@ def grading_section(rows: list[dict] | None, source: str = "") -> list[str]:
     return out + [""]
 
 
+def decode_section(runs: dict[str, dict]) -> list[str]:
+    """benchmarks/bench_decode_overhead.py (decode_overhead_<gpu>.json): the host's ms per greedy decoding step on the
+    evaluated model's structure at tiny widths, per way of running the adapter."""
+    out = ["## Host cost of a decoding step", ""]
+    if not runs:
+        return out + ["Not measured yet (`benchmarks/bench_decode_overhead.py`).", ""]
+    out += ["`benchmarks/bench_decode_overhead.py`: the evaluated model's layers, heads and attention pattern and the "
+            "adapter's LoRA layout with random weights at tiny widths, so that a step's time is the host's (Python, "
+            "dispatch, kernel launches); each case must generate PEFT's tokens. *× peft*: this case's ms over PEFT's.",
+            "", "| run | machine | rows × steps | case | ms per step | × peft | same tokens as peft |",
+            "|---|---|---|---|---|---|---|"]
+    notes = []
+    for name, run in runs.items():
+        peft = run["cases"][0]["ms_per_step"]
+        cases = run["cases"]
+        if "lean_layers" not in run:  # a run from before the count was kept cannot show its lean rows measured LoRA
+            cases = [c for c in cases if not c["case"].startswith("lean")]
+            notes.append(f"`{name}` does not record how many layers the lean forward replaced: its lean rows are left "
+                         "out (run conditions).")
+        for c in cases:
+            same = {True: "yes", False: "**no**", None: "–"}[c["same_tokens"]]
+            cores = f", {run['cpus']} cores" if run.get("cpus") else ""
+            out.append(f"| {name} | {run['device']} (host: {run['cpu_model']}{cores}) | {run['batch']} × "
+                       f"{run['steps']} | {c['case']} | {c['ms_per_step']:.1f} | {c['ms_per_step'] / peft:.2f} | {same} |")
+    return out + ["", *notes, ""] if notes else out + [""]
+
+
 def _oom(case: dict) -> str | None:
     line = next((x for x in case.get("log_tail", []) if "OutOfMemoryError" in x), None)
     return line.split("CUDA out of memory. ")[-1].split(". GPU")[0] if line else None
@@ -459,9 +486,12 @@ _ONE_ROW = (" Unsloth gets each micro-batch's rows end to end in one row, its pa
 
 
 def trainer(row: dict) -> str:
-    """The trainer and version, with the attention libraries that were installed beside it where the row lists them."""
-    return row.get("tool", "axolotl") + "".join(f" + {name} {version}" for name, version in
-                                                (row.get("attention_libraries") or {}).items() if version)
+    """The trainer and version, with the attention libraries that were installed beside it where the row lists them,
+    marked where the trainer said one could not load."""
+    said = " ".join(row.get("tool_messages") or [])
+    return row.get("tool", "axolotl") + "".join(
+        f" + {name} {version}" + (" (could not load)" if f"{name} is installed but cannot load" in said else "")
+        for name, version in (row.get("attention_libraries") or {}).items() if version)
 
 
 def _attention_note(unsloth: list[dict]) -> str:
@@ -551,9 +581,16 @@ def peer_section(rows: list[dict] | None, source: str = "") -> list[str]:
                 f"{lo:.2f}–{hi:.2f}× Unsloth's token slots/s at micro-batch 8 (spread within each: "
                 f"{_fmt(min(r['slots_per_s'] for r in pairs))}–{_fmt(max(r['slots_per_s'] for r in pairs))} and "
                 f"{_fmt(min(r['slots_per_s'] for r in peer))}–{_fmt(max(r['slots_per_s'] for r in peer))})."]
+    if timed := [r for r in rows if r.get("step_s_each")]:
+        out += ["", "Every step's seconds, warm-up included (the timed ones are the last "
+                f"{timed[0]['steps']}): " + "; ".join(f"**{r['name']}** " + " / ".join(f"{x:.1f}" for x in r["step_s_each"])
+                                                    for r in timed) + "."]
+    said: dict[tuple, list[dict]] = {}  # rows that printed the same lines, named together
     for r in (r for r in rows if r.get("tool_messages")):
-        out += ["", f"What {r['tool'].split()[0].capitalize()} printed about its setup in **{r['name']}**: "
-                + "; ".join(f"“{m}”" for m in r["tool_messages"]) + "."]
+        said.setdefault(tuple(r["tool_messages"]), []).append(r)
+    for messages, alike in said.items():
+        out += ["", f"What {alike[0]['tool'].split()[0].capitalize()} printed about its setup in "
+                + ", ".join(f"**{r['name']}**" for r in alike) + ": " + "; ".join(f"“{m}”" for m in messages) + "."]
     profiled = [r for r in ok if isinstance(r.get("profile"), dict)]
     if profiled:
         out += ["", "One step after the timed ones under `torch.profiler`, the GPU kernels with the most time (ms):", ""]
@@ -608,6 +645,7 @@ def build(perf: Path, out: Path) -> str:
     text += multigpu_section(cost, multi, dp)
     text += eval_speed_section({f.stem: json.loads(f.read_text()) for f in sorted(perf.glob("eval_speed*.json"))},
                                out.parent)
+    text += decode_section({f.stem: json.loads(f.read_text()) for f in sorted(perf.glob("decode_overhead*.json"))})
     for f in sorted(perf.glob("grading_cpu*.json")) or [None]:  # no file: one section saying so
         text += grading_section(json.loads(f.read_text()) if f else None, f.name if f else "")
     out.write_text("\n".join(text))

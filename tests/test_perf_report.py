@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting.performance import build, kernel_kinds, peer_section
+from reporting.performance import build, decode_section, kernel_kinds, peer_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,6 +115,34 @@ def test_peer_rows_give_ratios_to_both_references_the_pair_spread_and_kernels_on
     one_row = [{**r, "layout": "one row"} if r["tool"].startswith("unsloth") else r for r in rows]
     (tmp_path / "qlora_peer_h200.json").write_text(json.dumps(one_row))
     assert "Not yet the same work" not in Path(build(tmp_path, tmp_path / "p.md")).read_text()
+
+
+def test_peer_run_with_a_variant_of_unsloth_keeps_its_defaults_as_the_reference_and_says_what_it_printed():
+    """runs/perf/qlora_peer_h100_run3.json: Unsloth with its block compile switched off (an environment variable)
+    is a row of its own, not part of the reference; xformers was installed and Unsloth said it could not load."""
+    rows = json.loads((ROOT / "runs/perf/qlora_peer_h100_run3.json").read_text())
+    text = "\n".join(peer_section(rows))
+    assert "2.06–2.15× Unsloth's token slots/s" in text  # 8,964 / 4,362 and 8,978 / 4,182; with the variant: 2.26
+    assert "| unsloth micro-batch 8, block compile off | unsloth 2026.10.9 + xformers 0.0.35 (could not load) |" in text
+    assert "| 0.0 | 3,976 | 1,895 | – | 0.93 |" in text
+    # the two default runs printed the same lines: named together, once
+    assert "printed about its setup in **unsloth micro-batch 8**, **unsloth micro-batch 8 (run 2)**:" in text
+    assert text.count("printed about its setup") == 2
+    assert "**unsloth micro-batch 8** 11.8 / 3.9 / 3.8 / 3.8 / 3.9 / 3.9 / 4.0 / 3.9" in text
+
+
+def test_decode_overhead_rows_show_only_lean_cases_that_replaced_layers():
+    """runs/perf/decode_overhead_h100.json predates the count of replaced layers (its lean forward replaced none):
+    its lean rows are left out with a note; a run that records the count shows them, and a token mismatch stands out."""
+    committed = json.loads((ROOT / "runs/perf/decode_overhead_h100.json").read_text())
+    text = "\n".join(decode_section({"decode_overhead_h100": committed}))
+    assert "| 256 × 128 | peft, inference_mode | 34.1 | 0.93 | yes |" in text and "| no adapter | 22.1 | 0.61 | – |" in text
+    assert "lean LoRA" not in text.split("\n\n")[2] and "its lean rows are left out" in text
+    newer = {**committed, "lean_layers": 126, "cpus": 16,
+             "cases": [*committed["cases"][:2], {"case": "lean LoRA", "ms_per_step": 30.0, "same_tokens": False}]}
+    text = "\n".join(decode_section({"decode_overhead_h100": newer}))
+    assert "(host: Intel(R) Xeon(R) Processor, 16 cores) | 256 × 128 | lean LoRA | 30.0 | 0.82 | **no** |" in text
+    assert "left out" not in text
 
 
 def test_peer_rows_without_a_baseline_keep_their_figures(tmp_path):
