@@ -150,10 +150,10 @@ def run(a) -> dict:
         raise SystemExit(f"{a.data}: {len(rows)} packed rows of {a.seq} tokens, the run needs {need}")
     opt = optimizer([p for p in model.parameters() if p.requires_grad], not a.no_4bit)
     model.train()
-    marks, slots, trainable, prof = [], 0, 0, None
+    marks, each, slots, trainable, prof = [], [], 0, 0, None
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    started_steps = time.perf_counter()
+    step_began = time.perf_counter()
     for step in range(total):
         if a.profile and step == a.warmup + a.steps:
             prof = profiler()
@@ -172,19 +172,20 @@ def run(a) -> dict:
         slots += t["input_ids"].numel()
         trainable += int((t["labels"] != -100).sum())  # as Axolotl counts its trainable tokens
         marks.append((time.perf_counter(), slots, trainable, float(loss)))
-        print(f"step {step + 1}/{total}: {marks[-1][0] - (marks[-2][0] if step else started_steps):.3f} s",
-              file=sys.stderr, flush=True)  # a run cut short by its caller's time limit shows how far it came
+        each.append(marks[-1][0] - step_began)
+        step_began = marks[-1][0]
+        # a run cut short by its caller's time limit shows how far it came
+        print(f"step {step + 1}/{total}: {each[-1]:.3f} s", file=sys.stderr, flush=True)
         if step == a.warmup + a.steps - 1 and cuda:
             peak, reserved = torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved()
     (t0, s0, r0, _), (t1, s1, r1, last_loss) = marks[a.warmup - 1], marks[-1]
-    ends = [started_steps] + [m[0] for m in marks]
     row = {"name": a.name or f"{tool.split()[0]} r{a.rank} micro-batch {a.micro_batch}", "tool": tool,
            "lever": a.lever, "steps": a.steps, "warmup": a.warmup, "sequence_len": a.seq,
            "micro_batch_size": a.micro_batch, "layout": "one row" if a.backend == "unsloth" else "rows",
            "grad_accum": 1, "lora_r": a.rank, "lora_dropout": a.dropout,
            "slots_per_s": round((s1 - s0) / (t1 - t0)), "trainable_per_s": round((r1 - r0) / (t1 - t0)),
            "step_s": round((t1 - t0) / a.steps, 3), "loss_last": round(last_loss, 4),
-           "step_s_each": [round(b - e, 3) for e, b in zip(ends, ends[1:])],
+           "step_s_each": [round(x, 3) for x in each],
            "packing_efficiency": round(sum(r["tokens"] for r in rows) / (len(rows) * a.seq), 4),
            "wall_s": round(time.perf_counter() - started, 1), "peak_tracking": "per-step",
            "attention_libraries": installed("flash_attn", "xformers")}

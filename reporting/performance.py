@@ -406,13 +406,13 @@ def decode_section(runs: dict[str, dict]) -> list[str]:
     for name, run in runs.items():
         peft = run["cases"][0]["ms_per_step"]
         cases = run["cases"]
+        cores = f", {run['cpus']} cores" if run.get("cpus") else ""
         if "lean_layers" not in run:  # a run from before the count was kept cannot show its lean rows measured LoRA
             cases = [c for c in cases if not c["case"].startswith("lean")]
             notes.append(f"`{name}` does not record how many layers the lean forward replaced: its lean rows are left "
                          "out (run conditions).")
         for c in cases:
             same = {True: "yes", False: "**no**", None: "–"}[c["same_tokens"]]
-            cores = f", {run['cpus']} cores" if run.get("cpus") else ""
             out.append(f"| {name} | {run['device']} (host: {run['cpu_model']}{cores}) | {run['batch']} × "
                        f"{run['steps']} | {c['case']} | {c['ms_per_step']:.1f} | {c['ms_per_step'] / peft:.2f} | {same} |")
     return out + ["", *notes, ""] if notes else out + [""]

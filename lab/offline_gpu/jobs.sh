@@ -6,10 +6,10 @@
 #   gradingspeed  the grading alone on this host's CPUs, before/after (benchmarks/bench_grading.py; BEFORE=TAR)
 #   evalbefore  evalspeed's evaluation with an older grader (BEFORE=TAR), references cold, in that grader's tree
 #   peer      Unsloth against the recipe, same card, same rows (bench_qlora_cost.py --suite peer; PEER_ONLY="a|b";
-#             PEER_TIMEOUT: seconds per case, 300 - a profiled Unsloth step with xformers took longer on 2026-12-06;
+#             PEER_TIMEOUT: seconds per case, 300 - a profiled Unsloth run on an H200 took longer on 2026-12-06;
 #             PEER_WARMUP: steps before timing, 2; PEER_RUN=NAME: qlora_peer_<gpu>_NAME.json)
 #   decodeoverhead  the host's cost per greedy decoding step on the evaluated model's structure
-#             (benchmarks/bench_decode_overhead.py), waits for the Gemma conversion
+#             (benchmarks/bench_decode_overhead.py: only Gemma's config.json; waits for it)
 #   levers    the speed levers on the same model, rows in $W/out/qlora_levers_<gpu>.json (COST_GPU)
 #   gemma     the Gemma 3 270M grid: six adapters, base and adapter evaluations (eager attention), the best
 #             adapter's pass@10, the code-r8 rerun (GEMMA_GPUS, default "0"; two jobs per >100 GB card, else one)
