@@ -171,7 +171,7 @@ def parse_case(spec: str) -> tuple[str, dict, dict]:
 
 
 def host() -> dict:
-    """The CPU model and GPUs: two machines with the same GPU have generated at different speeds."""
+    """The CPU cores and model and the GPUs: two machines with the same GPU have generated at different speeds."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), None) if Path("/proc/cpuinfo").exists() else None
     try:
@@ -179,7 +179,7 @@ def host() -> dict:
                               capture_output=True, text=True, timeout=30).stdout.strip().splitlines()
     except (OSError, subprocess.SubprocessError):
         gpus = []
-    return {"cpu_model": cpu, "gpus": gpus}
+    return {"cpus": os.cpu_count(), "cpu_model": cpu, "gpus": gpus}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     model_args = f"pretrained={a.model},dtype={a.dtype}" + (f",peft={a.adapter}" if a.adapter else "") + \
         (f",{a.model_args}" if a.model_args else "")
     figures = {"model": a.model, "adapter": a.adapter, "tasks": a.tasks, "device": a.device, "dtype": a.dtype,
-               "model_args": model_args, "committed": a.committed, "cpus": os.cpu_count(), **host(), "cases": []}
+               "model_args": model_args, "committed": a.committed, **host(), "cases": []}
     first, failed = None, False
     for label, env, opts in cases:
         out = work / label
