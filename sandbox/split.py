@@ -33,7 +33,6 @@ class AssertSpec:
     skeleton: ast.expr
     kinds: list[str] = field(default_factory=list)  # per probe: "v" (a value) or "o" (a call's outcome)
     state: set[int] = field(default_factory=set)  # probes that read a name the test bound, not the program
-    fallbacks: list[tuple[int, int, int, str]] = field(default_factory=list)  # (id, probe i, probe j, op)
     eq_probe: int | None = None  # `probe == expected`: the message says what came out
     source: str = ""
 
@@ -95,7 +94,6 @@ class _Skeleton:
         """Forget the probes from `start` on (their node is about to become one probe)."""
         del self.probes[start:], self.spec.kinds[start:]
         self.spec.state = {k for k in self.spec.state if k < start}
-        self.spec.fallbacks = [f for f in self.spec.fallbacks if f[1] < start and f[2] < start]
 
     def has_probe(self, node: ast.expr) -> bool:
         return any(self.probe_index(n) is not None for n in ast.walk(node))
@@ -146,16 +144,9 @@ class _Skeleton:
             if force:
                 self.rewind(start)
                 operands = [self.probe(o) if i in force else self.build(o) for i, o in enumerate(nodes)]
-            parts = []
-            for i, op in enumerate(node.ops):
-                a, b = operands[i], operands[i + 1]
-                fid = -1
-                pa, pb = self.probe_index(a), self.probe_index(b)
-                if pa is not None and pb is not None:  # e.g. Rect(2, 3) == Rect(3, 2): the program's own __eq__
-                    fid = len(self.spec.fallbacks)
-                    self.spec.fallbacks.append((fid, pa, pb, type(op).__name__))
-                parts.append(ast.Call(ast.Name("__cmp__", ast.Load()),
-                                      [ast.Constant(fid if fid >= 0 else None), a, ast.Constant(type(op).__name__), b], []))
+            parts = [ast.Call(ast.Name("__cmp__", ast.Load()),
+                              [operands[i], ast.Constant(type(op).__name__), operands[i + 1]], [])
+                     for i, op in enumerate(node.ops)]
             return parts[0] if len(parts) == 1 else ast.BoolOp(ast.And(), parts)
         if isinstance(node, ast.BoolOp):
             return ast.BoolOp(node.op, [self.build(v) for v in node.values])
@@ -192,14 +183,12 @@ class _Rewrite(ast.NodeTransformer):
         spec.skeleton = ast.fix_missing_locations(ast.Expression(skeleton))
         spec.source = ast.unparse(node.test)
         if isinstance(skeleton, ast.Call) and isinstance(skeleton.func, ast.Name) and skeleton.func.id == "__cmp__" \
-                and skeleton.args[2].value == "Eq":
-            spec.eq_probe = sk.probe_index(skeleton.args[1])
+                and skeleton.args[1].value == "Eq":
+            spec.eq_probe = sk.probe_index(skeleton.args[0])
         aid = len(self.specs)
         self.specs.append(spec)
         thunks = ast.Tuple([ast.Lambda(ast.arguments([], [], None, [], [], None, []), p) for p in sk.probes], ast.Load())
-        call = ast.Call(ast.Name("__probe__", ast.Load()),
-                        [ast.Constant(aid), thunks, ast.Constant(tuple(spec.kinds)),
-                         ast.Constant(tuple(f[:3] + (f[3],) for f in spec.fallbacks))], [])
+        call = ast.Call(ast.Name("__probe__", ast.Load()), [ast.Constant(aid), thunks, ast.Constant(tuple(spec.kinds))], [])
         return ast.copy_location(ast.Expr(call), node)
 
 

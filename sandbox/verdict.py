@@ -14,6 +14,8 @@ import builtins
 import json
 import math
 import operator
+import reprlib
+from collections import Counter
 from dataclasses import dataclass
 
 MAX_DEPTH = 200
@@ -43,51 +45,100 @@ class Drained(tuple):
         return f"<{self.type_name} yielding {list(self)!r}{' …' if self.cut else ''}>"
 
 
+MAX_NODES = 500_000  # typed values in one event: bounds the grader's memory per answer (see MAX_EVENT_BYTES)
+MAX_INT_BITS = 1 << 22  # an int the program sends (4 Mbit, 1.26 M decimal digits)
+MAX_BUCKET = 64  # items of one set or dict that may share a hash: more is hash flooding, not an answer
+
+
 def decode(text: str | bytes):
+    """One event line -> JSON; Malformed for anything that is not JSON or holds more than MAX_NODES values."""
+    if isinstance(text, str):
+        text = text.encode("utf-8", "surrogatepass")
+    if text.count(b"{") + text.count(b"[") > 2 * MAX_NODES:
+        raise Malformed(f"more than {MAX_NODES} values in one answer")
     try:
         raw = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise Malformed(f"not JSON: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise Malformed(f"not JSON: {str(exc)[:100]}") from None
     return raw
 
 
 def value(raw, depth: int = 0):
-    """A typed-JSON node -> the Python value it stands for; Malformed for anything else."""
+    """A typed-JSON node -> the Python value it stands for; Malformed for anything else. Total: whatever the
+    graded process sent, this returns a value or raises Malformed, never anything else."""
+    try:
+        return _value(raw, depth)
+    except Malformed:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise Malformed(f"value too large or deep: {type(exc).__name__}") from None
+    except Exception as exc:  # noqa: BLE001 - a forged node of a shape no branch expects
+        raise Malformed(f"bad value: {type(exc).__name__}: {str(exc)[:80]}") from None
+
+
+def _hex_int(text) -> int:
+    if not isinstance(text, str) or len(text) > MAX_INT_BITS // 4 + 4:
+        raise Malformed("an int too large to decode")
+    return int(text, 16)
+
+
+def _unflooded(items: list, what: str) -> list:
+    """Refuse items whose hashes collide (hash flooding: building the set would take quadratic time)."""
+    if len(items) > MAX_BUCKET:
+        counts = Counter(hash(x) for x in items)
+        if max(counts.values()) > MAX_BUCKET:
+            raise Malformed(f"a {what} whose items share hashes (hash flooding)")
+    return items
+
+
+def _value(raw, depth: int):
     if depth > MAX_DEPTH:
         raise Malformed("nested too deeply")
     if raw is None or isinstance(raw, (bool, str)):
         return raw
     if not isinstance(raw, dict) or len(raw) < 1:
-        raise Malformed(f"not a typed value: {str(raw)[:80]}")
+        raise Malformed(f"not a typed value: {_short(raw)}")
+    if "i" in raw:
+        return _hex_int(raw["i"])
+    if "f" in raw:
+        return float.fromhex(raw["f"])
+    if "c" in raw:
+        return complex(float.fromhex(raw["c"][0]), float.fromhex(raw["c"][1]))
+    if "b" in raw:
+        return bytes.fromhex(raw["b"])
+    if "l" in raw:
+        return [_value(x, depth + 1) for x in _items(raw["l"])]
+    if "t" in raw:
+        return tuple(_value(x, depth + 1) for x in _items(raw["t"]))
+    if "s" in raw:
+        return set(_unflooded([_value(x, depth + 1) for x in _items(raw["s"])], "set"))
+    if "fs" in raw:
+        return frozenset(_unflooded([_value(x, depth + 1) for x in _items(raw["fs"])], "frozenset"))
+    if "d" in raw:
+        pairs = [(_value(_pair(kv)[0], depth + 1), _value(_pair(kv)[1], depth + 1)) for kv in _items(raw["d"])]
+        _unflooded([k for k, _ in pairs], "dict")
+        return dict(pairs)
+    if "it" in raw:
+        d = Drained(_value(x, depth + 1) for x in _items(raw["it"]))
+        d.type_name, d.cut = str(raw.get("type", "iterator"))[:100], bool(raw.get("cut"))
+        return d
+    if "o" in raw:
+        truth = raw.get("truth")
+        return Opaque(str(raw["o"])[:100], truth if isinstance(truth, bool) else None)
+    raise Malformed(f"unknown type tag in {_short(raw)}")
+
+
+def _short(x) -> str:
     try:
-        if "i" in raw:
-            return int(raw["i"], 16)
-        if "f" in raw:
-            return float.fromhex(raw["f"])
-        if "c" in raw:
-            return complex(float.fromhex(raw["c"][0]), float.fromhex(raw["c"][1]))
-        if "b" in raw:
-            return bytes.fromhex(raw["b"])
-        if "l" in raw:
-            return [value(x, depth + 1) for x in _items(raw["l"])]
-        if "t" in raw:
-            return tuple(value(x, depth + 1) for x in _items(raw["t"]))
-        if "s" in raw:
-            return {value(x, depth + 1) for x in _items(raw["s"])}
-        if "fs" in raw:
-            return frozenset(value(x, depth + 1) for x in _items(raw["fs"]))
-        if "d" in raw:
-            return {value(k, depth + 1): value(v, depth + 1) for k, v in _items(raw["d"])}
-        if "it" in raw:
-            d = Drained(value(x, depth + 1) for x in _items(raw["it"]))
-            d.type_name, d.cut = str(raw.get("type", "iterator"))[:100], bool(raw.get("cut"))
-            return d
-        if "o" in raw:
-            truth = raw.get("truth")
-            return Opaque(str(raw["o"])[:100], truth if isinstance(truth, bool) else None)
-    except (TypeError, ValueError, OverflowError, KeyError, IndexError) as exc:
-        raise Malformed(f"bad value: {exc}") from None
-    raise Malformed(f"unknown type tag in {str(raw)[:80]}")
+        return safe_repr(x, 80)
+    except Exception:  # noqa: BLE001
+        return "<value>"
+
+
+def _pair(kv) -> list:
+    if not isinstance(kv, list) or len(kv) != 2:
+        raise Malformed("a dict item must be a [key, value] pair")
+    return kv
 
 
 def _items(x) -> list:
@@ -115,20 +166,26 @@ def same(a, b) -> bool:
     if ta in (set, frozenset) or tb in (set, frozenset):
         if ta not in (set, frozenset) or tb not in (set, frozenset) or len(a) != len(b):
             return False
-        rest = list(b)
-        for x in a:  # quadratic but type-strict; sets in tests are small
-            for i, y in enumerate(rest):
-                if same(x, y):
-                    del rest[i]
-                    break
-            else:
-                return False
-        return True
+        return {_strict_key(x) for x in a} == {_strict_key(y) for y in b}
     if ta is dict or tb is dict:
         return ta is tb and len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
     if ta is type or tb is type:  # type(f(x)) == int
         return a is b
     return False
+
+
+def _strict_key(x):
+    """A hashable key under which two items of sets are equal exactly when `same` says so (linear set equality)."""
+    t = type(x)
+    if t in _PLAIN_NUM:
+        return ("num", x)
+    if t in (str, bytes, type(None)):
+        return (t.__name__, x)
+    if t is tuple:
+        return ("tuple", tuple(_strict_key(v) for v in x))
+    if t is frozenset:
+        return ("frozenset", frozenset(_strict_key(v) for v in x))
+    return ("object", id(x))  # not data: equal to nothing else
 
 
 def _floats(x) -> bool:
@@ -144,7 +201,7 @@ def _close(out, exp, atol: float) -> bool:
         return False
     try:
         return all(abs(o - e) <= atol + 1e-7 * abs(e) for o, e in zip(outs, exps))
-    except TypeError:
+    except (TypeError, ArithmeticError, ValueError):  # 10**400 against a float overflows
         return False
 
 
@@ -172,6 +229,15 @@ def recorded(entry_point: str, out, oracle: str | None):
 
 
 def check_output(entry_point: str, args, out, exp, atol: float, oracle: str | None) -> bool:
+    """MBPP+/HumanEval+ grading of one call, with EvalPlus' special oracles. Total: an answer no rule can compare
+    (a huge int against a float, a set of unhashable things) is wrong, never an exception."""
+    try:
+        return _check_output(entry_point, args, out, exp, atol, oracle)
+    except (TypeError, ValueError, ArithmeticError, RecursionError, MemoryError):
+        return False
+
+
+def _check_output(entry_point: str, args, out, exp, atol: float, oracle: str | None) -> bool:
     """MBPP+/HumanEval+ grading of one call, with EvalPlus' special oracles."""
     if oracle == "mbpp":
         if entry_point == "are_equivalent":
@@ -200,25 +266,47 @@ def check_output(entry_point: str, args, out, exp, atol: float, oracle: str | No
     return atol != 0 and _close(out, exp, atol)
 
 
-def _safe_repr(x) -> str:
-    text = repr(x)
-    return text if len(text) <= 120 else text[:117] + "..."
+class _Repr(reprlib.Repr):
+    """reprlib with ints of any size (repr of an int over 4,300 digits raises) and a bound on everything."""
+
+    def repr_int(self, x, level):
+        if x.bit_length() > 4000:
+            return f"<int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_REPR = _Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset, _REPR.maxdict = 4, 12, 12, 12, 8
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 100, 100, 60
+
+
+def safe_repr(x, width: int = 120) -> str:
+    """A bounded repr of a decoded value that never raises."""
+    try:
+        text = _REPR.repr(x)
+    except Exception:  # noqa: BLE001
+        text = f"<{type(x).__name__}>"
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def off_by_one(got, expected) -> bool:
     """The near misses reports call off-by-one: numbers 1 apart, or sequences one element apart."""
     num = (int, float)
-    if type(got) in num and type(expected) in num:
-        return abs(got - expected) == 1
-    if type(got) is type(expected) and type(got) in (list, tuple, str):
-        if len(got) == len(expected):
-            return sum(1 for a, b in zip(got, expected) if not same(a, b)) == 1
-        return abs(len(got) - len(expected)) == 1
+    try:
+        if type(got) in num and type(expected) in num:
+            return abs(got - expected) == 1
+        if type(got) is type(expected) and type(got) in (list, tuple, str):
+            if len(got) == len(expected):
+                return sum(1 for a, b in zip(got, expected) if not same(a, b)) == 1
+            return abs(len(got) - len(expected)) == 1
+    except (TypeError, ArithmeticError, ValueError, RecursionError):
+        pass
     return False
 
 
 def describe_mismatch(got, expected) -> str:
-    return f"got {_safe_repr(got)}, expected {_safe_repr(expected)}{' [off-by-one]' if off_by_one(got, expected) else ''}"
+    near = " [off-by-one]" if off_by_one(got, expected) else ""
+    return f"got {safe_repr(got)}, expected {safe_repr(expected)}{near}"
 
 
 # ------------------------------------------------------------------ evaluating an assertion's trusted part
@@ -283,23 +371,38 @@ def _contains(container, item) -> bool:
     return any(same(item, x) for x in container)
 
 
+_SIZED = {bytes, bytearray, math.factorial, math.comb, math.perm, str.ljust, str.rjust, str.center, str.zfill,
+          str.expandtabs, str.__mul__, bytes.ljust, bytes.rjust, bytes.center, bytes.zfill}
+
+
+def _sized(fn, args, kwargs) -> None:
+    """A trusted function that allocates or loops as much as an int argument says is not given a huge one."""
+    target = getattr(fn, "__func__", None) or fn
+    base = getattr(fn, "__self__", None)
+    if base is not None and isinstance(base, (str, bytes)):
+        target = getattr(type(base), fn.__name__, fn)
+    if target in _SIZED and any(type(x) is int and abs(x) > _LIMIT for x in (*args, *kwargs.values())):
+        raise OverflowError(f"{getattr(fn, '__name__', 'call')} of a size too large to compute in the grader")
+
+
 def _no_opaque(*xs) -> None:
     for x in xs:
         if not is_data(x):
-            raise InProcess(f"{x!r} is not data")
+            raise InProcess(f"{safe_repr(x, 60)} is not data")
 
 
 class Evaluator:
     """Evaluates the trusted skeleton of one assertion over the values its probes returned.
 
-    `probes[k]` is ("value", v) / ("raised", etype, msg, mro) / ("outcome", outcome dict), `fallbacks` the results
-    the graded process computed for operations on objects that are not data (used only then; counted)."""
+    `probes[k]` is ("value", v) / ("raised", etype, msg, mro) / ("outcome", outcome dict). An operation that needs
+    an object that is not data (an instance of a class the program defines) is never decided on the graded
+    process's word: it raises InProcess, and the test fails, flagged."""
 
-    def __init__(self, probes: list, fallbacks: dict):
-        self.probes, self.fallbacks, self.used_fallback = probes, fallbacks, False
+    def __init__(self, probes: list):
+        self.probes = probes
 
     def probe(self, k: int):
-        if k >= len(self.probes):
+        if not isinstance(k, int) or not 0 <= k < len(self.probes):
             raise Malformed(f"probe {k} missing")
         p = self.probes[k]
         if p[0] == "raised":
@@ -307,20 +410,12 @@ class Evaluator:
         return p[1]
 
     def truth(self, x) -> bool:
-        if isinstance(x, Opaque):
-            if x.truth is None:
-                raise InProcess(f"truth of {x!r}")
-            self.used_fallback = True
-            return x.truth
         _no_opaque(x)
         return bool(x)
 
-    def compare(self, op, a, b, fallback: int | None) -> bool:
+    def compare(self, op, a, b) -> bool:
         if not (is_data(a) and is_data(b)) and not isinstance(op, (ast.Is, ast.IsNot)):
-            if fallback is not None and fallback in self.fallbacks:
-                self.used_fallback = True
-                return bool(self.fallbacks[fallback])
-            raise InProcess(f"comparing {a!r} and {b!r}")
+            raise InProcess(f"comparing {safe_repr(a, 60)} and {safe_repr(b, 60)}")
         if isinstance(op, ast.Eq):
             return same(a, b)
         if isinstance(op, ast.NotEq):
@@ -358,6 +453,7 @@ class Evaluator:
                     args.append(self.eval(a))
             kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
             _no_opaque(*args, *kwargs.values())
+            _sized(fn, args, kwargs)
             return fn(*args, **kwargs)
         if isinstance(node, ast.BoolOp):
             is_and = isinstance(node.op, ast.And)
@@ -395,10 +491,9 @@ class Evaluator:
         name, args = node.func.id, node.args
         if name == "__probe__":
             return self.probe(args[0].value)
-        if name == "__cmp__":  # __cmp__(fallback, left, op-name, right)
-            a, b = self.eval(args[1]), self.eval(args[3])
-            op = getattr(ast, args[2].value)()
-            return self.compare(op, a, b, args[0].value)
+        if name == "__cmp__":  # __cmp__(left, op-name, right)
+            a, b = self.eval(args[0]), self.eval(args[2])
+            return self.compare(getattr(ast, args[1].value)(), a, b)
         if name in ("__raises__", "__error_message__"):
             exc = self.eval(args[0])
             outcome = self.probe(args[1].value)
