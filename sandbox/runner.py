@@ -84,7 +84,8 @@ def _slot_cgroup(limits: Limits):
     try:
         cgroup = _idle_cgroups.get_nowait()
     except queue.Empty:
-        cgroup = iso.PidsCgroup(limits.processes)
+        cgroup = iso.ProgramCgroup(limits.processes)
+    cgroup.limit_memory(limits.memory_bytes)  # all the program's processes together
     try:
         yield cgroup
     finally:
@@ -145,7 +146,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
                "sys_path": _SITE}
         decider = Decider(tests, splits, references or [None] * len(tests), record)
         argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, "-c", CHILD_SOURCE, str(w), str(req_r)],
-                           limits.tmp_bytes, cgroup.path)
+                           limits.tmp_bytes, cgroup.paths)
         proc = None
         with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
             try:

@@ -7,6 +7,11 @@ if ! command -v bwrap >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/d
   apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; } \
     || echo "setup.sh: bubblewrap could not be installed; the sandbox will use unshare + setpriv" >&2
 fi
+# libseccomp builds the sandbox's seccomp filter (through pyseccomp); Debian and Ubuntu base images have it
+if ! ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -q libseccomp2 >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q libseccomp2 >/dev/null; } \
+    || echo "setup.sh: libseccomp2 could not be installed; the sandbox will run without its seccomp filter" >&2
+fi
 # llama-cpp-python builds from source: -DGGML_NATIVE=OFF, because a native build on a VM whose CPU advertises more
 # than it grants (AMX here) dies with "Illegal instruction"; AVX2/FMA/F16C is what x86-64 machines of the last decade
 # have. 6-20 minutes once (2 cores), then pip's wheel cache.
