@@ -44,7 +44,14 @@ def _tests(doc: dict, expected: list | None = None) -> list[Test]:
         expected = expected if expected is not None else [None] * len(inputs)
         return [Test(entry_point=doc["entry_point"], args=args, expected=exp, atol=doc["atol"], oracle="mbpp")
                 for args, exp in zip(inputs, expected)]
-    return [Test(code=t) for t in doc["tests"]]
+    if doc["prefix"] and doc["category"] == "humaneval":
+        # HumanEval's check(candidate) binds values of its own and calls the prompt's helpers: it runs in the
+        # grader, with the prompt's definitions as the benchmark wrote them; only candidate(...) runs in the program
+        return [Test(driver=t, prelude=doc["prefix"], entry_point=doc["entry_point"]) for t in doc["tests"]]
+    # MBPP's asserts call the task's function by its name, even where that is a builtin's (mbpp/126 `sum`); the
+    # custom suite's raises()/error_message() are decided here from what the program raised (test_helpers)
+    return [Test(code=t, entry_point=doc["entry_point"] or None, helpers=bool(doc.get("test_helpers")))
+            for t in doc["tests"]]
 
 
 def reference_store() -> Path | None:

@@ -125,7 +125,8 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
         return limits.default_test_time if t is None else max(limits.min_time, limits.time_factor * t)
 
     per_test = [deadline(test_times[i] if test_times else None) for i in range(len(tests))]
-    shadowed = _shadowed(setup)
+    # the setup's names, and the function a test calls by a builtin's name because the task says so (mbpp/126 `sum`)
+    shadowed = _shadowed(setup) | frozenset(t.entry_point for t in tests if t.code is not None and t.entry_point) & SAFE_NAMES.keys()
     splits = [_split(t.code, t.helpers, shadowed) if t.code is not None else None for t in tests]
     payload_tests = [{"kind": "code", "code": s.child_code} if s is not None else
                      {"kind": "rpc"} if t.driver is not None else

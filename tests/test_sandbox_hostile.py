@@ -4,10 +4,13 @@ Two families. Programs that attack the host (files, processes, network, limits):
 them. Programs that attack the grader itself, knowing its source (forged results, patched harness, frames, gc,
 inherited descriptors): `add` is wrong in every one of them, so none may pass.
 """
+import json
 import os
+import random
 import socket
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -19,14 +22,13 @@ FAST = Limits(default_test_time=2.0, memory_bytes=256 << 20, max_task_time=10.0)
 T = [Test(code="assert f() == 1")]
 ADD = [Test(code="assert add(2, 3) == 5"), Test(code="assert add(1, 1) == 2"), Test(code="assert add(-1, 1) == 0")]
 SECRET = "s3cret-host-value"
-CANARY_DIR = f"/opt/sandbox-canary-{os.getpid()}"  # world-writable, outside every folder the sandbox hides
+CANARY_DIR = tempfile.mkdtemp(prefix="sandbox-canary-")  # a host folder, world-writable (chmod below)
 CANARY = f"{CANARY_DIR}/keep.txt"
 HOST_SOCKET = f"/tmp/sandbox-host-{os.getpid()}.sock"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def host():
-    os.makedirs(CANARY_DIR, exist_ok=True)
     os.chmod(CANARY_DIR, 0o777)
     with open(CANARY, "w") as fh:
         fh.write("host file")
@@ -36,16 +38,28 @@ def host():
     srv.bind(HOST_SOCKET)
     os.chmod(HOST_SOCKET, 0o777)
     srv.listen(1)
-    before = sorted(os.listdir("/tmp"))
+    before = _nobodys_tmp()
     yield
     assert open(CANARY).read() == "host file", "a sandboxed program changed a host file"
     assert sorted(os.listdir(CANARY_DIR)) == ["keep.txt"]
     assert stat.S_IMODE(os.stat(CANARY).st_mode) == 0o666
-    assert sorted(os.listdir("/tmp")) == before, "a sandboxed program left something in the host's /tmp"
+    assert _nobodys_tmp() == before, "a sandboxed program left something in the host's /tmp"
     srv.close()
     os.remove(HOST_SOCKET)
     os.remove(CANARY)
     os.rmdir(CANARY_DIR)
+
+
+def _nobodys_tmp() -> list[str]:
+    """What user nobody (a graded program's user) owns in the host's /tmp (other processes may write there)."""
+    out = []
+    for name in os.listdir("/tmp"):
+        try:
+            if os.lstat(os.path.join("/tmp", name)).st_uid == 65534:
+                out.append(name)
+        except OSError:
+            pass
+    return sorted(out)
 
 
 # (name, program, tests, expected task status, expected etype substring or None)
@@ -307,3 +321,224 @@ def test_an_answer_cannot_make_the_grader_compute_forever(code):
     result = run_program("def add(a, b): return 10 ** 12", [Test(code=code)], limits=FAST)
     assert result.status == ERROR and result.etype == "OverflowError" and result.seconds < 5
     assert run_program("def add(a, b): return a + b", [Test(code=code)], limits=FAST).passed
+
+
+# ------------------------------------------------------------------ programs that read or replay what they did not compute
+
+def _grade(task_ids: list[str], programs: list[str], monkeypatch):
+    """Each program graded through the real path (evaluation.grading.grade) on its benchmark document."""
+    from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs
+    from evaluation.grading import grade
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
+    by_id = {d["task_id"]: d for d in (*humaneval_docs(), *mbpp_docs(), *mbppplus_docs())}
+    docs = [by_id[t] for t in task_ids]
+    return [v[0] for v in grade(docs, [[p] for p in programs], progress=False)]
+
+
+FRAME_THIEF = """
+import sys
+def {name}(s):
+    f = sys._getframe(1)
+    while f is not None:
+        if "str" in f.f_locals and isinstance(f.f_locals["str"], type("")):
+            return f.f_locals["str"]
+        f = f.f_back
+    return s
+"""
+DECODE_CYCLIC = """
+def decode_cyclic(s):
+    groups = [s[3 * i:min(3 * i + 3, len(s))] for i in range((len(s) + 2) // 3)]
+    return "".join((g[-1] + g[:-1]) if len(g) == 3 else g for g in groups)
+"""
+ALWAYS_EQUAL = """
+class Anything:
+    def __eq__(self, other):
+        return True
+    __hash__ = object.__hash__
+def decode_cyclic(s):
+    return Anything()
+"""
+
+
+def test_a_test_bound_expected_value_is_out_of_the_programs_reach(monkeypatch):
+    """HumanEval/38 and /50 bind the expected string to `str` before calling the candidate: a program that walks up
+    its caller's frames for it must fail; the real decoder (the control) passes."""
+    verdicts = _grade(["HumanEval/38", "HumanEval/50", "HumanEval/38"],
+                      [FRAME_THIEF.format(name="decode_cyclic"), FRAME_THIEF.format(name="decode_shift"), DECODE_CYCLIC],
+                      monkeypatch)
+    assert [v["passed"] for v in verdicts] == [False, False, True], [v["first_failure"] for v in verdicts]
+
+
+def test_a_rigged_eq_fails_where_both_sides_came_from_the_program(monkeypatch):
+    v = _grade(["HumanEval/38"], [ALWAYS_EQUAL], monkeypatch)[0]
+    assert not v["passed"] and v["etype"] == "NotData" and v["in_process_tests"] == 1
+
+
+INHERITED = [
+    # the prompt's helper redefined as the identity, so that the identity decodes it
+    ("HumanEval/38", "def encode_cyclic(s):\n    return s\ndef decode_cyclic(s):\n    return s\n"),
+    # the prompt's poly rigged to 0, so that any x is a zero
+    ("HumanEval/32", "def poly(xs, x):\n    return 0\ndef find_zero(xs):\n    return 0.0\n"),
+    # the builtins the test calls rebound
+    ("HumanEval/4", "import builtins\nbuiltins.abs = builtins.round = lambda *a, **k: 0\nabs = round = lambda *a, **k: 0\n"
+                    "def mean_absolute_deviation(numbers):\n    return 0.0\n"),
+    ("mbpp/11", "import builtins\nbuiltins.set = builtins.sorted = lambda *a: 0\nset = sorted = lambda *a: 0\n"
+                "def remove_Occ(s, ch):\n    return 0\n"),
+]
+
+
+@pytest.mark.parametrize("task,program", INHERITED, ids=[t for t, _ in INHERITED])
+def test_prompt_helpers_and_builtins_are_the_graders_own(task, program, monkeypatch):
+    from evaluation.documents import humaneval_docs
+
+    prefix = {d["task_id"]: d["prefix"] for d in humaneval_docs()}.get(task, "")
+    v = _grade([task], [prefix + program], monkeypatch)[0]
+    assert not v["passed"], v
+
+
+def test_the_answer_key_on_disk_is_not_in_reach(monkeypatch):
+    """A program that implements nothing and execs the reference it reads from the vendored benchmark fails; the
+    same reference, written out, passes."""
+    from common.benchmark_sets import DATA
+    from evaluation.documents import mbppplus_docs
+
+    path = str(DATA / "mbppplus.json")
+    thief = ("import json\n"
+             f"_src = [t for t in json.load(open({path!r})) if t['task_id'] == 'Mbpp/4'][0]['canonical_solution']\n"
+             "exec(_src)\n")
+    honest = next(d["reference"] for d in mbppplus_docs() if d["task_id"] == "Mbpp/4")
+    verdicts = _grade(["Mbpp/4", "Mbpp/4"], [thief, honest], monkeypatch)
+    assert [v["passed"] for v in verdicts] == [False, True]
+    assert verdicts[0]["etype"] in ("FileNotFoundError", "PermissionError"), verdicts[0]
+
+
+# ------------------------------------------------------------------ answers that must not crash the grader
+
+def test_a_huge_or_unrepresentable_answer_is_a_wrong_answer_and_no_verdict_is_lost():
+    """An int of 5,000 digits (its repr raises beyond 4,300), 10**400 against a float: wrong answers with a message,
+    and the correct answers beside them keep their pass."""
+    calls = [Test(entry_point="f", args=[2], expected=8), Test(entry_point="f", args=[0.5], expected=2.0)]
+    programs = ["def f(a):\n    return 10 ** 5000", "def f(a):\n    return 10 ** 400", "def f(a):\n    return 4 * a"]
+    out = run_many([{"program": p, "tests": calls, "limits": FAST, "fail_fast": False} for p in programs], workers=2)
+    assert [r.status for r in out] == [FAIL, FAIL, PASS], [(r.status, r.etype, r.msg) for r in out]
+    assert "<int of" in out[0].msg and out[1].tests[1].status == FAIL
+    asserts = [Test(code="assert f(2) == 8")]
+    out = run_many([{"program": p, "tests": asserts, "limits": FAST} for p in programs], workers=2)
+    assert [r.status for r in out] == [FAIL, FAIL, PASS], [(r.status, r.etype, r.msg) for r in out]
+
+
+FORGE = """import os, sys
+_fd = int(sys.argv[1])
+def _send(*events):
+    os.write(_fd, b"".join(e + b"\\n" for e in events))
+def add(a, b):
+    _send({lines})
+    os._exit(0)
+"""
+FORGED = [
+    b'{"ev": "assert", "test": 0, "aid": 0, "probes": [["raised", "E"]]}',
+    b'{"ev": "assert", "test": 0, "aid": 0, "probes": [["raised", "E", "m", 5]]}',
+    b'{"ev": "assert", "test": 0, "aid": 0, "probes": [["outcome", {"raised": "x"}]]}',
+    b'{"ev": "assert", "test": 0, "aid": 0, "probes": [["value", {"i": "0x5"}]], "fallbacks": [1, 2]}',
+    b'{"ev": "end", "test": 0, "raised": {"etype": "AssertionError", "msg": 1, "mro": 2}}',
+    b'{"ev": "end", "test": 0, "raised": "x"}',
+    b'{"ev": "call", "test": 0, "value": {"d": [[{"i": "0x1"}]]}}',
+    b'{"ev": "assert", "test": 0, "aid": 0, "probes": [["value", {"i": "' + b"f" * 2_000_000 + b'"}]]}',
+    b'{"ev": "assert", "test": "0", "aid": true, "probes": null}',
+    b'{"ev": "end", "test": 0}',  # an end with none of its assertions run
+    b'[1, 2, 3]',
+    b'{"ev": "reply", "test": 0, "value": {"i": "0x5"}}',
+]
+
+
+def _sandbox_processes() -> int:
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return sum("bwrap" in line or "import _signal as signal" in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize("line", FORGED, ids=[f"forged-{i}" for i in range(len(FORGED))])
+def test_a_forged_event_of_the_wrong_shape_fails_the_test_and_nothing_runs_on(line):
+    program = FORGE.format(lines=repr(line))
+    result = run_program(program, [Test(code="assert add(2, 3) == 5", entry_point="add")], limits=FAST)
+    assert result.status in (FAIL, ERROR), (result.status, result.etype, result.msg)
+    assert result.etype != "GraderError", result.msg
+    assert _sandbox_processes() == 0 or not any(  # this run's processes were killed when it ended
+        "_send(" in line for line in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines())
+
+
+def test_hash_flooding_is_refused_not_computed():
+    """80,000 ints that all hash alike as a set answer: building it would take minutes (quadratic); the decoder
+    refuses it as hash flooding."""
+    modulus = (1 << 61) - 1  # CPython's int hash is x mod 2**61 - 1
+    program = f"""import os, sys
+_fd = int(sys.argv[1])
+def f():
+    items = ",".join('{{"i": "%x"}}' % (1 + k * {modulus}) for k in range(80000))
+    os.write(_fd, ('{{"ev": "call", "test": 0, "value": {{"s": [' + items + ']}}}}\\n').encode())
+    os._exit(0)
+"""
+    result = run_program(program, [Test(entry_point="f", args=[], expected={1})], limits=FAST)
+    assert result.status == FAIL and result.etype == "Malformed" and "hash flooding" in result.msg, (result.etype, result.msg)
+
+
+def _random_node(rng: random.Random, depth: int = 0):
+    """A random JSON value, biased towards the typed wrappers and near-misses of them."""
+    tags = ["i", "f", "c", "b", "l", "t", "s", "fs", "d", "it", "o", "x"]
+    r = rng.random()
+    if depth > 4 or r < 0.25:
+        return rng.choice([None, True, False, 0, -1, 1.5, "", "0x1f", "zz", 10 ** 30, [], {}])
+    if r < 0.8:
+        tag = rng.choice(tags)
+        inner = [_random_node(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+        return {tag: rng.choice([inner, inner[:1], "0x2a", "1.8p1", 7, None, {"k": 1}])}
+    return [_random_node(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+
+
+def test_decoding_and_deciding_are_total_over_random_events():
+    """A property test: 3,000 random events (typed values and near-misses, wrong shapes, wrong kinds) given to the
+    decoder and to every decision the grader takes. Each ends as a value, a decision or Malformed - never another
+    exception."""
+    from sandbox.decide import Decider
+    from sandbox.split import split_test
+    from sandbox.verdict import Malformed, value
+
+    rng = random.Random(1234)
+    tests = [Test(code="assert add(2, 3) == 5 and add(1, 1) in (2, 3)"), Test(entry_point="add", args=[1, 2], expected=3),
+             Test(code="assert raises(ValueError, add, 1, 2)", helpers=True)]
+    splits = [split_test(t.code, t.helpers) if t.code else None for t in tests]
+    decided = 0
+    for n in range(3000):
+        node = _random_node(rng)
+        try:
+            value(node)
+        except Malformed:
+            pass
+        i = rng.randrange(len(tests))
+        event = {"ev": rng.choice(["assert", "end", "call"]), "test": i, "aid": rng.choice([0, 1, -1, "0", None]),
+                 "probes": rng.choice([[["value", node]], [["value", node], ["outcome", node]], [["raised", "E", "m", []]],
+                                       [["outcome", {"raised": node}]], node, None]),
+                 "raised": rng.choice([None, node, {"etype": "E", "msg": "m", "mro": node}]), "value": node}
+        if event["raised"] is None:
+            del event["raised"]
+        decider = Decider(tests, splits, [None] * len(tests), record=bool(n % 2))
+        try:
+            out = {"assert": decider.on_assert, "end": decider.on_end, "call": decider.on_call}[event["ev"]](i, event)
+        except Malformed:
+            continue
+        decided += 1
+        assert out is None or out.status in (PASS, FAIL, ERROR, TIMEOUT, MEMORY), out
+    assert decided > 100  # the generator reaches past the shape checks
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_program_writing_random_events_never_passes_nor_crashes_the_grader(seed):
+    rng = random.Random(seed)
+    lines = [json.dumps(rng.choice([{"ev": "ready", "ok": True}, {"ev": "assert", "test": 0, "aid": 0,
+                                                                   "probes": [["value", _random_node(rng)]]},
+                                    {"ev": rng.choice(["end", "call", "done", "reply"]), "test": rng.choice([0, 1]),
+                                     "value": _random_node(rng)}, _random_node(rng)])).encode() for _ in range(8)]
+    program = FORGE.format(lines=", ".join(repr(x) for x in lines))
+    result = run_program(program, [Test(code="assert add(2, 3) == 5", entry_point="add"),
+                                   Test(entry_point="add", args=[1, 2], expected=4)], limits=FAST)
+    assert result.status != PASS and result.etype != "GraderError", (result.status, result.etype, result.msg)
