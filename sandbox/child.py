@@ -139,8 +139,14 @@ class time_limit:
 
 
 def make_probe(reporter):
+    raw = []
+
+    def raw_value(k):  # `__raw__`: a value an earlier probe of the same assertion computed
+        return raw[k]
+
     def probe(aid, thunks, kinds):
         results = []
+        raw.clear()
         for thunk, kind in zip(thunks, kinds):
             try:
                 if kind == "o":
@@ -153,13 +159,18 @@ def make_probe(reporter):
                     except BaseException as exc:  # noqa: BLE001 - what the program raised is the answer
                         outcome = {"raised": {**_raised(exc), "arg0": encode(exc.args[0]) if exc.args else ""}}
                     results.append(["outcome", outcome])
+                    raw.append(None)
                 else:
-                    results.append(["value", encode(thunk())])
+                    v = thunk()
+                    results.append(["value", encode(v)])
+                    raw.append(v)
             except Timeout:
                 raise
             except BaseException as exc:  # noqa: BLE001
                 results.append(["raised", *_raised(exc).values()])
+                raw.append(None)
         reporter.send(ev="assert", test=reporter.test, aid=aid, probes=results)
+    probe.raw_value = raw_value
     return probe
 
 
@@ -250,6 +261,7 @@ def main():
                 if test["kind"] == "code":
                     scope = dict(program_globals)
                     scope["__probe__"] = probe
+                    scope["__raw__"] = probe.raw_value
                     exec(compile(test["code"], f"<test {i}>", "exec"), scope)
                     event = {"ev": "end"}
                 else:

@@ -491,6 +491,12 @@ class Evaluator:
         name, args = node.func.id, node.args
         if name == "__probe__":
             return self.probe(args[0].value)
+        if name == "__fold__":  # __fold__(k, call): the grader's own function over data, else the process's result
+            call = args[1]
+            values = [self.eval(a) for a in call.args] + [self.eval(k.value) for k in call.keywords]
+            if all(is_data(v) for v in values):
+                return self.eval(call)
+            return self.probe(args[0].value)
         if name == "__cmp__":  # __cmp__(left, op-name, right)
             a, b = self.eval(args[0]), self.eval(args[2])
             return self.compare(getattr(ast, args[1].value)(), a, b)

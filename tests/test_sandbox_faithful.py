@@ -43,9 +43,11 @@ def test_floats_follow_evalplus_tolerance_and_types_are_strict():
     assert run_program("def f(): return (1, 2)", [Test(entry_point="f", args=[], expected=[1, 2])]).status == FAIL
 
 
-def test_assertions_see_the_programs_own_names_for_builtins():
-    program = "def sum(a, b):\n    return a + b"  # MBPP/126 names its function `sum`
-    assert run_program(program, [Test(code="assert sum(2, 3) == 5")]).passed
+def test_the_tasks_function_may_have_a_builtins_name_and_no_other_name_is_the_programs():
+    program = "def sum(a, b):\n    return a + b"  # MBPP/126 names its function `sum`: the test calls the program's
+    assert run_program(program, [Test(code="assert sum(2, 3) == 5", entry_point="sum")]).passed
+    rigged = "def sum(a, b):\n    return 5\ndef add(a, b):\n    return [a]"  # any other builtin is the grader's own
+    assert not run_program(rigged, [Test(code="assert sum(add(2, 3)) == 5", entry_point="add")]).passed
 
 
 @pytest.mark.parametrize("code,ok", [("assert add(2, 3) == 5 and add(1, 1) == 2", True),

@@ -88,7 +88,7 @@ HOST_ATTACKS = [
     ("new file in a world-writable host dir", f"def f():\n    open('{CANARY_DIR}/new.txt', 'w')\n    return 1", T, ERROR, "OSError"),
     ("symlink out, then write", f"import os\ndef f():\n    os.symlink('{CANARY}', 'l')\n    open('l', 'w').write('x')\n    return 1", T, ERROR, "OSError"),
     ("hard link to a host file", f"import os\ndef f():\n    os.link('{CANARY}', 'h')\n    return 1", T, ERROR, "OSError"),
-    ("read /etc/shadow", "def f():\n    return open('/etc/shadow').read()", [Test(code="assert f() is not None")], ERROR, "PermissionError"),
+    ("read /etc/shadow", "def f():\n    return open('/etc/shadow').read()", [Test(code="assert f() is not None")], ERROR, "OSError"),  # not in the view
     ("read the host environment", "import os\ndef f():\n    return os.environ.get('SANDBOX_HOST_SECRET')", [Test(code="assert f() is None")], PASS, None),
     ("read other processes' environ", "import os\ndef f():\n    out = ''\n    for p in os.listdir('/proc'):\n"
      "        try: out += open(f'/proc/{p}/environ').read()\n        except OSError: pass\n    raise ValueError(out)",
@@ -542,3 +542,13 @@ def test_a_program_writing_random_events_never_passes_nor_crashes_the_grader(see
     result = run_program(program, [Test(code="assert add(2, 3) == 5", entry_point="add"),
                                    Test(entry_point="add", args=[1, 2], expected=4)], limits=FAST)
     assert result.status != PASS and result.etype != "GraderError", (result.status, result.etype, result.msg)
+
+
+def test_a_builtin_the_test_applies_to_an_answer_is_the_graders():
+    """`len(f(x)) == 3` with len rebound (in the module and in builtins) to answer 3: the grader takes the length
+    itself. A program's own object still answers str() with its own __str__."""
+    rigged = "import builtins\nbuiltins.len = lambda x: 3\nlen = lambda x: 3\ndef f(x):\n    return [x]"
+    assert run_program(rigged, [Test(code="assert len(f(3)) == 3")], limits=FAST).status == FAIL
+    assert run_program("def f(x):\n    return [x] * 3", [Test(code="assert len(f(3)) == 3")], limits=FAST).passed
+    own = "class R:\n    def __str__(self):\n        return '1/2'\ndef f(x):\n    return R()"
+    assert run_program(own, [Test(code="assert str(f(3)) == '1/2'")], limits=FAST).passed
