@@ -58,7 +58,8 @@ def site_dirs() -> list[str]:
 @lru_cache(maxsize=None)
 def _private_dir() -> str:
     """A folder of the grader's only (0700): the generated /etc files and task data are bound from it."""
-    d = tempfile.mkdtemp(prefix="sandbox-view-")
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or ("/run" if os.access("/run", os.W_OK) else None)
+    d = tempfile.mkdtemp(prefix="sandbox-view-", dir=runtime)  # not in /tmp, where a program's traces are sought
     atexit.register(shutil.rmtree, d, True)
     return d
 
