@@ -29,6 +29,7 @@ from common.pysource import parses
 from .quality import quality, written_part
 import sandbox
 from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, isolation_level, run_many
+from sandbox.verdict import LENIENT_ORACLES
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
 PASS_AT_K = (1, 5, 10)
@@ -213,6 +214,8 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
                    "isolation": res.isolation, "in_process_tests": res.in_process_tests, "code": code,
                    "first_failure": None if res.passed else {"status": res.status, "etype": res.etype,
                                                              "msg": (res.msg or "")[:200], "stderr": res.stderr[-300:]}}
+        # EvalPlus' lenient oracles (sandbox.verdict.LENIENT_ORACLES): a pass there need not mean the task is solved
+        verdict["lenient_oracle"] = bool(doc["inputs_json"]) and doc["entry_point"] in LENIENT_ORACLES
         if doc["inputs_json"]:
             verdict["passed_base"] = all(t.status == PASS for t in res.tests[:doc["n_base"]])
         ref_time = sum(t or 0 for t in ref["times"])

@@ -210,6 +210,12 @@ _SET_EQ = {"similar_elements", "find_char_long", "common_in_nested_lists", "extr
 _NOT_NONE = {"check_str", "text_match_three", "text_starta_endb"}
 
 
+# EvalPlus' oracles that accept answers other than the reference's output, kept to stay faithful to MBPP+ and
+# flagged in every verdict (`lenient_oracle`): a program can pass these without solving the task.
+LENIENT_ORACLES = {"are_equivalent": "any answer passes (Mbpp/164)", "sum_div": "0 passes for any input (Mbpp/295)",
+                   **{n: "any non-None answer passes where True is expected, None where False is" for n in _NOT_NONE}}
+
+
 def _surface_area(base_edge, height):
     slant = math.sqrt((base_edge / 2) ** 2 + height ** 2)
     return round(base_edge ** 2 + 4 * (base_edge * slant) / 2)

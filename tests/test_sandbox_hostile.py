@@ -552,3 +552,12 @@ def test_a_builtin_the_test_applies_to_an_answer_is_the_graders():
     assert run_program("def f(x):\n    return [x] * 3", [Test(code="assert len(f(3)) == 3")], limits=FAST).passed
     own = "class R:\n    def __str__(self):\n        return '1/2'\ndef f(x):\n    return R()"
     assert run_program(own, [Test(code="assert str(f(3)) == '1/2'")], limits=FAST).passed
+
+
+def test_evalplus_lenient_oracles_are_flagged_in_the_verdict(monkeypatch):
+    """MBPP+ keeps EvalPlus' oracle for Mbpp/164 (any answer passes): faithful, so the pass stands, but the verdict
+    says that it need not mean solved; an ordinary task's verdict does not."""
+    v164, v4 = _grade(["Mbpp/164", "Mbpp/4"], ["def are_equivalent(a, b):\n    return None",
+                                                "def heap_queue_largest(nums, n):\n    return None"], monkeypatch)
+    assert v164["passed"] and v164["lenient_oracle"]
+    assert not v4["passed"] and not v4["lenient_oracle"]
