@@ -21,8 +21,9 @@ Every level keeps: rlimits (address space, CPU seconds, file size, open files, c
 per running program when running as root (`cgroup.py`: pids, as RLIMIT_NPROC does not bind root, and memory over all
 its processes together), a new session so the whole group is SIGKILLed at its deadline, and the grader's own
 wall-clock deadlines.
-Not protected: kernel exploits (the namespaces share the host kernel), CPU and memory-bandwidth contention
-with the grader, and what the user's own file permissions expose read-only at the "bwrap" level as a non-root user.
+Not protected: kernel exploits (the namespaces share the host kernel, narrowed by the seccomp filter), CPU and
+memory-bandwidth contention with the grader, and what the view itself holds (the interpreter's files, the system's
+shared libraries, the allowed packages, the time zone database: nothing of a benchmark's).
 """
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ def test_the_view_holds_no_checkout_and_no_answer_key(level):
 
 
 @pytest.mark.slow
-def test_no_file_of_the_view_holds_an_answer_key():
+def test_no_file_of_the_view_holds_an_answer_key(level):
     """The content of every file of the view, compiled code included."""
     r = run_program(_walker(), [Test(code="assert walk() == []")], limits=ROOMY)
     assert r.passed, r.msg or r.stderr
