@@ -13,8 +13,8 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
 - "unshare": util-linux `unshare` + `setpriv`, as root only: new mount, PID, network, IPC and UTS namespaces; the
   same minimal filesystem view as bwrap's, built by `mount` in a private tmpfs and entered with `unshare --root`
   (task files copied into the working directory); private tmpfs on /tmp (the working directory), /var/tmp, /dev/shm
-  and /run; the program run as nobody without capabilities. No seccomp filter is installed at this level by the
-  wrapper (`seccomp_filter.install` is for the graded process to call).
+  and /run; the program run as nobody without capabilities, under the same seccomp filter (loaded by a short
+  Python step before the graded process starts: one more interpreter start per program at this level).
 - "process": no namespaces, only the limits below. Refused unless the user opts in (`SANDBOX_ISOLATION=process`):
   a graded program can then read whatever the user can and reach the network.
 Every level keeps: rlimits (address space, CPU seconds, file size, open files, core dumps, processes), a cgroup
@@ -173,7 +173,17 @@ def _unshare_script(tmp_bytes: int, files: dict[str, bytes] | None) -> str:
         "set -e", "mount --make-rprivate /", f"mount -t tmpfs -o size=1m,mode=0755 tmpfs {_q(root)}", f"cd {_q(root)}",
         _unshare_view(), *tmpfs, *copy, f"mount -o remount,ro {_q(root)}",
         f'exec unshare --root={_q(root)} --wd=/tmp -- setpriv --reuid 65534 --regid 65534 --clear-groups '
-        '--no-new-privs --inh-caps=-all --bounding-set=-all "$@"'])
+        f'--no-new-privs --inh-caps=-all --bounding-set=-all {_seccomp_launcher()}"$@"'])
+
+
+def _seccomp_launcher() -> str:
+    """At the unshare level, the filter is loaded by a small Python step between setpriv and the graded process
+    (no_new_privs is set by then): it reads the view's /etc/seccomp.bpf, installs it, and execs the command."""
+    if seccomp_filter.available() is not None or not os.path.exists(os.path.join(view.etc_dir(), "seccomp.bpf")):
+        return ""
+    code = (seccomp_filter.INSTALL_SOURCE + "\nimport os, sys\ninstall(open('/etc/seccomp.bpf', 'rb').read())\n"
+            "os.execv(sys.argv[1], sys.argv[1:])\n")
+    return _q(sys.executable, "-I", "-S", "-c", code) + " "
 
 
 # Joins each cgroup given ($1 = how many, then their folders), opens the seccomp filter ($1 then, or "") on the
@@ -230,8 +240,8 @@ def report() -> dict:
                                      "in), /dev/shm, /run, /var/tmp; private /proc, minimal /dev",
                           "process": "the caller's"}[level],
            "allowed_packages": sorted(view.ALLOWED) if level != "process" else "all the interpreter's",
-           "seccomp": (seccomp_filter.denied() if why_not is None else f"none: {why_not}") if level == "bwrap" else
-                      "none installed by the wrapper at this level",
+           "seccomp": (seccomp_filter.denied() if why_not is None else f"none: {why_not}") if level != "process" else
+                      "none",
            "process_limit": "pids cgroup" if cg.path else "RLIMIT_NPROC",
            **cg.describe(),
            "limits": "RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, deadlines with group kill"}

@@ -79,11 +79,18 @@ def data_file(data: bytes) -> str:
     return _write("data-" + hashlib.sha256(data).hexdigest(), data)
 
 
-def _etc() -> str:
-    """The view's /etc, one folder: generated passwd and group, the loader's cache and the local time zone."""
+@lru_cache(maxsize=None)
+def etc_dir() -> str:
+    """The view's /etc, one folder: generated passwd and group, the loader's cache, the local time zone, and the
+    seccomp filter's BPF (what the unshare level loads; bwrap is given it directly)."""
+    from . import seccomp_filter
+
     etc = os.path.join(private_dir(), "etc")
     os.makedirs(etc, mode=0o755, exist_ok=True)
-    for name, data in (("passwd", PASSWD.encode()), ("group", GROUP.encode())):
+    files = [("passwd", PASSWD.encode()), ("group", GROUP.encode())]
+    if seccomp_filter.available() is None:
+        files.append(("seccomp.bpf", seccomp_filter.bpf()))
+    for name, data in files:
         with open(os.path.join(etc, name), "wb") as fh:
             fh.write(data)
     if os.path.isfile("/etc/ld.so.cache"):
@@ -214,7 +221,8 @@ def entries() -> tuple[Entry, ...]:
                     b.path(entry, "an allowed package (sandbox.view.ALLOWED)")
     if os.geteuid() == 0 and shutil.which("setpriv"):
         b.path(shutil.which("setpriv"), "util-linux setpriv: drops to uid 65534")
-    b.file("/etc", _etc(), "generated: passwd and group (root, nobody), a copy of ld.so.cache, localtime")
+    b.file("/etc", etc_dir(), "generated: passwd and group (root, nobody), a copy of ld.so.cache, localtime, "
+           "the seccomp filter's BPF")
     if os.path.isdir("/usr/share/zoneinfo"):
         b.path("/usr/share/zoneinfo", "the time zone database (zoneinfo, time.tzset)")
     if os.path.islink("/etc/localtime"):

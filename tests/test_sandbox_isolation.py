@@ -27,7 +27,7 @@ LEVELS = ["bwrap", pytest.param("unshare", marks=pytest.mark.skipif(os.geteuid()
 
 @pytest.fixture(params=LEVELS)
 def level(request, monkeypatch):
-    """Each view test at both levels that build the view (the unshare level mirrors bwrap's with mount)."""
+    """Each test at both levels that build the view and load the filter (unshare mirrors bwrap with mount)."""
     monkeypatch.setenv("SANDBOX_ISOLATION", request.param)
     iso.isolation_level.cache_clear()
     yield request.param
@@ -196,7 +196,7 @@ def allowed():
 '''
 
 
-def test_kernel_interfaces_that_are_not_namespaced_are_denied():
+def test_kernel_interfaces_that_are_not_namespaced_are_denied(level):
     want = {k: "EPERM" for k in ("add_key", "keyctl", "request_key", "ptrace", "unshare(CLONE_NEWUSER)",
                                  "unshare(CLONE_NEWNS)", "personality(ADDR_NO_RANDOMIZE)", "bpf", "perf_event_open",
                                  "userfaultfd", "mount", "setns")}
@@ -336,7 +336,7 @@ def _host_pids() -> list[int]:
     return pids
 
 
-def test_nothing_a_program_plants_reaches_the_next_program_of_its_worker():
+def test_nothing_a_program_plants_reaches_the_next_program_of_its_worker(level):
     first = run_program(_places(), [Test(code=f"assert plant_and_find() == {[PLANTED, VISIBLE]!r}")], limits=ROOMY)
     assert first.passed, first.msg or first.stderr  # control: it planted everywhere and saw it there
     assert _host_pids() == []  # its setsid()ed grandchild went with it
@@ -344,7 +344,7 @@ def test_nothing_a_program_plants_reaches_the_next_program_of_its_worker():
     assert later.passed, later.msg or later.stderr
 
 
-def test_a_running_program_plants_nothing_another_worker_sees():
+def test_a_running_program_plants_nothing_another_worker_sees(level):
     holder = {}
     t = threading.Thread(target=lambda: holder.update(r=run_program(
         _places(), [Test(code=f"assert plant_and_hold() == {PLANTED!r}")], limits=ROOMY)))
