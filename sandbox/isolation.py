@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m sandbox.isolation",
                                  description="Say what the sandbox enforces on this machine.")
-    ap.add_argument("--show", action="store_true", help="print exactly what a graded program can read (bwrap "
-                    "level): every path of its filesystem view, with why it is there")
+    ap.add_argument("--show", action="store_true", help="print exactly what a graded program can read (the bwrap "
+                    "and unshare levels): every path of its filesystem view, with why it is there")
     ap.add_argument("--seccomp", action="store_true", help="print the system calls the seccomp filter denies")
     args = ap.parse_args(argv)
     if args.show:
@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print("/proc/ (private: this program's processes only), /dev/ (null, zero, full, random, urandom, tty), "
               "/tmp/ (private tmpfs, the working directory, with the task's files), /dev/shm/, /run/, /var/tmp/ "
               "(private tmpfs)")
+        print("/etc/ holds: " + ", ".join(sorted(os.listdir(view.etc_dir()))))
         print("generated /etc/passwd:\n" + view.PASSWD + "generated /etc/group:\n" + view.GROUP, end="")
     if args.seccomp:
         print(json.dumps(seccomp_filter.denied(), indent=1))
