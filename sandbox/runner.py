@@ -110,7 +110,8 @@ def _env() -> dict:
 def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Limits = Limits(),
                 test_times: list[float] | None = None,
                 record: bool = False, fail_fast: bool = True,
-                references: list[TestResult] | None = None, budget: float | None = None) -> TaskResult:
+                references: list[TestResult] | None = None, budget: float | None = None,
+                files: dict[str, bytes] | None = None) -> TaskResult:
     """Run `program` then each test in one fresh sandboxed process; decide every verdict here.
 
     `test_times` are the reference's measured seconds per test (deadlines max(limits.min_time, limits.time_factor
@@ -118,6 +119,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     (loops, test-bound names). `record` returns call tests' outputs and assert tests' traces (trusted code only).
     The module's deadline is the program's whole budget, as in EvalPlus. `budget` (s) cuts the run short: the test
     under way then ends as TIMEOUT and the rest are NOT_RUN (for spreading a long trusted run over workers).
+    `files` (name -> bytes): the task's own data, read-only in the program's working directory.
     Never raises for anything the program does: a failure of the grader itself ends as an error verdict."""
     level = iso.isolation_level()
 
@@ -147,7 +149,7 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
                "sys_path": _SITE}
         decider = Decider(tests, splits, references or [None] * len(tests), record)
         argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, "-c", CHILD_SOURCE, str(w), str(req_r)],
-                           limits.tmp_bytes, cgroup.paths)
+                           limits.tmp_bytes, cgroup.paths, files=files)
         proc = None
         with tempfile.TemporaryFile(prefix="sandbox-out-") as out:
             try:
@@ -167,6 +169,9 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
             finally:
                 if proc is not None:
                     _kill(proc, cgroup)
+            if not result.passed and result.status != MEMORY and cgroup.oom_kills() > 0:
+                # the memory cgroup killed one of its processes: whatever that made the program do next
+                result.status, result.etype = MEMORY, "memory cgroup (all the program's processes together)"
                 for fd in (r, w, req_r, req_w):
                     if fd is not None:
                         os.close(fd)

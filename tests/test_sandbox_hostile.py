@@ -561,3 +561,10 @@ def test_evalplus_lenient_oracles_are_flagged_in_the_verdict(monkeypatch):
                                                 "def heap_queue_largest(nums, n):\n    return None"], monkeypatch)
     assert v164["passed"] and v164["lenient_oracle"]
     assert not v4["passed"] and not v4["lenient_oracle"]
+
+
+def test_task_files_reach_the_working_directory_read_only():
+    program = "def f():\n    return open('data.txt').read()\ndef g():\n    open('data.txt', 'w').write('x')\n    return 1"
+    tests = [Test(code="assert f() == 'a\\nb\\n'"), Test(code="assert g() == 1")]
+    result = run_program(program, tests, limits=FAST, fail_fast=False, files={"data.txt": b"a\nb\n"})
+    assert [t.status for t in result.tests] == [PASS, ERROR], (result.tests, result.stderr)
