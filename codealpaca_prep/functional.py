@@ -53,6 +53,27 @@ class Function:
     def admits(self, n: int | None) -> bool:
         return n is None or self.vararg or self.required <= n <= self.positional
 
+    def binding(self, n: int | None, cut: bool) -> str | None:
+        """How a task's call of n arguments reaches this function: `name`, or `name[:k]` (MBPP often passes a
+        length the function does not need: the trailing arguments are dropped, where `cut` allows it), or None."""
+        if self.admits(n):
+            return self.name
+        if cut and n is not None and 1 <= self.required <= self.positional < n:
+            return f"{self.name}[:{self.positional}]"
+        return None
+
+
+def _call(entry: str, fn: str) -> str:
+    """Source binding the name a task's tests call to the row's function (`fn` as `Function.binding` spells it)."""
+    name, _, cut = fn.partition("[")
+    if entry == name and not cut:
+        return ""
+    return f"\n\ndef {entry}(*args):\n    return {name}(*args{'[' + cut if cut else ''})\n"
+
+
+def base_name(fn: str) -> str:
+    return fn.partition("[")[0]
+
 
 def _source(code: str, node: ast.stmt) -> str:
     lines = code.splitlines()
@@ -182,8 +203,9 @@ class FunctionalCheck:
         out, seen = [], set()
         for f in reversed(fns):  # the last function first: a row's helpers come before its answer
             for key in self.named_like(f.name):
-                if key not in seen and f.admits(self.tasks[key].n_args):
-                    out.append((key, f.name, self.words.score(instruction, key)))
+                fn = f.binding(self.tasks[key].n_args, key.startswith("mbpp/"))
+                if key not in seen and fn:
+                    out.append((key, fn, self.words.score(instruction, key)))
                     seen.add(key)
         n_words = 0
         for key, score in self.words.top(instruction, 4 * k, floor):
@@ -191,16 +213,16 @@ class FunctionalCheck:
                 break
             if key in seen:
                 continue
-            fit = [f for f in fns if f.admits(self.tasks[key].n_args)]
+            fit = [b for f in reversed(fns) if (b := f.binding(self.tasks[key].n_args, key.startswith("mbpp/")))]
             if fit:
-                out.append((key, fit[-1].name, score))
+                out.append((key, fit[0], score))
                 seen.add(key)
                 n_words += 1
         return out
 
     def program(self, code: str, entry: str, fn: str) -> str:
         """The row's definitions with `entry` (the name a task's tests call) bound to its function `fn`."""
-        return definitions(code) + ("" if entry == fn else f"\n\ndef {entry}(*args):\n    return {fn}(*args)\n")
+        return definitions(code) + _call(entry, fn)
 
     def plus_passes(self, pairs: list[tuple[str, str, str]], progress: bool = False) -> list[bool | None]:
         """For each (code, row function, task): does the program pass the MBPP+ version of the task (base and plus
@@ -243,8 +265,7 @@ class FunctionalCheck:
                 members.append([key])
         out = []
         for binding, keys in zip(groups, members):
-            code_ = program + "".join(f"\n\ndef {entry}(*args):\n    return {fn}(*args)\n"
-                                      for entry, fn in binding.items() if entry != fn)
+            code_ = program + "".join(_call(entry, fn) for entry, fn in binding.items())
             tests, spans = [], []
             for key in keys:
                 t = self.tasks[key]
@@ -296,7 +317,7 @@ class FunctionalCheck:
         plus = self.plus_passes([(rows[i][1], fn_of[i][key], key) for i, key, _ in flat], progress)
         out: list[list[dict]] = [[] for _ in rows]
         for (i, key, s), strict in zip(flat, plus):
-            fn = fn_of[i][key]
+            fn = base_name(fn_of[i][key])
             named = names_agree(fn, self.tasks[key].entry)
             extra = {"names": [fn, self.tasks[key].entry]} if named else {}
             if strict is True:

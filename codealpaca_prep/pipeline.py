@@ -20,6 +20,7 @@ from tqdm import tqdm
 from common.hashing import sha256_file
 from common.pysource import CleanError, clean_code
 
+from .decontaminate import RULE as DECONTAMINATION_RULE
 from .decontaminate import Decontaminator
 from .dedup import GROUP_JACCARD, deduplicate, same_task_groups
 from .explain import HFExplainer, explain_code, text_stats, with_explanation
@@ -241,6 +242,7 @@ def _write(cfg, out, final, stages, raw, raw_rows, rows, by_split, lengths, reco
         "explainer": cfg.explainer,
         "explanations": text_stats(explanations),
         "test_decontamination": cfg.test_decontamination,
+        "decontamination_rule": DECONTAMINATION_RULE,
         "seed": cfg.seed,
         "tokens": {"tokenizer": "mistral-common tokenizer.model.v1 (Mistral-7B-v0.1)", "sequence_len": seq,
                    "recommended_sequence_len": recommended,
