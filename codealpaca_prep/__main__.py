@@ -10,7 +10,7 @@ from pathlib import Path
 from sandbox import IsolationError
 
 from .load import HUB_ID, InputError
-from .pipeline import DEFAULT_SOURCE, Config, run
+from .pipeline import DEFAULT_SOURCE, MAX_MALFORMED, Config, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
                     "normalisation, Python-only filtering, 4-space code, deduplication, decontamination against "
                     "MBPP and HumanEval, hash splits 80/10/10, two variants (code, code_explained) and token "
                     "statistics with the Mistral-7B tokenizer. Writes OUT/<variant>/<split>.jsonl, "
-                    "OUT/manifest.json, OUT/rejected.jsonl and REPORT_DIR/data.md.")
+                    "OUT/manifest.json, OUT/rejected.jsonl and REPORT_DIR/data.md. Nothing is lost on bad input: "
+                    "everything is written into a temporary folder beside OUT that replaces OUT only once complete; "
+                    "an empty input, one with more than --max-malformed of its rows malformed, or one of which no "
+                    "row survives is refused (exit 2, naming the count and the first bad rows) and OUT is left "
+                    "as it was.")
     p.add_argument("--input", default=DEFAULT_SOURCE,
                    help=f"local .json/.jsonl file, or a hub dataset id such as {HUB_ID} (default: %(default)s)")
     p.add_argument("--out", default="data/prepared", type=Path, help="output folder (default: %(default)s)")
@@ -36,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-test-decontamination", action="store_true",
                    help="skip running rows' code against the benchmarks' tests (that check needs the sandbox: "
                         "bubblewrap or root); the text, code and paraphrase checks still run")
+    p.add_argument("--max-malformed", type=float, default=MAX_MALFORMED, metavar="SHARE",
+                   help="refuse the input when more than this share of its rows are malformed (not JSON, not an "
+                        "object, a missing or non-string field, an empty instruction) (default: %(default)s, i.e. "
+                        + f"{MAX_MALFORMED:.0%}".replace("%", "%%") + ")")
     p.add_argument("--compare", type=Path, default=None,
                    help="an earlier manifest.json whose counts data.md shows beside the new ones")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -44,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config(source=a.input, out_dir=a.out, report_dir=report_dir,
                  explainer=a.explainer, sequence_len=a.sequence_len, seed=a.seed, progress=not a.no_progress,
                  mbpp_path=a.mbpp, humaneval_path=a.humaneval, test_decontamination=not a.no_test_decontamination,
-                 compare=a.compare,
+                 compare=a.compare, max_malformed=a.max_malformed,
                  command="python -m codealpaca_prep " + shlex.join(argv if argv is not None else sys.argv[1:]))
     start = time.perf_counter()
     try:
@@ -58,9 +66,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for s in m["stages"]:
         print(f"{s['stage']:<45} {s['in']:>6} -> {s['out']:>6}  (-{s['removed']})")
-    if not m["kept"]:
-        print(f"error: no row of {m['input']['rows']} survived; every reason is in {a.out}/rejected.jsonl", file=sys.stderr)
-        return 1
     print(f"kept {m['kept']} rows; splits {m['splits']}; recommended sequence_len {m['tokens']['recommended_sequence_len']}")
     print(f"wrote {a.out}/{{code,code_explained}}/{{train,validation,test}}.jsonl, manifest.json, rejected.jsonl"
           + (f"; {report_dir}/data.md" if report_dir else "") + f" in {time.perf_counter() - start:.1f} s")

@@ -6,8 +6,11 @@ Four checks, in order, each reported on its own:
 * code: token 10-gram containment of the benchmark's reference solution in the row's output;
 * paraphrase: content-word Jaccard of the two instructions (`paraphrase.py`) at or above WORDS_THRESHOLD, or at
   or above WORDS_WITH_NAME_THRESHOLD where the row's function is named like the one the task's tests call;
-* tests: the row's code passes the tests of a benchmark task whose words are at least TESTS_FLOOR similar, or
-  whose tests call a function named like the row's (run in the sandbox).
+* core words: Jaccard of the instructions' core words (`paraphrase.core_words`: asking verbs dropped, synonyms
+  folded) at or above PARAPHRASE_JACCARD, sharing at least two of them;
+* tests: the row's definitions (its imports, functions and classes, demo code dropped) pass every test of an MBPP
+  (any split), MBPP+ or HumanEval task, and the row's function is named like the task's or their words are at
+  least PASS_WORDS similar (`functional.py`; run in the sandbox).
 """
 from __future__ import annotations
 
@@ -20,21 +23,33 @@ from tqdm import tqdm
 from common.benchmark_sets import load_humaneval, load_mbpp
 from sandbox import ERROR, FAIL, PASS, Limits, Test, run_many
 
+from .functional import PASS_WORDS, FunctionalCheck, benchmark, humaneval_text
 from .load import Row
 from .ngrams import ContainmentIndex, code_tokens, ngrams, task_words
-from .paraphrase import WordIndex, aliased_program, entry_function, names_agree
+from .paraphrase import (PARAPHRASE_JACCARD, PARAPHRASE_SHARED, CoreIndex, WordIndex, aliased_program,
+                         entry_function, names_agree)
 
 TEXT_N, TEXT_THRESHOLD, TEXT_MIN_SHARED = 3, 0.6, 3
 CODE_N, CODE_THRESHOLD, CODE_MIN_SHARED = 10, 0.5, 5
 WORDS_THRESHOLD = 0.9
 WORDS_WITH_NAME_THRESHOLD = 0.7  # ... when the row's function and the one the task's tests call are named alike
-TESTS_FLOOR, TESTS_CANDIDATES = 0.3, 3
+TESTS_FLOOR, TESTS_CANDIDATES = 0.3, 3  # `candidates`/`solved`: the custom suite's check of its references
+RULE = (f"a row is contaminated with a task when its imports, functions and classes (top-level demo code dropped) "
+        f"pass every one of the task's own tests (MBPP test_list, MBPP+ base assertions, HumanEval check) AND, for an "
+        f"MBPP task that MBPP+ extends, also MBPP+'s base and plus inputs (graded as the benchmark grades a model), "
+        f"or, for any other task, its function is named like the task's (names_agree: 2 name tokens in common) or "
+        f"the two texts' content-word Jaccard is >= {PASS_WORDS}; or when its instruction paraphrases the task's text (core-word Jaccard >= "
+        f"{PARAPHRASE_JACCARD} with >= {PARAPHRASE_SHARED} core words shared; or content-word Jaccard >= "
+        f"{WORDS_THRESHOLD}, or >= {WORDS_WITH_NAME_THRESHOLD} with names agreeing); or by n-gram containment of "
+        f"the task's text ({TEXT_N}-grams >= {TEXT_THRESHOLD}) or reference code ({CODE_N}-grams >= {CODE_THRESHOLD})")
 
 
-def _humaneval_text(prompt: str) -> str:
-    doc = re.search(r'("""|\'\'\')(.*?)(\1)', prompt, re.S)
-    text = doc.group(2) if doc else prompt
-    return text.split(">>>")[0]
+def mirror(key: str, known: set[str] | frozenset[str]) -> list[str]:
+    """A task id with its other spelling where it has one: MBPP+ task Mbpp/N is MBPP task mbpp/N."""
+    if key.lower().startswith("mbpp/"):
+        n = key.split("/")[1]
+        return [key] + [k for k in (f"mbpp/{n}", f"Mbpp/{n}") if k != key and k in known]
+    return [key]
 
 
 def benchmark_texts(mbpp_path=None, humaneval_path=None) -> tuple[dict[str, str], dict[str, str]]:
@@ -47,7 +62,7 @@ def benchmark_tasks(mbpp_path=None, humaneval_path=None) -> tuple[dict[str, str]
     mbpp = load_mbpp(mbpp_path) if mbpp_path else load_mbpp()
     he = load_humaneval(humaneval_path) if humaneval_path else load_humaneval()
     texts = {f"mbpp/{t['task_id']}": t["text"] for t in mbpp}
-    texts |= {t["task_id"]: _humaneval_text(t["prompt"]) for t in he}
+    texts |= {t["task_id"]: humaneval_text(t["prompt"], t["entry_point"]) for t in he}
     codes = {f"mbpp/{t['task_id']}": t["code"] for t in mbpp}
     codes |= {t["task_id"]: t["prompt"] + t["canonical_solution"] for t in he}
     tests = {}
@@ -69,7 +84,10 @@ class Decontaminator:
         self.text_index = ContainmentIndex({k: ngrams(task_words(t), TEXT_N) for k, t in texts.items()})
         self.code_index = ContainmentIndex({k: ngrams(code_tokens(c), CODE_N) for k, c in codes.items()})
         self.word_index = WordIndex(texts)
+        self.core_index = CoreIndex(texts)
         self.run_tests = run_tests
+        self.functional = FunctionalCheck(benchmark(mbpp_path, humaneval_path))
+        self.task_ids = frozenset(self.functional.tasks) | frozenset(texts)
 
     def match(self, row: Row) -> dict | None:
         """The benchmark task this row overlaps by text, code or words, with the evidence, or None."""
@@ -89,7 +107,27 @@ class Decontaminator:
             if score >= WORDS_THRESHOLD or named:
                 return {"benchmark": task, "field": "paraphrase", "score": round(score, 3),
                         **({"names": [entry[0], self.tests[task][0]]} if named else {})}
+        core = self.core_index.matches(row.instruction)
+        if core:
+            return {"benchmark": core[0][0], "field": "core words", "score": round(core[0][1], 3)}
         return None
+
+    def findings(self, rows: list[Row], progress: bool = False) -> list[list[dict]]:
+        """Every benchmark task each row matches (not only the first): the text checks' match, every core-word
+        paraphrase and every pass of the functional check that the rule counts (`FunctionalCheck.decide`)."""
+        out = []
+        for row in rows:
+            m = self.match(row)
+            found = [m] if m and m["field"] != "core words" else []
+            found += [{"benchmark": k, "field": "core words", "score": round(s, 3)}
+                      for k, s in self.core_index.matches(row.instruction)]
+            out.append(found)
+        if self.run_tests:
+            items = [(r.instruction, r.output) for r in rows]
+            decided = self.functional.decide(items, self.functional.passes(items, progress), progress)
+            for found, d in zip(out, decided):
+                found += [{**m, "field": "tests"} for m in d]
+        return out
 
     def candidates(self, row: Row, k: int = TESTS_CANDIDATES, floor: float = TESTS_FLOOR,
                    containment: bool = False) -> list[tuple[str, float]]:
@@ -156,16 +194,16 @@ class Decontaminator:
                 removed.append(self._removal(row, m))
         if not self.run_tests:
             return kept, removed
-        hits = self.solved(kept, [self.candidates(row) for row in kept], progress)
-        removed += [self._removal(row, {"benchmark": hit[0], "field": "tests", "score": round(hit[1], 3)})
-                    for row, hit in zip(kept, hits) if hit]
+        items = [(r.instruction, r.output) for r in kept]
+        hits = self.functional.decide(items, self.functional.passes(items, progress), progress)
+        removed += [self._removal(row, {**hit[0], "field": "tests"}) for row, hit in zip(kept, hits) if hit]
         return [row for row, hit in zip(kept, hits) if not hit], removed
 
     @staticmethod
     def _removal(row: Row, m: dict) -> dict:
         bench = "HumanEval" if m["benchmark"].startswith("HumanEval") else "MBPP"
         how = {"instruction": "containment", "code": "containment", "paraphrase": "word Jaccard",
-               "tests": "its tests pass; word Jaccard"}[m["field"]]
+               "core words": "core-word Jaccard", "tests": f"its tests pass ({m.get('rule')}); word Jaccard"}[m["field"]]
         return {"index": row.index, "id": row.id, "group": f"overlaps a {bench} task ({m['field']})",
                 "reason": f"overlaps {m['benchmark']} ({m['field']}, {how} {m['score']})", **m}
 

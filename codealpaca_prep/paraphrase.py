@@ -107,3 +107,41 @@ def names_agree(a: str, b: str, shared: int = 2) -> bool:
     ta, tb = name_tokens(a), set(name_tokens(b))
     hits = sum(any(x == y or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))) for y in tb) for x in set(ta))
     return hits >= shared or a.lower() == b.lower()
+
+
+# Paraphrase by core words: the content words above, less the verbs every task uses to ask ("find", "check",
+# "return") and with synonyms folded ("array" ~ "list", "integer" ~ "number"), so that "find the missing number in
+# the given array" meets MBPP 34's "find the missing number in a sorted array" at 3 of 4 words.
+ASKING_WORDS = frozenset("""
+find check detect determine decide verify test tell see whether if not or return print display show output input
+compute calculate calculating computing finding checking value values equivalent result
+""".split())
+SYNONYMS = {"array": "list", "arr": "list", "lst": "list", "integer": "number", "int": "number", "num": "number",
+            "numeric": "number", "str": "string", "char": "character", "letter": "character", "whitespace": "space",
+            "palindromic": "palindrome", "dictionary": "dict", "largest": "maximum", "max": "maximum",
+            "biggest": "maximum", "smallest": "minimum", "min": "minimum", "fib": "fibonacci", "nth": "n",
+            "th": "n", "elements": "element", "item": "element", "unique": "distinct", "duplicate": "repeated"}
+PARAPHRASE_JACCARD = 0.75  # core-word Jaccard of row instruction and task text ...
+PARAPHRASE_SHARED = 2  # ... sharing at least this many core words
+
+
+def core_words(text: str) -> frozenset[str]:
+    return frozenset(SYNONYMS.get(w, w) for w in content_words(text) if w not in ASKING_WORDS)
+
+
+class CoreIndex:
+    """Benchmark tasks by core words; `best` is the most similar task to an instruction, with its score."""
+
+    def __init__(self, texts: dict[str, str]):
+        self.sets = {key: core_words(t) for key, t in texts.items()}
+        self.index: dict[str, list[str]] = defaultdict(list)
+        for key, ws in self.sets.items():
+            for w in ws:
+                self.index[w].append(key)
+
+    def matches(self, text: str, threshold: float = PARAPHRASE_JACCARD,
+                shared: int = PARAPHRASE_SHARED) -> list[tuple[str, float]]:
+        q = core_words(text)
+        hits = Counter(key for w in q for key in self.index.get(w, ()))
+        out = [(key, n / len(self.sets[key] | q)) for key, n in hits.items() if n >= shared]
+        return sorted([(k, s) for k, s in out if s >= threshold], key=lambda ks: (-ks[1], ks[0]))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import sys
+import tempfile
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,16 +20,18 @@ from tqdm import tqdm
 from common.hashing import sha256_file
 from common.pysource import CleanError, clean_code
 
+from .decontaminate import RULE as DECONTAMINATION_RULE
 from .decontaminate import Decontaminator
-from .dedup import deduplicate
+from .dedup import GROUP_JACCARD, deduplicate, same_task_groups
 from .explain import HFExplainer, explain_code, text_stats, with_explanation
 from .language import rejection_reason, unfence
-from .load import HUB_ID, Row, BadLine, read_source, validate
+from .load import HUB_ID, BadLine, InputError, Row, read_source, validate
 from .report import histogram, write_markdown
 from .split import SPLITS, split_of
 from .tokens import SEQUENCE_LENS, AlpacaLengths, recommend_sequence_len, summarize
 
 VARIANTS = ("code", "code_explained")
+MAX_MALFORMED = 0.05  # refuse an input with a larger share of malformed rows: a wrong file, not a few bad rows
 DEFAULT_SOURCE = HUB_ID  # or a local .json/.jsonl copy: --input PATH
 
 
@@ -45,6 +50,7 @@ class Config:
     tokenizer: str | None = None
     test_decontamination: bool = True  # run rows' code against benchmark tests (needs the sandbox)
     compare: Path | None = None  # an earlier manifest.json: its counts go beside the new ones in data.md
+    max_malformed: float = MAX_MALFORMED  # the share of malformed rows above which the input is refused
 
 
 @dataclass
@@ -94,7 +100,10 @@ def _run(cfg: Config) -> dict:
     raw_rows = {i: (item.text if isinstance(item, BadLine) else item) for i, item in enumerate(raw)}
     stages: list[Stage] = []
 
+    if not raw:
+        raise InputError(f"{cfg.source}: the input holds no rows; nothing was written")
     rows, bad = validate(raw)
+    check_malformed(cfg.source, len(raw), bad, cfg.max_malformed)
     stages.append(Stage("schema", len(raw), bad))
 
     stage = Stage("python-only", len(rows))
@@ -126,6 +135,10 @@ def _run(cfg: Config) -> dict:
     n = len(rows)
     rows, removed = Decontaminator(cfg.mbpp_path, cfg.humaneval_path, run_tests=cfg.test_decontamination).split(rows, cfg.progress)
     stages.append(Stage("decontamination (MBPP 974 + HumanEval 164)", n, removed))
+    if not rows:
+        reasons = Counter(r.get("group") or _reason_key(r["reason"]) for st in stages for r in st.removed)
+        raise InputError(f"no row of {len(raw)} survived ({', '.join(f'{k}: {v}' for k, v in reasons.most_common(3))}); "
+                         f"nothing was written")
 
     if cfg.explainer == "ast":
         explanations = [explain_code(r.output) for r in bar(rows, "explain")]
@@ -135,8 +148,9 @@ def _run(cfg: Config) -> dict:
         raise ValueError(f"unknown explainer {cfg.explainer!r}: use 'ast' or 'hf:PATH'")
 
     by_split: dict[str, dict[str, list[dict]]] = {v: {s: [] for s, _ in SPLITS} for v in VARIANTS}
-    for row, explanation in zip(rows, explanations):
-        split = split_of(row.id, cfg.seed)
+    groups = same_task_groups(rows)  # rows asking the same thing in other words share one split
+    for row, group, explanation in zip(rows, groups, explanations):
+        split = split_of(rows[group].id, cfg.seed)
         by_split["code"][split].append(_row_dict(row, row.output))
         by_split["code_explained"][split].append(_row_dict(row, with_explanation(row.output, explanation)))
 
@@ -147,7 +161,60 @@ def _run(cfg: Config) -> dict:
         recommended = max(recommend_sequence_len(np.concatenate(list(lengths[v].values()))) for v in VARIANTS)
     seq = cfg.sequence_len or recommended or SEQUENCE_LENS[0]
 
-    out = Path(cfg.out_dir)
+    final = Path(cfg.out_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))  # swapped in on success only
+    out.chmod(0o755)
+    try:
+        manifest = _write(cfg, out, final, stages, raw, raw_rows, rows, by_split, lengths, recommended, seq, explanations,
+                          groups)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    _swap(out, final)
+    if cfg.report_dir and not _same(cfg.report_dir, final):
+        _write_report(cfg, manifest, lengths, seq, Path(cfg.report_dir))
+    return manifest
+
+
+def check_malformed(source: str, n: int, bad: list[dict], share: float) -> None:
+    """Refuse (InputError) when more than `share` of the `n` rows are malformed, naming the first few."""
+    if n and len(bad) > share * n:
+        first = "; ".join(f"row {b['index']}" + (f" (line {b['line']})" if "line" in b else "") + f": {b['reason']}"
+                          for b in bad[:5])
+        raise InputError(f"{source}: {len(bad)} of {n} rows are malformed (more than {share:.0%}; "
+                         f"--max-malformed sets the share): {first}{' …' if len(bad) > 5 else ''}; nothing was written")
+
+
+def _grouped(groups: list[int]) -> int:
+    """How many rows share their split with another row of their group."""
+    sizes = Counter(groups)
+    return sum(n for n in sizes.values() if n > 1)
+
+
+def _same(a, b) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _swap(new: Path, final: Path) -> None:
+    """Put the finished folder `new` where `final` is; the earlier output goes only once the new one is complete."""
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+        os.replace(final, old / final.name)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_report(cfg: Config, manifest: dict, lengths: dict, seq: int, report_dir: Path) -> None:
+    histogram({v: np.concatenate(list(lengths[v].values())) for v in VARIANTS}, seq, report_dir / "data_lengths.png")
+    before = json.loads(Path(cfg.compare).read_text(encoding="utf-8")) if cfg.compare else None
+    write_markdown(manifest, report_dir / "data.md", "data_lengths.png", before, str(cfg.compare) if cfg.compare else None)
+
+
+def _write(cfg, out, final, stages, raw, raw_rows, rows, by_split, lengths, recommended, seq, explanations,
+           groups) -> dict:
     outputs = {}
     for variant in VARIANTS:
         for split, _ in SPLITS:
@@ -169,10 +236,13 @@ def _run(cfg: Config) -> dict:
         "stages": [s.summary() for s in stages],
         "kept": len(rows),
         "splits": {s: len(by_split["code"][s]) for s, _ in SPLITS},
+        "split_groups": {"rows": _grouped(groups), "groups": sum(1 for n in Counter(groups).values() if n > 1),
+                         "rule": f"instruction content-word Jaccard >= {GROUP_JACCARD}: one split"},
         "variants": list(VARIANTS),
         "explainer": cfg.explainer,
         "explanations": text_stats(explanations),
         "test_decontamination": cfg.test_decontamination,
+        "decontamination_rule": DECONTAMINATION_RULE,
         "seed": cfg.seed,
         "tokens": {"tokenizer": "mistral-common tokenizer.model.v1 (Mistral-7B-v0.1)", "sequence_len": seq,
                    "recommended_sequence_len": recommended,
@@ -181,9 +251,6 @@ def _run(cfg: Config) -> dict:
         "versions": _versions(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    if cfg.report_dir:
-        report_dir = Path(cfg.report_dir)
-        histogram({v: np.concatenate(list(lengths[v].values())) for v in VARIANTS}, seq, report_dir / "data_lengths.png")
-        before = json.loads(Path(cfg.compare).read_text(encoding="utf-8")) if cfg.compare else None
-        write_markdown(manifest, report_dir / "data.md", "data_lengths.png", before, str(cfg.compare) if cfg.compare else None)
+    if cfg.report_dir and _same(cfg.report_dir, final):  # the report goes with the folder it describes
+        _write_report(cfg, manifest, lengths, seq, out)
     return manifest

@@ -28,6 +28,45 @@ def histogram(lengths: dict[str, np.ndarray], sequence_len: int, path: Path) -> 
     plt.close(fig)
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k / n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre, half = p + z * z / (2 * n), z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5
+    return max(0.0, (centre - half) / (1 + z * z / n)), min(1.0, (centre + half) / (1 + z * z / n))
+
+
+def _decontamination(m: dict, labels_path: Path) -> list[str]:
+    lines = ["", "## Decontamination rule", ""]
+    if m.get("decontamination_rule"):
+        lines += [f"Rule: {m['decontamination_rule']}.", ""]
+    if m.get("split_groups"):
+        g = m["split_groups"]
+        lines += [f"Rows asking the same thing in other words share a split ({g['rule']}): {g['rows']:,} rows in "
+                  f"{g['groups']:,} groups.", ""]
+    if labels_path.exists():
+        import json
+
+        labels = [x for x in json.loads(labels_path.read_text(encoding="utf-8")) if x.get("same") is not None]
+        lines += [f"False positives, read by hand in [{labels_path.name}]({labels_path.name}) (a seeded sample of each "
+                  "check's removals, `python -m codealpaca_prep.audit ... --labels-out`; `same`: the row asks for "
+                  "the computation the task asks for):", "",
+                  "| check | rule | labelled | not the same task | false-positive rate (95 % interval) |",
+                  "| --- | --- | ---: | ---: | --- |"]
+        keys = sorted({(x["check"], x.get("rule") or "") for x in labels}) + sorted({(x["check"], "all") for x in labels})
+        for check, rule in keys:
+            sel = [x for x in labels if x["check"] == check and rule in ("all", x.get("rule") or "")]
+            k = sum(1 for x in sel if not x["same"])
+            lo, hi = wilson(k, len(sel))
+            lines.append(f"| {check} | {rule or '–'} | {len(sel)} | {k} | {k / len(sel):.0%} ({lo:.0%}–{hi:.0%}) |")
+        lines.append("")
+    lines += ["Which benchmark tasks the rows of a prepared split are contaminated with, by these checks: "
+              "`python -m codealpaca_prep.contamination DATA_DIR --manifest MANIFEST --out FILE.json` "
+              "(see `runs/contamination/`)."]
+    return lines
+
+
 def write_markdown(manifest: dict, path: Path, histogram_name: str, before: dict | None = None,
                    before_name: str | None = None) -> None:
     m = manifest
@@ -74,6 +113,7 @@ def write_markdown(manifest: dict, path: Path, histogram_name: str, before: dict
                   f"{ex['distinct']:,} distinct texts for {ex['rows']:,} rows ({ex['distinct_share']:.1%}). "
                   "The sentences found in the most rows:", "", "| rows | share | sentence |", "| ---: | ---: | --- |"]
         lines += [f"| {t['rows']:,} | {t['share']:.1%} | {t['sentence']} |" for t in ex["top_sentences"]]
+    lines += _decontamination(m, path.parent / "data_labels.json")
     audit = path.parent / "data_audit.md"
     if audit.exists():
         lines += ["", "## Decontamination audit", "", f"False-positive rates of the new checks, read by hand: [{audit.name}]({audit.name})."]
