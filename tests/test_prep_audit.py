@@ -11,7 +11,7 @@ import pytest
 from codealpaca_prep.__main__ import main
 from codealpaca_prep.decontaminate import Decontaminator
 from codealpaca_prep.explain import explain_sentences, own_nodes, sentences_of, text_stats
-from codealpaca_prep.language import rejection_reason, unfence
+from codealpaca_prep.language import answer_code, rejection_reason, unfence
 from codealpaca_prep.load import read_source, validate
 from common.pysource import CleanError, clean_code
 
@@ -41,6 +41,14 @@ def _reason(row_id: str) -> str | None:
     ("ca-b56a56150099", "SQLite instruction, sqlite3 answer"),
     ("ca-fcc8c1ac5959", "JavaScript translated into Python"),
     ("ca-281ba5ef05b3", "a class that sets self.length"),
+    ("ca-39a88c865705", "'Create a tuple `numbers`': a literal assignment is the answer"),
+    ("ca-8338301f5e50", "'Create a list of strings': a literal assignment is the answer"),
+    ("ca-6c8131b28aad", "`let xs = [...]` data in the input, a Python function"),
+    ("ca-3705d2c03893", "`var number = 5` in the input, a Python function"),
+    ("ca-3a3a2ba19268", "BeautifulSoup answer followed by `# Output:` lines"),
+    ("ca-7747c54dbc4d", "BeautifulSoup answer followed by `# Output:` lines"),
+    ("ca-720f24994bbd", "a function followed by `Input: ... Output: 15`"),
+    ("ca-d2fa9d01c259", "prints followed by the lines they print"),
 ])
 def test_python_rows_the_audit_found_rejected_are_kept(row_id, what):
     assert _reason(row_id) is None, what
@@ -54,6 +62,10 @@ def test_python_rows_the_audit_found_rejected_are_kept(row_id, what):
     ("ca-2ff98e444fcc", "(Number)"),
     ("ca-5041f9360126", "(fetch)"),
     ("ca-586bcd5daf20", "output is shell code"),  # a Bash heredoc around Python
+    ("ca-14cc74eacd23", "labelled values (Adverb: slowly)"),  # prose that parses as annotations
+    ("ca-80eef1849c82", "labelled values (Max: 9)"),
+    ("ca-869201ce0d41", "literal answer"),  # "Compute the minimum": `4`
+    ("ca-e88b32605a8e", "literal answer"),  # the whole program inside a string, `Output: True` below it
 ])
 def test_non_python_rows_the_audit_found_kept_are_rejected(row_id, reason):
     got = _reason(row_id)
@@ -68,6 +80,29 @@ def test_non_python_rows_the_audit_found_kept_are_rejected(row_id, reason):
 ])
 def test_rejections_give_the_right_language(row_id, reason):
     assert _reason(row_id) == reason
+
+
+def test_a_shown_output_block_is_cut_only_when_the_code_above_it_is_python():
+    assert answer_code("def f(a, b):\n    return a + b\n\nInput: a = 5, b = 10\nOutput: 15") == "def f(a, b):\n    return a + b"
+    assert answer_code("print(f(3))\n\nResult: [4, 5, 8]") == "print(f(3))"
+    assert answer_code("x = [1]\nprint(x)\n# Output:\n[1]\napple 3") == "x = [1]\nprint(x)"
+    assert answer_code("print(1)\n# Output: 1") == "print(1)\n# Output: 1"  # a comment that parses stays
+    assert answer_code("int x = 5;\nOutput: 5") == "int x = 5;\nOutput: 5"  # no Python above the block
+    assert answer_code('print("Max:", 9)\nMax: 9') == 'print("Max:", 9)'
+    assert answer_code("x: int\ny: list[str] = []") == "x: int\ny: list[str] = []"  # annotations are kept
+    assert rejection_reason("Declare", "", "x: int\nx = 5\nprint(x)") is None
+
+
+@needs_data
+def test_rows_kept_by_cutting_their_output_block_keep_the_cut_code(tmp_path):
+    rows = _rows()
+    src = tmp_path / "src.jsonl"
+    src.write_text("".join(json.dumps({"instruction": rows[i].instruction, "input": rows[i].input, "output": rows[i].output}) + "\n"
+                           for i in ("ca-720f24994bbd", "ca-3a3a2ba19268")))
+    assert main(["--input", str(src), "--out", str(tmp_path / "out"), "--no-progress", "--no-test-decontamination"]) == 0
+    kept = [json.loads(line)["output"] for split in (tmp_path / "out" / "code").glob("*.jsonl") for line in split.read_text().splitlines()]
+    assert len(kept) == 2 and not any("Output:" in k or "Tag: html" in k for k in kept)
+    assert all(ast.parse(k) for k in kept)
 
 
 def test_kept_output_is_the_unfenced_code():
