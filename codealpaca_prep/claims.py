@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from common.pysource import parse
 
-from .explain import base_cases, called_names, own_nodes, print_calls, sentences_of
+from .explain import own_nodes, sentences_of
 
 Q = r"`([^`]+)`"  # a quoted code excerpt
 LOOPS = (ast.For, ast.While)
@@ -115,10 +115,9 @@ def _docstring(fn, owner, s) -> str | None:
 
 
 def _calls(fn, owner, s) -> str | None:
-    called = set(called_names(fn, owner))
     calls = {_src(n.func) for n in own_nodes(fn) if isinstance(n, ast.Call)}
     missing = [c for c in _names(s) if c not in calls]
-    return f"does not call {missing}" if missing or not called else None
+    return f"does not call {missing}" if missing or not _names(s) else None
 
 
 def _recursion(fn, owner, s) -> str | None:
@@ -128,7 +127,20 @@ def _recursion(fn, owner, s) -> str | None:
     if not m:
         return None if re.search(r", calling `[\w.]+` again\.$", s) else "recursion sentence not understood"
     claimed = re.findall(r"`([^`]+)`, returning `([^`]+)`", m.group(1))
-    actual = [(_src(t), _src(v) if v is not None else "None") for t, v in base_cases(fn, owner)]
+    actual, body = [], [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+    node = body[0] if body else None
+    while isinstance(node, ast.If) and len(node.body) == 1 and isinstance(node.body[0], ast.Return):
+        value = node.body[0].value
+        if any(isinstance(n, ast.Call) and _src(n.func).split(".")[-1] == fn.name for n in ast.walk(node.body[0])):
+            break
+        actual.append((_src(node.test), _src(value) if value is not None else "None"))
+        if len(node.orelse) == 1:
+            node = node.orelse[0]
+        elif not node.orelse and len(body) > 1:
+            body = body[1:]
+            node = body[0]
+        else:
+            break
     return None if claimed and claimed == actual[:len(claimed)] else f"base cases {claimed} != {actual}"
 
 
@@ -250,6 +262,27 @@ def _per_item(fn, owner, s) -> str | None:
 
 # ------------------------------------------------------------------ claims about the module
 
+def _is_print(n: ast.AST) -> bool:
+    return isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+
+
+def _prints(rest: list[ast.stmt]):
+    """(every print call, those run exactly once: statements of the top level or of an `if __name__ == "__main__":`,
+    (if, call) for calls under an `if` outside any loop)."""
+    top = []
+    for st in rest:
+        guard = isinstance(st, ast.If) and not st.orelse and _src(st.test) in ("__name__ == '__main__'", "'__main__' == __name__")
+        top += st.body if guard else [st]
+    every = [n for st in top for n in ast.walk(st) if _is_print(n)]
+    straight = [st.value for st in top if isinstance(st, ast.Expr) and _is_print(st.value)]
+    in_loop = {id(n) for st in top for loop in ast.walk(st) if isinstance(loop, (*LOOPS, ast.comprehension))
+               for n in ast.walk(loop)}
+    branched = [(i, n) for st in top for i in ast.walk(st) if isinstance(i, ast.If) and id(i) not in in_loop
+                for n in ast.walk(i) if _is_print(n)]
+    return every, straight, branched
+
+
+
 def _imports(c: _Code, s) -> str | None:
     m = re.match(r"It (?:imports|relies on|brings in) (.*?)(?: and uses (.*))?\.$", s)
     mods = {a.name.split(".")[0] for n in ast.walk(c.tree) if isinstance(n, ast.Import) for a in n.names} \
@@ -286,12 +319,14 @@ def _module(c: _Code, s) -> str | None:
     q = _names(s)
     if re.match(r"(The script then calls|Below the definitions it runs|It is exercised with) ", s):
         return None if any(isinstance(n, ast.Call) and _src(n) == q[0] for n in nodes) else "no such call"
+    if re.match(r"(It first sets|Top-level code starts by setting) `", s):
+        return None if any(isinstance(st, ast.Assign) and _src(st) == q[0] for st in c.rest) else "no such assignment"
     if re.match(r"(It sets up|Top-level code assigns) ", s):
         assigned = {t.id for st in c.rest if isinstance(st, ast.Assign) for t in st.targets if isinstance(t, ast.Name)}
         return None if set(q) <= assigned else "not assigned at the top level"
     if s.startswith("At the top level, "):
         return _loop(nodes, s)
-    every, straight, branched = print_calls(c.rest)
+    every, straight, branched = _prints(c.rest)
     if re.match(r"(It prints with|Its output comes from) ", s) or s == "One `print` call, run once, gives its output.":
         quoted = q[0] if q and q[0] != "print" else None
         return None if len(every) == 1 and straight and (not quoted or _src(straight[0]) == quoted) else "not one print, run once"
@@ -309,6 +344,8 @@ def _module(c: _Code, s) -> str | None:
     if m:
         kinds = {"an `if` statement": ast.If, "a `with` block": ast.With, "a `try` block": ast.Try, "an expression": ast.Expr,
                  "an assignment": ast.Assign, "an in-place update": ast.AugAssign, "a `del` statement": ast.Delete}
+        if q and m.group(1) not in kinds:
+            return None if c.rest and _src(c.rest[0]) == q[0] else "starts otherwise"
         return None if c.rest and (kinds.get(m.group(1)) is type(c.rest[0]) or m.group(1) == "a statement"
                                    and type(c.rest[0]) not in kinds.values()) else "starts otherwise"
     if re.match(r"It defines `[^`]+`( and `[^`]+`|, `[^`]+`)*\.$", s):

@@ -152,7 +152,9 @@ def base_cases(fn: ast.FunctionDef, owner: str | None = None) -> list[tuple[ast.
         while isinstance(node, ast.If) and len(node.body) == 1 and isinstance(node.body[0], ast.Return) \
                 and not _calls_self_in(node.body[0], fn.name, owner) and not _calls_self_in(node.test, fn.name, owner):
             out.append((node.test, node.body[0].value))
-            node = node.orelse[0] if len(node.orelse) == 1 else None
+            if len(node.orelse) > 1:
+                return out  # an `else` of several statements: what it does next is not a plain check
+            node = node.orelse[0] if node.orelse else None
         if node is not None:
             break
     return out
@@ -331,6 +333,7 @@ def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = Non
 def print_calls(stmts: list[ast.stmt]) -> tuple[list[ast.Call], list[ast.Call], list[tuple[ast.If, ast.Call]]]:
     """The `print(...)` calls of top-level statements: (all of them, those that are statements of their own at the
     top level, so run once each, and (the `if`, the call) for those inside an `if` that is not inside a loop)."""
+    stmts = [st for top in stmts for st in (top.body if _main_guard(top) else [top])]
     mod = ast.Module(body=stmts, type_ignores=[])
     every = [c for c in ast.walk(mod) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "print"]
     straight = [st.value for st in stmts if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call)
@@ -349,6 +352,12 @@ def print_calls(stmts: list[ast.stmt]) -> tuple[list[ast.Call], list[ast.Call], 
     return every, straight, branched
 
 
+def _main_guard(st: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` without an `else`."""
+    return isinstance(st, ast.If) and not st.orelse and isinstance(st.test, ast.Compare) and _q(st.test) in (
+        "`__name__ == '__main__'`", "`'__main__' == __name__`")
+
+
 def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> list[str]:
     out = []
     mod = ast.Module(body=stmts, type_ignores=[])
@@ -357,8 +366,10 @@ def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> 
     if used and _q(used[0]):
         out.append(pick("The script then calls {c}.", "Below the definitions it runs {c}.", "It is exercised with {c}.").format(c=_q(used[0])))
     assigned = list(dict.fromkeys(t.id for s in stmts if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)))
+    first = next((st for st in stmts if isinstance(st, ast.Assign)), None)
     if assigned and not used:
-        out.append(pick("It sets up {v} at the top level.", "Top-level code assigns {v}.").format(v=_names(assigned[:3])))
+        out.append(pick("It first sets {a}.", "Top-level code starts by setting {a}.").format(a=_q(first)) if _q(first)
+                   else pick("It sets up {v} at the top level.", "Top-level code assigns {v}.").format(v=_names(assigned[:3])))
     loops = [n for n in ast.walk(mod) if isinstance(n, (ast.For, ast.While))]
     for loop in loops[:1]:
         text = _loop_sentence(loop, pick)
@@ -381,7 +392,7 @@ def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> 
         if len(stmts) == 1 and first:
             out.append(pick("It is a single step: {s}.", "All it does is {s}.", "It runs {s}.").format(s=first))
         else:
-            out.append(f"It starts with {_KINDS.get(type(stmts[0]), 'a statement')}.")
+            out.append(f"It starts with {first or _KINDS.get(type(stmts[0]), 'a statement')}.")
     return out
 
 

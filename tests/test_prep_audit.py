@@ -10,7 +10,8 @@ import pytest
 
 from codealpaca_prep.__main__ import main
 from codealpaca_prep.decontaminate import Decontaminator
-from codealpaca_prep.explain import explain_sentences, own_nodes, sentences_of, text_stats
+from codealpaca_prep.claims import check
+from codealpaca_prep.explain import explain_code, explain_sentences, own_nodes, sentences_of, text_stats
 from codealpaca_prep.language import answer_code, rejection_reason, unfence
 from codealpaca_prep.load import read_source, validate
 from common.pysource import CleanError, clean_code
@@ -270,7 +271,66 @@ def test_explanations_the_audit_found_false_are_no_longer_said(row_id, false_bef
 
 def test_explanations_name_the_key_step():
     sentences = [s for _, s in explain_sentences("def fact(n):\n    if n < 2:\n        return 1\n    return n * fact(n - 1)")]
-    assert any("when `n < 2` it returns `1`" in s for s in sentences)
+    assert any("it first checks `n < 2`, returning `1`, before calling `fact` again" in s for s in sentences)
     text = " ".join(s for _, s in explain_sentences("def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t"))
     assert "adding to `t`" in text and ("once per item of `xs`" in text or "`len(xs)` times" in text) and "returns `t`" in text
     assert sentences_of("It is one. `f` is two.") == ["It is one.", "`f` is two."]
+
+
+@needs_data
+@pytest.mark.slow
+def test_every_sentence_of_the_whole_code_explained_variant_is_true(tmp_path):
+    """The real prep on the whole CodeAlpaca copy; each sentence of every row's explanation is checked on its code."""
+    out = tmp_path / "out"
+    assert main(["--input", str(FULL_DATA), "--out", str(out), "--report-dir", "", "--no-progress",
+                 "--no-test-decontamination"]) == 0
+    rows = [json.loads(line) for split in sorted((out / "code_explained").glob("*.jsonl")) for line in split.read_text().splitlines()]
+    assert len(rows) > 7000
+    checked, false = 0, []
+    for row in rows:
+        code, _, explanation = row["output"].rpartition("\n\nExplanation: ")
+        assert code and explanation, row["id"]
+        for sentence, problem in check(code, explanation):
+            checked += 1
+            if problem:
+                false.append((row["id"], sentence, problem))
+    assert checked > 3 * len(rows) and not false, (checked, false[:10])
+
+
+TWO_BRANCHES = 'if (number % 2 == 0):\n    print("even")\nelse:\n    print("odd")'
+FIB = "def fib(n):\n    if n == 1:\n        return 0\n    elif n == 2:\n        return 1\n    else:\n        return fib(n-1) + fib(n-2)"
+LOOP_PRINT = "for i in range(3):\n    print(i)"
+SUM = "def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t"
+
+
+@pytest.mark.parametrize("code,false", [
+    (TWO_BRANCHES, "Its 2 `print` calls each run once, the last being `print('odd')`."),  # the issue's 114 rows
+    (TWO_BRANCHES, "It prints 2 times, last `'odd'`."),  # the old wording: no rule reads it any more
+    (LOOP_PRINT, "One `print` call, run once, gives its output."),  # a print in a loop
+    (LOOP_PRINT, "It prints with `print(i)`."),
+    (FIB, "`fib` takes `n` and has 3 `return` statements. It is recursive: it first checks `n == 2`, returning `1`, "
+          "before calling `fib` again."),  # base cases out of order
+    (FIB, "`fib` takes `n` and has 3 `return` statements. It has 1 more loop."),
+    (SUM, "`total` takes `xs` and returns `t`. `t` starts as `1`, and a loop adds `x` to it."),
+    (SUM, "`total` takes `xs` and returns `t`. `t` starts as `0`, and a loop multiplies it by `x`."),
+    (SUM, "`total` takes `xs` and returns `t`. It is recursive, calling `total` again."),
+    (SUM, "`total` takes `xs` and `ys` and returns `t`."),
+    (SUM, "`total` takes `xs` and returns `t`. Its name reads \"total\"."),  # not a claim any rule checks
+])
+def test_the_checker_finds_false_sentences(code, false):
+    assert any(problem for _, problem in check(code, false))
+
+
+@pytest.mark.parametrize("code", [TWO_BRANCHES, FIB, LOOP_PRINT, SUM])
+def test_the_checker_passes_the_explainer_on_the_issue_cases(code):
+    text = explain_code(code)
+    assert text and not [(s, p) for s, p in check(code, text) if p]
+
+
+def test_explanations_say_what_the_issue_found_false_no_more():
+    assert "depends on `number % 2 == 0`" in explain_code(TWO_BRANCHES)
+    assert "first checks `n == 1`, returning `0`, then `n == 2`, returning `1`, before calling `fib` again" in explain_code(FIB)
+    assert "prints from inside a loop" in explain_code(LOOP_PRINT) or "inside a loop" in explain_code(LOOP_PRINT)
+    assert "`t` starts as `0`, and a loop adds `x` to it." in explain_code(SUM)
+    three = "def f(a):\n    for x in a:\n        pass\n    for y in a:\n        pass\n    while a:\n        a = a[1:]\n    return a"
+    assert "It has 1 more loop." in explain_code(three) and "follow" not in explain_code(three)
