@@ -391,35 +391,34 @@ def check(code: str, explanation: str) -> list[tuple[str, str | None]]:
 
 def _one(c: _Code, s: str, scope: str | None) -> tuple[str | None, str | None]:
     """(problem, the scope for the next sentence)."""
-    if True:
-        problem = None
-        head = re.match(r"`([\w.]+)` (?:takes|accepts|is called with|needs)", s)
-        if head:
-            scope = head.group(1)
-            if scope not in c.functions or scope in c.twice:
-                problem = f"no single function {scope}"
-            else:
-                problem = _first(*c.functions[scope], s)
-        elif re.match(r"It (imports|relies on|brings in) `", s):
-            problem, scope = _imports(c, s), None
-        elif s.startswith("The class `"):
-            problem = _class(c, s)
-            scope = "class:" + re.match(r"The class `(\w+)`", s).group(1)
-        elif re.match(r"(Its constructor stores|Each instance keeps) ", s):
-            problem = _constructor(c, scope[6:], s) if scope and scope.startswith("class:") else "no class in scope"
-        elif scope in c.functions and scope not in c.twice:
-            fn, owner = c.functions[scope]
-            rule = next((r for rx, r in _FN_RULES if re.search(rx, s)), None)
-            if rule:
-                problem = rule(fn, owner, s)
-            else:
-                rule = next((r for rx, r in _SCOPE_RULES if re.search(rx, s)), None)
-                if rule:
-                    problem = rule(own_nodes(fn), s)
-                else:
-                    scope, problem = None, _module(c, s)  # the paragraph about the top-level code has begun
+    problem = None
+    head = re.match(r"`([\w.]+)` (?:takes|accepts|is called with|needs)", s)
+    if head:
+        scope = head.group(1)
+        if scope not in c.functions or scope in c.twice:
+            problem = f"no single function {scope}"
         else:
-            problem = _module(c, s) if not s.startswith(("It loops", "A `for`", "It iterates", "A `while`", "It keeps")) \
-                else "a loop sentence outside any function"
-            scope = None
+            problem = _first(*c.functions[scope], s)
+    elif re.match(r"It (imports|relies on|brings in) `", s):
+        problem, scope = _imports(c, s), None
+    elif s.startswith("The class `"):
+        problem = _class(c, s)
+        scope = "class:" + re.match(r"The class `(\w+)`", s).group(1)
+    elif re.match(r"(Its constructor stores|Each instance keeps) ", s):
+        problem = _constructor(c, scope[6:], s) if scope and scope.startswith("class:") else "no class in scope"
+    elif scope in c.functions and scope not in c.twice:
+        fn, owner = c.functions[scope]
+        rule = next((r for rx, r in _FN_RULES if re.search(rx, s)), None)
+        if rule:
+            problem = rule(fn, owner, s)
+        else:
+            rule = next((r for rx, r in _SCOPE_RULES if re.search(rx, s)), None)
+            if rule:
+                problem = rule(own_nodes(fn), s)
+            else:
+                scope, problem = None, _module(c, s)  # the paragraph about the top-level code has begun
+    else:
+        problem = _module(c, s) if not s.startswith(("It loops", "A `for`", "It iterates", "A `while`", "It keeps")) \
+            else "a loop sentence outside any function"
+        scope = None
     return problem, scope

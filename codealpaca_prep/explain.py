@@ -1,12 +1,12 @@
 """Explanations for the `code_explained` variant.
 
 `explain_code` is the default: offline and deterministic. Every sentence states a fact read off the code's AST
-(a parameter, a loop and what its body accumulates, a base case, a return value, a call, a caught exception).
-Running time is not guessed: with unknown argument types `a + b` or `x in xs` may be constant or linear, so it
-says only what the shape fixes (no loop or recursion; a loop that runs once per item of a parameter). Where
-nothing safe can be said, it says less. Phrasing varies
-with the code (a hash picks among equivalent wordings), so the text is not one template. `HFExplainer` asks any
-local causal LM instead (`--explainer hf:PATH`).
+and says what it can of what the code computes: the parameters and what is returned, the functions called, a
+returned name's start value and how a loop changes it, base cases in the order they are checked, loops and what
+their bodies update, a caught or raised exception, and at the top level which prints run once, in a loop or under
+a condition. Running time is not guessed; where nothing safe can be said, it says less. `codealpaca_prep.claims`
+checks every sentence against the code. Phrasing varies with the code (a hash picks among equivalent wordings).
+`HFExplainer` asks any local causal LM instead (`--explainer hf:PATH`); its sentences are not checked.
 """
 from __future__ import annotations
 
@@ -58,11 +58,6 @@ def own_nodes(fn: ast.AST) -> list[ast.AST]:
 def _call_name(call: ast.Call) -> str | None:
     f = call.func
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
-
-
-def _humanise(name: str) -> str:
-    parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
-    return " ".join(p.lower() for p in parts)
 
 
 def _loop_sentence(loop: ast.For | ast.While, pick: _Pick) -> str:
