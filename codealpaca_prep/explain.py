@@ -1,12 +1,12 @@
 """Explanations for the `code_explained` variant.
 
 `explain_code` is the default: offline and deterministic. Every sentence states a fact read off the code's AST
-(a parameter, a loop and what its body accumulates, a base case, a return value, a call, a caught exception).
-Running time is not guessed: with unknown argument types `a + b` or `x in xs` may be constant or linear, so it
-says only what the shape fixes (no loop or recursion; a loop that runs once per item of a parameter). Where
-nothing safe can be said, it says less. Phrasing varies
-with the code (a hash picks among equivalent wordings), so the text is not one template. `HFExplainer` asks any
-local causal LM instead (`--explainer hf:PATH`).
+and says what it can of what the code computes: the parameters and what is returned, the functions called, a
+returned name's start value and how a loop changes it, base cases in the order they are checked, loops and what
+their bodies update, a caught or raised exception, and at the top level which prints run once, in a loop or under
+a condition. Running time is not guessed; where nothing safe can be said, it says less. `codealpaca_prep.claims`
+checks every sentence against the code. Phrasing varies with the code (a hash picks among equivalent wordings).
+`HFExplainer` asks any local causal LM instead (`--explainer hf:PATH`); its sentences are not checked.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _q(node: ast.AST | str) -> str | None:
     """`code` of a short expression, None when too long to quote."""
     text = node if isinstance(node, str) else ast.unparse(node)
     text = " ".join(text.split())
-    return f"`{text}`" if len(text) <= _MAX else None
+    return f"`{text}`" if len(text) <= _MAX and "`" not in text and not _SENTENCE_END.search(text) else None
 
 
 def _names(items: list[str]) -> str:
@@ -58,11 +58,6 @@ def own_nodes(fn: ast.AST) -> list[ast.AST]:
 def _call_name(call: ast.Call) -> str | None:
     f = call.func
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
-
-
-def _humanise(name: str) -> str:
-    parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
-    return " ".join(p.lower() for p in parts)
 
 
 def _loop_sentence(loop: ast.For | ast.While, pick: _Pick) -> str:
@@ -140,13 +135,45 @@ def _straight(fn: ast.FunctionDef) -> bool:
     return not any(isinstance(n, (ast.For, ast.While, ast.comprehension)) for n in own_nodes(fn))
 
 
-def _base_case(fn: ast.FunctionDef) -> str | None:
-    for stmt in fn.body:
-        if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[0], ast.Return):
-            cond, val = _q(stmt.test), _q(stmt.body[0].value) if stmt.body[0].value is not None else "`None`"
-            if cond and val:
-                return f"when {cond} it returns {val} directly"
-    return None
+def base_cases(fn: ast.FunctionDef, owner: str | None = None) -> list[tuple[ast.expr, ast.expr | None]]:
+    """(test, returned value) of the checks a recursive function makes before anything else: the leading run of
+    `if TEST: return VALUE` statements (and `elif` chains of them) whose VALUE does not call the function."""
+    out: list[tuple[ast.expr, ast.expr | None]] = []
+    stmts = list(fn.body)
+    if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant):
+        stmts = stmts[1:]  # the docstring
+    for stmt in stmts:
+        node = stmt
+        while isinstance(node, ast.If) and len(node.body) == 1 and isinstance(node.body[0], ast.Return) \
+                and not _calls_self_in(node.body[0], fn.name, owner) and not _calls_self_in(node.test, fn.name, owner):
+            out.append((node.test, node.body[0].value))
+            if len(node.orelse) > 1:
+                return out  # an `else` of several statements: what it does next is not a plain check
+            node = node.orelse[0] if node.orelse else None
+        if node is not None:
+            break
+    return out
+
+
+def _calls_self_in(node: ast.AST | None, name: str, owner: str | None) -> bool:
+    for n in ast.walk(node) if node is not None else ():
+        if isinstance(n, ast.Call):
+            f = n.func
+            if isinstance(f, ast.Name) and f.id == name or isinstance(f, ast.Attribute) and f.attr == name:
+                return True
+    return False
+
+
+def _base_sentence(fn: ast.FunctionDef, owner: str | None) -> str | None:
+    parts = []
+    for test, value in base_cases(fn, owner)[:3]:
+        c, v = _q(test), _q(value) if value is not None else "`None`"
+        if not (c and v):
+            break
+        parts.append(f"{c}, returning {v}")
+    if not parts:
+        return None
+    return "it first checks " + ", then ".join(parts) + ","
 
 
 def _returns(fn: ast.FunctionDef, pick: _Pick) -> str:
@@ -168,6 +195,72 @@ def _returns(fn: ast.FunctionDef, pick: _Pick) -> str:
     return f"has {len(values)} `return` statements"
 
 
+_NOT_WORK = {"print", "len", "range", "enumerate", "str", "int", "float", "list", "dict", "set", "tuple", "super",
+             "isinstance", "type", "bool"}
+
+
+def called_names(fn: ast.FunctionDef, owner: str | None = None) -> list[str]:
+    """The functions `fn` calls by a plain or dotted name (`sorted`, `math.sqrt`, `self.items.append`), in order,
+    leaving out itself and the everyday builtins (`len`, `range`, `print`, conversions)."""
+    out = []
+    for n in own_nodes(fn):
+        if isinstance(n, ast.Call):
+            name = _dotted(n.func)
+            if name and name.split(".")[-1] != fn.name and name not in _NOT_WORK:
+                out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def _dotted(f: ast.expr) -> str | None:
+    parts = []
+    while isinstance(f, ast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    if not isinstance(f, ast.Name):
+        return None
+    return ".".join([f.id, *reversed(parts)])
+
+
+_ACC_OPS = {ast.Add: "adds {e} to it", ast.Sub: "subtracts {e} from it", ast.Mult: "multiplies it by {e}"}
+
+
+def accumulators(fn: ast.FunctionDef) -> list[tuple[str, ast.expr, str, ast.expr]]:
+    """(name, start value, how, item) for a name the function returns, sets once at its top level to a constant
+    literal, and otherwise changes only once, inside a loop (`total += x` or `out.append(x)`)."""
+    nodes = own_nodes(fn)
+    returned = {n.value.id for n in nodes if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+    found = []
+    for name in sorted(returned):
+        starts = [st for st in fn.body if isinstance(st, ast.Assign) and len(st.targets) == 1
+                  and isinstance(st.targets[0], ast.Name) and st.targets[0].id == name
+                  and isinstance(st.value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple))
+                  and not any(isinstance(x, ast.Name) for x in ast.walk(st.value))]
+        updates = [n for loop in nodes if isinstance(loop, (ast.For, ast.While)) for st in loop.body for n in ast.walk(st)
+                   if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name
+                   and type(n.op) in _ACC_OPS
+                   or isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+                   and isinstance(n.func.value, ast.Name) and n.func.value.id == name and len(n.args) == 1]
+        if len(starts) != 1 or len({id(u) for u in updates}) != 1:
+            continue
+        u = updates[0]
+        stores = [n for n in nodes if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
+        uses = [n for n in nodes if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
+                and n.value.id == name and (not isinstance(n.ctx, ast.Load) or isinstance(n, ast.Attribute))]
+        if len(stores) != 1 + isinstance(u, ast.AugAssign) or len(uses) != (0 if isinstance(u, ast.AugAssign) else 1):
+            continue  # written elsewhere too, or a method of it (`out.sort()`) is called
+        how = _ACC_OPS[type(u.op)] if isinstance(u, ast.AugAssign) else "appends {e} to it"
+        found.append((name, starts[0].value, how, u.value if isinstance(u, ast.AugAssign) else u.args[0]))
+    return found
+
+
+def _accumulator(fn: ast.FunctionDef) -> str | None:
+    for name, start, how, item in accumulators(fn):
+        s, e = _q(start), _q(item)
+        if s and e:
+            return f"`{name}` starts as {s}, and a loop {how.format(e=e)}."
+    return None
+
+
 def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = None) -> list[str]:
     params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
     if fn.args.vararg:
@@ -181,27 +274,30 @@ def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = Non
     doc = ast.get_docstring(fn)
     if doc and doc.strip():
         first = doc.strip().splitlines()[0].strip().rstrip(".")
-        if 0 < len(first) <= 100:
+        if 0 < len(first) <= 100 and not _SENTENCE_END.search(first) and '"' not in first:
             out.append(pick("Its docstring: \"{d}\".", "The docstring sums it up as \"{d}\".").format(d=first))
-    elif not owner and fn.name not in ("main", "__init__") and len(_humanise(fn.name).split()) > 1:
-        out.append(pick("Its name reads \"{h}\".", "The name spells out the intent: \"{h}\".",
-                        "Read as words, the name is \"{h}\".").format(h=_humanise(fn.name)))
     nodes = own_nodes(fn)
+    called = called_names(fn, owner)
+    if called:
+        out.append(pick("It calls {c}.", "Inside, it calls {c}.", "Along the way it calls {c}.").format(c=_names(called[:4])))
     recursive = _calls_itself(fn, owner)
     if recursive:
-        base = _base_case(fn)
-        out.append(pick("It is recursive", "It calls itself") + (f": {base}, otherwise it calls `{fn.name}` again." if base
+        base = _base_sentence(fn, owner)
+        out.append(pick("It is recursive", "It calls itself") + (f": {base} before calling `{fn.name}` again." if base
                                                                else f", calling `{fn.name}` again."))
     loops = sorted((n for n in nodes if isinstance(n, (ast.For, ast.While))), key=lambda n: (n.lineno, n.col_offset))
     for loop in loops[:2]:
         out.append(_loop_sentence(loop, pick))
     if len(loops) > 2:
-        out.append(f"{len(loops) - 2} more loop{'s' if len(loops) > 3 else ''} follow.")
+        out.append(f"It has {len(loops) - 2} more loop{'s' if len(loops) > 3 else ''}.")
+    acc = _accumulator(fn)
+    if acc:
+        out.append(acc)
     comps = [n for n in nodes if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))]
     if comps and _q(comps[0]):
         kind = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dictionary", ast.GeneratorExp: "generator-expression"}[type(comps[0])]
-        out.append(pick("A {k} comprehension, {c}, does the main work.", "The core is the {k} comprehension {c}.")
-                   .format(k=kind, c=_q(comps[0])).replace("generator-expression comprehension", "generator expression"))
+        out.append(pick("It builds {c}, a {k} comprehension.", "It uses the {k} comprehension {c}.")
+                   .format(k=kind, c=_q(comps[0])).replace("generator-expression comprehension", "generator expression").replace("a generator-expression", "a generator expression"))
     for n in nodes:
         if isinstance(n, ast.If) and any(isinstance(b, ast.Raise) for b in n.body):
             r = next(b for b in n.body if isinstance(b, ast.Raise))
@@ -229,6 +325,34 @@ def _describe_function(fn: ast.FunctionDef, pick: _Pick, owner: str | None = Non
     return out
 
 
+def print_calls(stmts: list[ast.stmt]) -> tuple[list[ast.Call], list[ast.Call], list[tuple[ast.If, ast.Call]]]:
+    """The `print(...)` calls of top-level statements: (all of them, those that are statements of their own at the
+    top level, so run once each, and (the `if`, the call) for those inside an `if` that is not inside a loop)."""
+    stmts = [st for top in stmts for st in (top.body if _main_guard(top) else [top])]
+    mod = ast.Module(body=stmts, type_ignores=[])
+    every = [c for c in ast.walk(mod) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "print"]
+    straight = [st.value for st in stmts if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call)
+                and isinstance(st.value.func, ast.Name) and st.value.func.id == "print"]
+    branched = []
+
+    def visit(node: ast.AST, in_loop: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.If) and not in_loop:
+                branched.extend((child, c) for c in ast.walk(child) if c in every)
+            visit(child, in_loop or isinstance(child, (ast.For, ast.While, ast.comprehension)))
+
+    visit(mod, False)
+    return every, straight, branched
+
+
+def _main_guard(st: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` without an `else`."""
+    return isinstance(st, ast.If) and not st.orelse and isinstance(st.test, ast.Compare) and _q(st.test) in (
+        "`__name__ == '__main__'`", "`'__main__' == __name__`")
+
+
 def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> list[str]:
     out = []
     mod = ast.Module(body=stmts, type_ignores=[])
@@ -237,21 +361,33 @@ def _module_sentences(stmts: list[ast.stmt], pick: _Pick, defined: set[str]) -> 
     if used and _q(used[0]):
         out.append(pick("The script then calls {c}.", "Below the definitions it runs {c}.", "It is exercised with {c}.").format(c=_q(used[0])))
     assigned = list(dict.fromkeys(t.id for s in stmts if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)))
+    first = next((st for st in stmts if isinstance(st, ast.Assign)), None)
     if assigned and not used:
-        out.append(pick("It sets up {v} at the top level.", "Top-level code assigns {v}.").format(v=_names(assigned[:3])))
+        out.append(pick("It first sets {a}.", "Top-level code starts by setting {a}.").format(a=_q(first)) if _q(first)
+                   else pick("It sets up {v} at the top level.", "Top-level code assigns {v}.").format(v=_names(assigned[:3])))
     loops = [n for n in ast.walk(mod) if isinstance(n, (ast.For, ast.While))]
     for loop in loops[:1]:
-        out.append(_loop_sentence(loop, pick))
-    prints = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == "print"]
-    if prints:
-        arg = _q(prints[-1].args[0]) if prints[-1].args else None
-        out.append((pick("It prints {a}.", "The output is {a}, printed.").format(a=arg) if arg
-                    else pick("It prints one line.", "It ends by printing."))
-                   if len(prints) == 1 else f"It prints {len(prints)} times" + (f", last {arg}." if arg else "."))
+        text = _loop_sentence(loop, pick)
+        out.append("At the top level, " + text[0].lower() + text[1:] if text.startswith(("It ", "A ")) else text)
+    every, straight, branched = print_calls(stmts)
+    if every:
+        if len(straight) == len(every):
+            last = _q(every[-1])
+            if len(every) == 1:
+                out.append(pick("It prints with {c}.", "Its output comes from {c}.").format(c=last) if last
+                           else "One `print` call, run once, gives its output.")
+            else:
+                out.append(f"Its {len(every)} `print` calls each run once" + (f", the last being {last}." if last else "."))
+        elif any(c in every for loop in loops for c in ast.walk(loop)):
+            out.append(pick("It prints from inside a loop.", "Its printing happens inside a loop."))
+        elif branched and _q(branched[0][0].test):
+            out.append(pick("What it prints depends on {c}.", "Which `print` runs depends on {c}.").format(c=_q(branched[0][0].test)))
     if not out:
-        first = next((q for q in (_q(st) for st in stmts) if q), None)
-        out.append(pick("It is a single step: {s}.", "All it does is {s}.", "It runs {s}.").format(s=first) if first
-                   else f"It is {_KINDS.get(type(stmts[0]), 'a statement')} too long to quote here.")
+        first = _q(stmts[0])
+        if len(stmts) == 1 and first:
+            out.append(pick("It is a single step: {s}.", "All it does is {s}.", "It runs {s}.").format(s=first))
+        else:
+            out.append(f"It starts with {first or _KINDS.get(type(stmts[0]), 'a statement')}.")
     return out
 
 
@@ -278,6 +414,7 @@ def explain_sentences(code: str) -> list[tuple[str | None, str]]:
         sentences.append((None, pick("It imports {m}", "It relies on {m}", "It brings in {m}").format(m=_names(modules))
                           + (f" and uses {_names(attrs[:3])}." if attrs else ".")))
     defined = set()
+    top_names = [st.name for st in tree.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
     rest = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef):
@@ -295,17 +432,19 @@ def explain_sentences(code: str) -> list[tuple[str | None, str]]:
                     sentences.append((f"{stmt.name}.__init__", pick("Its constructor stores {a} on the instance.",
                                                                     "Each instance keeps {a}, set in `__init__`.").format(a=_names(attrs[:5]))))
             for m in methods:
-                if m.name != "__init__" and len(sentences) < 10:
+                if m.name != "__init__" and len(sentences) < 10 and [x.name for x in methods].count(m.name) == 1:
                     sentences.extend((f"{stmt.name}.{m.name}", t) for t in _describe_function(m, pick, stmt.name)[:2])
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             defined.add(stmt.name)
-            sentences.extend((stmt.name, t) for t in _describe_function(stmt, pick))
+            if top_names.count(stmt.name) == 1:  # a name defined twice: which one a sentence means is unclear
+                sentences.extend((stmt.name, t) for t in _describe_function(stmt, pick))
         elif not isinstance(stmt, (ast.Import, ast.ImportFrom)) and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
             rest.append(stmt)
     if rest:
         sentences.extend((None, t) for t in _module_sentences(rest, pick, defined))
     if not sentences:
-        sentences.append((None, "The code only imports modules and defines constants."))
+        sentences.append((None, f"It defines {_names(sorted(defined)[:4])}." if defined
+                          else "The code only imports modules and defines constants."))
     return sentences
 
 

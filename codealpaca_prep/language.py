@@ -12,7 +12,7 @@ import builtins
 import re
 import textwrap
 
-from common.pysource import normalize_newlines, parse
+from common.pysource import normalize_newlines, parse, parses
 
 # Instruction mentions of other languages. "C", "R" and "Go" only in phrases that mean the language.
 _OTHER_LANGS = [
@@ -103,6 +103,52 @@ def _is_literal_answer(tree: ast.Module) -> bool:
     return True
 
 
+_TYPE_NAMES = {"int", "float", "str", "bool", "bytes", "list", "dict", "set", "tuple", "complex", "object", "type",
+               "frozenset", "bytearray", "None", "Any", "Optional", "Union", "List", "Dict", "Set", "Tuple", "Callable"}
+
+
+def _type_like(ann: ast.expr, defined: set[str]) -> bool:
+    """An annotation that can be a type: a builtin or typing name, a name the program binds or imports, `mod.T`,
+    `T[...]`, `A | B`, a string (forward reference)."""
+    if isinstance(ann, ast.Name):
+        return ann.id in _TYPE_NAMES or ann.id in defined
+    if isinstance(ann, ast.Attribute):  # `typing.List`, `np.ndarray`: the module is imported
+        while isinstance(ann, ast.Attribute):
+            ann = ann.value
+        return isinstance(ann, ast.Name) and ann.id in defined
+    if isinstance(ann, ast.Subscript):
+        return _type_like(ann.value, defined)
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        return _type_like(ann.left, defined) and _type_like(ann.right, defined)
+    return isinstance(ann, ast.Constant) and (ann.value is None or isinstance(ann.value, str))
+
+
+def _labelled_value(tree: ast.Module) -> str | None:
+    """A top-level bare annotation that is prose shaped like one ("Adverb: slowly", "Max: 9"): its source."""
+    defined = _defined(tree)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.AnnAssign) and stmt.value is None and not _type_like(stmt.annotation, defined):
+            return ast.unparse(stmt)
+    return None
+
+
+# "Create a tuple `numbers` with ...", "Define a dictionary ...": a program of literal assignments answers these
+_CREATE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:create|make|initiali[sz]e|declare|define|construct|build|set up|generate|write)\b"
+                     r"(?:\W+\w+){0,5}?\W+(?:variables?|lists?|arrays?|dictionar(?:y|ies)|dicts?|tuples?|sets?|strings?|"
+                     r"objects?|matri(?:x|ces)|constants?|regex(?:es)?|regular expressions?)\b", re.I)
+
+
+def _literal_assignments(tree: ast.Module) -> bool:
+    return bool(tree.body) and all(isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets)
+                                   for s in tree.body)
+
+
+def _declarations_only(input_: str) -> bool:
+    """Another language shows in the input only as `var x = ...` / `let` / `const` declarations of data."""
+    stripped = re.sub(r"^(\s*)(?:var|let|const)\s+", r"\1", input_, flags=re.M)
+    return guess_language(stripped) is None
+
+
 def _defined(tree: ast.AST) -> set[str]:
     """Names a program binds (assignments, definitions, parameters, imports) and attributes it sets."""
     defined: set[str] = set()
@@ -176,14 +222,65 @@ def unfence(output: str) -> str:
     return m.group(1) if m else output
 
 
+# A line that starts the output a program shows ("Output: 15", "# Output:" followed by uncommented lines,
+# "Input: a = 5" before it): the code above it is the answer.
+_SHOWN = re.compile(r"^(#[ \t]*)?(?:(?:sample|example|expected)[ \t]+)?(?:input|output|result)s?[ \t]*:", re.I | re.M)
+
+
+def cut_shown_output(code: str) -> str:
+    """`code` without a trailing block that shows what it prints ("Output: 15", "Result: [4, 5, 8]"), when the
+    code above the block is valid Python on its own. An uncommented header is cut even where it parses (`Output: True`
+    is an annotation that raises NameError); a commented one only where the whole does not parse."""
+    whole = None
+    for m in _SHOWN.finditer(code):
+        head = code[:m.start()].rstrip()
+        if not head.strip() or not parses(head):
+            continue
+        if m.group(1):
+            whole = parses(code) if whole is None else whole
+            if whole:
+                continue
+        return head
+    return code
+
+
+def _cut_labelled_tail(code: str) -> str:
+    """Code followed by what it prints, with no header ("Maximum: 7" after `print("Maximum:", ...)`): the code
+    above the first line shaped like a labelled value, when every statement from there on is one."""
+    try:
+        tree = parse(code)
+    except (SyntaxError, ValueError):
+        return code
+    defined = _defined(tree)
+    labelled = [isinstance(st, ast.AnnAssign) and st.value is None and not _type_like(st.annotation, defined)
+                for st in tree.body]
+    k = len(labelled)
+    while k and labelled[k - 1]:
+        k -= 1
+    if k == len(labelled) or k == 0 or not any(isinstance(n, _CALLING + (ast.FunctionDef, ast.ClassDef)) for st in tree.body[:k]
+                                                for n in ast.walk(st)):
+        return code
+    return "\n".join(code.splitlines()[:tree.body[k].lineno - 1]).rstrip()
+
+
+def answer_code(output: str) -> str:
+    """The Python answer of an output: unfenced, a trailing block showing what it prints cut."""
+    code = unfence(normalize_newlines(output).strip("\n"))
+    cut = _cut_labelled_tail(cut_shown_output(code))
+    return unfence(output) if cut == code else _TRAILING_OUTPUT_COMMENT.sub("", cut)
+
+
+_TRAILING_OUTPUT_COMMENT = re.compile(r"(?:\n[ \t]*#[ \t]*(?:(?:sample|example|expected)[ \t]+)?(?:output|result)s?\b[^\n]*)+\s*\Z", re.I)
+
+
 def _substantial(tree: ast.Module) -> bool:
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
                for n in ast.walk(tree))
 
 
 def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
-    """None when the row is a Python task with a Python answer, else why not."""
-    output = unfence(normalize_newlines(output).strip("\n"))
+    """None when the row is a Python task with a Python answer (`answer_code(output)`, the code kept), else why not."""
+    output = answer_code(output)
     if not output.strip():
         return "empty output"
     asked = [name for name, rx in _OTHER_LANG_RES if rx.search(instruction)]
@@ -203,11 +300,16 @@ def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
                 return f"output is {lang} code"
             if _looks_like_code(output):
                 return f"output is {asked[0]} code" if asked else "output is not valid Python 3"
+            if re.search(r"^[ \t]*(?:def|class|for|while|if|import|from|return)\b[^\n]*:?[ \t]*$", output, re.M):
+                return "output is not valid Python 3"  # Python whose indentation was lost, a missing colon
             return "output is prose, not code"
     if _HEREDOC_SHELL.search(output):
         return "output is shell code"
-    if _is_literal_answer(tree):
+    if _is_literal_answer(tree) and not (_literal_assignments(tree) and not input_.strip() and _CREATE.search(instruction)):
         return "output is a literal answer, not code"
+    label = _labelled_value(tree)
+    if label:
+        return f"output is labelled values ({label}), not code"
     api = _foreign_api(tree)
     if api:
         return f"output uses another language's API ({api})"
@@ -221,6 +323,7 @@ def rejection_reason(instruction: str, input_: str, output: str) -> str | None:
             parse(normalize_newlines(input_))
         except (SyntaxError, ValueError):
             lang = guess_language(input_)
-            if lang and not (lang in _DATA_LANGUAGES and _substantial(tree)):  # the HTML a parser is given
+            data = lang in _DATA_LANGUAGES or lang == "JavaScript" and _declarations_only(input_)
+            if lang and not (data and _substantial(tree)):  # the HTML a parser is given, `let xs = [...]` data
                 return f"input is {lang} code"
     return None

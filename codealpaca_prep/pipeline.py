@@ -24,7 +24,7 @@ from .decontaminate import RULE as DECONTAMINATION_RULE
 from .decontaminate import Decontaminator
 from .dedup import GROUP_JACCARD, deduplicate, same_task_groups
 from .explain import HFExplainer, explain_code, text_stats, with_explanation
-from .language import rejection_reason, unfence
+from .language import answer_code, rejection_reason
 from .load import HUB_ID, BadLine, InputError, Row, read_source, validate
 from .report import histogram, write_markdown
 from .split import SPLITS, split_of
@@ -109,7 +109,7 @@ def _run(cfg: Config) -> dict:
     stage = Stage("python-only", len(rows))
     kept = []
     for row in bar(rows, "python filter"):
-        row.output = unfence(row.output)
+        row.output = answer_code(row.output)  # unfenced, a trailing shown-output block cut
         reason = rejection_reason(row.instruction, row.input, row.output)
         if reason:
             stage.removed.append({"index": row.index, "id": row.id, "reason": reason})

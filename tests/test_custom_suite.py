@@ -8,7 +8,9 @@ from custom_suite import CATEGORIES, TEST_SETUP, SuiteError, as_docs, load_tasks
 from custom_suite.lm_eval_tasks import main as lm_eval_tasks_main
 from custom_suite.mutate import mutants
 from custom_suite.validate import ambiguity_problems, main as validate_main, originality_problems, schema_problems
-from sandbox import Test, run_program
+from codealpaca_prep.decontaminate import Decontaminator
+from codealpaca_prep.load import Row
+from sandbox import Test, run_many, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +72,13 @@ def _passes(task_id: str, program: str) -> bool:
     ("sort-08", "def count_between(sorted_nums, lo, hi):\n    return sum(1 for x in sorted_nums if lo <= x <= hi)"),
     ("file-11", "def file_stats(path):\n    text = open(path, encoding='utf-8').read()\n"
                 "    return {'lines': text.count('\\n'), 'words': len(text.split()), 'chars': len(text)}"),
+    ("lists-11", "def merge_sorted(a, b):\n    return sorted(a + b)"),  # "without sorting"
+    ("lists-11", "def merge_sorted(a, b):\n    out = a + b\n    out.sort()\n    return out"),
+    ("sort-10", "def three_way_sort(colors):\n    rank = {'red': 0, 'white': 1, 'blue': 2}\n    for c in colors:\n"
+                "        if c not in rank:\n            raise ValueError(c)\n    return sorted(colors, key=rank.get)"),
+    ("sort-13", "def merge_many(lists):\n    return sorted(x for lst in lists for x in lst)"),  # "using a heap"
+    ("lists-03", "def rotate_right(items, k):\n    if not items:\n        return []\n    k %= len(items)\n"
+                 "    return items[-k:] + items[:-k] if k else items"),  # "a new list": the input itself for k = 0
 ])
 def test_tests_reject_solutions_the_instruction_rules_out(task_id, wrong):
     assert _passes(task_id, _task(task_id)["reference"])
@@ -130,3 +139,36 @@ def test_the_originality_check_finds_what_the_old_tasks_copied():
     problems = originality_problems(old)
     for task in old:
         assert any(p.startswith(task["id"] + ":") for p in problems), problems
+
+
+def test_a_heap_merge_from_heapq_passes_the_heap_task():
+    assert _passes("sort-13", "import heapq\n\ndef merge_many(lists):\n    return list(heapq.merge(*lists))")
+
+
+@pytest.mark.slow
+def test_no_reference_passes_on_the_graded_processs_word():
+    """No assertion compares objects of a class the program defines: each is decided on data."""
+    docs = as_docs()
+    results = run_many([{"program": d["reference"], "tests": [Test(code=c, helpers=True) for c in d["tests"]],
+                         "setup": TEST_SETUP} for d in docs])
+    assert all(r.passed for r in results)
+    assert [d["task_id"] for d, r in zip(docs, results) if r.in_process_tests] == []
+
+
+BENCHMARK_TWINS = {"math-09": "HumanEval/25", "math-02": "mbpp/45", "lists-10": "mbpp/559", "dicts-05": "mbpp/395",
+                   "rec-07": "mbpp/548", "dicts-03": "mbpp/902", "math-11": "HumanEval/99"}
+
+
+@pytest.mark.slow
+def test_the_tasks_that_replaced_benchmark_twins_do_not_pass_those_benchmarks_tests():
+    decon = Decontaminator()
+    old = {"math-02": "def gcd_of(nums):\n    g = 0\n    for x in nums:\n        g = math.gcd(g, x)\n    return g\n",
+           "rec-07": "import bisect\n\ndef longest_rising(nums):\n    tails = []\n    for x in nums:\n"
+                     "        i = bisect.bisect_left(tails, x)\n        tails[i:i + 1] = [x]\n    return len(tails)\n"}
+    old["math-02"] = "import math\n\n" + old["math-02"]
+    rows = [Row(k, 0, "", "", old[k]) for k in old]  # the twins as they were: caught when run against their task
+    assert [hit and hit[0] for hit in decon.solved(rows, [[(BENCHMARK_TWINS[r.id], 0.0)] for r in rows])] == \
+        [BENCHMARK_TWINS[k] for k in old]
+    tasks = {t["id"]: t for t in load_tasks()}
+    rows = [Row(k, 0, tasks[k]["instruction"], "", tasks[k]["reference"]) for k in BENCHMARK_TWINS]
+    assert decon.solved(rows, [[(BENCHMARK_TWINS[r.id], 0.0)] for r in rows]) == [None] * len(rows)

@@ -10,8 +10,9 @@ import pytest
 
 from codealpaca_prep.__main__ import main
 from codealpaca_prep.decontaminate import Decontaminator
-from codealpaca_prep.explain import explain_sentences, own_nodes, sentences_of, text_stats
-from codealpaca_prep.language import rejection_reason, unfence
+from codealpaca_prep.claims import check
+from codealpaca_prep.explain import explain_code, explain_sentences, own_nodes, sentences_of, text_stats
+from codealpaca_prep.language import answer_code, rejection_reason, unfence
 from codealpaca_prep.load import read_source, validate
 from common.pysource import CleanError, clean_code
 
@@ -41,6 +42,14 @@ def _reason(row_id: str) -> str | None:
     ("ca-b56a56150099", "SQLite instruction, sqlite3 answer"),
     ("ca-fcc8c1ac5959", "JavaScript translated into Python"),
     ("ca-281ba5ef05b3", "a class that sets self.length"),
+    ("ca-39a88c865705", "'Create a tuple `numbers`': a literal assignment is the answer"),
+    ("ca-8338301f5e50", "'Create a list of strings': a literal assignment is the answer"),
+    ("ca-6c8131b28aad", "`let xs = [...]` data in the input, a Python function"),
+    ("ca-3705d2c03893", "`var number = 5` in the input, a Python function"),
+    ("ca-3a3a2ba19268", "BeautifulSoup answer followed by `# Output:` lines"),
+    ("ca-7747c54dbc4d", "BeautifulSoup answer followed by `# Output:` lines"),
+    ("ca-720f24994bbd", "a function followed by `Input: ... Output: 15`"),
+    ("ca-d2fa9d01c259", "prints followed by the lines they print"),
 ])
 def test_python_rows_the_audit_found_rejected_are_kept(row_id, what):
     assert _reason(row_id) is None, what
@@ -54,6 +63,10 @@ def test_python_rows_the_audit_found_rejected_are_kept(row_id, what):
     ("ca-2ff98e444fcc", "(Number)"),
     ("ca-5041f9360126", "(fetch)"),
     ("ca-586bcd5daf20", "output is shell code"),  # a Bash heredoc around Python
+    ("ca-14cc74eacd23", "labelled values (Adverb: slowly)"),  # prose that parses as annotations
+    ("ca-80eef1849c82", "labelled values (Max: 9)"),
+    ("ca-869201ce0d41", "literal answer"),  # "Compute the minimum": `4`
+    ("ca-e88b32605a8e", "literal answer"),  # the whole program inside a string, `Output: True` below it
 ])
 def test_non_python_rows_the_audit_found_kept_are_rejected(row_id, reason):
     got = _reason(row_id)
@@ -68,6 +81,29 @@ def test_non_python_rows_the_audit_found_kept_are_rejected(row_id, reason):
 ])
 def test_rejections_give_the_right_language(row_id, reason):
     assert _reason(row_id) == reason
+
+
+def test_a_shown_output_block_is_cut_only_when_the_code_above_it_is_python():
+    assert answer_code("def f(a, b):\n    return a + b\n\nInput: a = 5, b = 10\nOutput: 15") == "def f(a, b):\n    return a + b"
+    assert answer_code("print(f(3))\n\nResult: [4, 5, 8]") == "print(f(3))"
+    assert answer_code("x = [1]\nprint(x)\n# Output:\n[1]\napple 3") == "x = [1]\nprint(x)"
+    assert answer_code("print(1)\n# Output: 1") == "print(1)\n# Output: 1"  # a comment that parses stays
+    assert answer_code("int x = 5;\nOutput: 5") == "int x = 5;\nOutput: 5"  # no Python above the block
+    assert answer_code('print("Max:", 9)\nMax: 9') == 'print("Max:", 9)'
+    assert answer_code("x: int\ny: list[str] = []") == "x: int\ny: list[str] = []"  # annotations are kept
+    assert rejection_reason("Declare", "", "x: int\nx = 5\nprint(x)") is None
+
+
+@needs_data
+def test_rows_kept_by_cutting_their_output_block_keep_the_cut_code(tmp_path):
+    rows = _rows()
+    src = tmp_path / "src.jsonl"
+    src.write_text("".join(json.dumps({"instruction": rows[i].instruction, "input": rows[i].input, "output": rows[i].output}) + "\n"
+                           for i in ("ca-720f24994bbd", "ca-3a3a2ba19268")))
+    assert main(["--input", str(src), "--out", str(tmp_path / "out"), "--no-progress", "--no-test-decontamination"]) == 0
+    kept = [json.loads(line)["output"] for split in (tmp_path / "out" / "code").glob("*.jsonl") for line in split.read_text().splitlines()]
+    assert len(kept) == 2 and not any("Output:" in k or "Tag: html" in k for k in kept)
+    assert all(ast.parse(k) for k in kept)
 
 
 def test_kept_output_is_the_unfenced_code():
@@ -235,7 +271,66 @@ def test_explanations_the_audit_found_false_are_no_longer_said(row_id, false_bef
 
 def test_explanations_name_the_key_step():
     sentences = [s for _, s in explain_sentences("def fact(n):\n    if n < 2:\n        return 1\n    return n * fact(n - 1)")]
-    assert any("when `n < 2` it returns `1`" in s for s in sentences)
+    assert any("it first checks `n < 2`, returning `1`, before calling `fact` again" in s for s in sentences)
     text = " ".join(s for _, s in explain_sentences("def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t"))
     assert "adding to `t`" in text and ("once per item of `xs`" in text or "`len(xs)` times" in text) and "returns `t`" in text
     assert sentences_of("It is one. `f` is two.") == ["It is one.", "`f` is two."]
+
+
+@needs_data
+@pytest.mark.slow
+def test_every_sentence_of_the_whole_code_explained_variant_is_true(tmp_path):
+    """The real prep on the whole CodeAlpaca copy; each sentence of every row's explanation is checked on its code."""
+    out = tmp_path / "out"
+    assert main(["--input", str(FULL_DATA), "--out", str(out), "--report-dir", "", "--no-progress",
+                 "--no-test-decontamination"]) == 0
+    rows = [json.loads(line) for split in sorted((out / "code_explained").glob("*.jsonl")) for line in split.read_text().splitlines()]
+    assert len(rows) > 7000
+    checked, false = 0, []
+    for row in rows:
+        code, _, explanation = row["output"].rpartition("\n\nExplanation: ")
+        assert code and explanation, row["id"]
+        for sentence, problem in check(code, explanation):
+            checked += 1
+            if problem:
+                false.append((row["id"], sentence, problem))
+    assert checked > 3 * len(rows) and not false, (checked, false[:10])
+
+
+TWO_BRANCHES = 'if (number % 2 == 0):\n    print("even")\nelse:\n    print("odd")'
+FIB = "def fib(n):\n    if n == 1:\n        return 0\n    elif n == 2:\n        return 1\n    else:\n        return fib(n-1) + fib(n-2)"
+LOOP_PRINT = "for i in range(3):\n    print(i)"
+SUM = "def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t"
+
+
+@pytest.mark.parametrize("code,false", [
+    (TWO_BRANCHES, "Its 2 `print` calls each run once, the last being `print('odd')`."),  # the issue's 114 rows
+    (TWO_BRANCHES, "It prints 2 times, last `'odd'`."),  # the old wording: no rule reads it any more
+    (LOOP_PRINT, "One `print` call, run once, gives its output."),  # a print in a loop
+    (LOOP_PRINT, "It prints with `print(i)`."),
+    (FIB, "`fib` takes `n` and has 3 `return` statements. It is recursive: it first checks `n == 2`, returning `1`, "
+          "before calling `fib` again."),  # base cases out of order
+    (FIB, "`fib` takes `n` and has 3 `return` statements. It has 1 more loop."),
+    (SUM, "`total` takes `xs` and returns `t`. `t` starts as `1`, and a loop adds `x` to it."),
+    (SUM, "`total` takes `xs` and returns `t`. `t` starts as `0`, and a loop multiplies it by `x`."),
+    (SUM, "`total` takes `xs` and returns `t`. It is recursive, calling `total` again."),
+    (SUM, "`total` takes `xs` and `ys` and returns `t`."),
+    (SUM, "`total` takes `xs` and returns `t`. Its name reads \"total\"."),  # not a claim any rule checks
+])
+def test_the_checker_finds_false_sentences(code, false):
+    assert any(problem for _, problem in check(code, false))
+
+
+@pytest.mark.parametrize("code", [TWO_BRANCHES, FIB, LOOP_PRINT, SUM])
+def test_the_checker_passes_the_explainer_on_the_issue_cases(code):
+    text = explain_code(code)
+    assert text and not [(s, p) for s, p in check(code, text) if p]
+
+
+def test_explanations_say_what_the_issue_found_false_no_more():
+    assert "depends on `number % 2 == 0`" in explain_code(TWO_BRANCHES)
+    assert "first checks `n == 1`, returning `0`, then `n == 2`, returning `1`, before calling `fib` again" in explain_code(FIB)
+    assert "prints from inside a loop" in explain_code(LOOP_PRINT) or "inside a loop" in explain_code(LOOP_PRINT)
+    assert "`t` starts as `0`, and a loop adds `x` to it." in explain_code(SUM)
+    three = "def f(a):\n    for x in a:\n        pass\n    for y in a:\n        pass\n    while a:\n        a = a[1:]\n    return a"
+    assert "It has 1 more loop." in explain_code(three) and "follow" not in explain_code(three)
