@@ -69,6 +69,32 @@ def grade(gguf: str | Path, output_path: str | Path, tasks: str | None = None, l
     return served
 
 
+FIRST = ("pass@1", "pass@1_base", "syntax_valid", "runs_clean")
+
+
+def summary(results: dict) -> str:
+    """The plugin's metrics per task, pass@1 first, leaving out metrics with no value in this run (lm-eval's own
+    table sorts metrics by name and prints those as `NaN ± N/A`)."""
+    lines, empty = [], set()
+    for task, metrics in sorted(results["results"].items()):
+        values = {k.split(",")[0]: v for k, v in metrics.items() if "," in k and "_stderr" not in k}
+        if "pass@1" not in values:
+            continue
+        n = results.get("n-samples", {}).get(task, {}).get("effective")
+        shown = [m for m in FIRST if m in values] + sorted(m for m in values if m not in FIRST)
+        cells = []
+        for m in shown:
+            v = values[m]
+            if isinstance(v, float) and v != v:
+                empty.add(m)
+            elif isinstance(v, (int, float)):
+                cells.append(f"{m} {v:.3f}")
+        lines.append(f"{task} ({n} documents): " + ", ".join(cells))
+    if empty:
+        lines.append(f"no value in this run (no sample defines them): {', '.join(sorted(empty))}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -88,6 +114,9 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ServerError, RuntimeError) as e:
         print(f"assistant.grade: {e}", file=sys.stderr)
         return 2
+    results = sorted(Path(a.output_path).rglob("results_*.json"))
+    if results:
+        print(summary(json.loads(results[-1].read_text())), file=sys.stderr)
     print(json.dumps(served, indent=2))
     return 0
 

@@ -156,6 +156,19 @@ def test_a_failed_export_leaves_nothing_in_out(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "convert_hf_to_gguf.py"]
 
 
+def test_the_grade_summary_puts_pass_at_1_first_and_leaves_out_empty_metrics():
+    from assistant.grade import summary
+
+    nan = float("nan")
+    results = {"results": {"mbpp_custom_alpaca": {"alias": "mbpp_custom_alpaca", "complexity,sandbox": nan,
+                                                  "err_syntax,sandbox": 0.5, "pass@1,sandbox": 0.25,
+                                                  "pass@1_stderr,sandbox": 0.1, "pass@5,sandbox": nan},
+                           "other_task": {"acc,none": 1.0}},
+               "n-samples": {"mbpp_custom_alpaca": {"effective": 4}}}
+    assert summary(results).splitlines() == ["mbpp_custom_alpaca (4 documents): pass@1 0.250, err_syntax 0.500",
+                                             "no value in this run (no sample defines them): complexity, pass@5"]
+
+
 def test_mcnemar_exact():
     assert mcnemar_p(0, 0) == 1.0 and mcnemar_p(5, 5) == 1.0
     assert mcnemar_p(0, 6) == pytest.approx(2 / 64) and mcnemar_p(6, 0) == mcnemar_p(0, 6)
@@ -198,6 +211,21 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
         results["config"]["model_args"], str) else int(results["config"]["model_args"]["base_url"].split(":")[2].split("/")[0])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the server outlived its grading"
+
+    # the chat endpoint, as an OpenAI chat client uses it: the instruction alone, the GGUF's template around it
+    from assistant.gguf_metadata import Gguf
+
+    meta = Gguf(out / "model-q8_0.gguf")
+    assert (meta.value("general.name"), meta.value("general.base_model.0.name")) == ("adapter", "tiny")
+    served = grade(out / "model-q8_0.gguf", tmp_path / "chat", tasks="mbpp_custom_alpaca_chat", limit=2, chat=True,
+                   extra=["--gen_kwargs", "max_gen_toks=16"])
+    assert served["endpoint"] == "chat/completions"
+    results = json.loads(next((tmp_path / "chat").rglob("results_*.json")).read_text())
+    assert results["config"]["model"] == "local-chat-completions" and "pass@1,sandbox" in results["results"]["mbpp_custom_alpaca_chat"]
+    sample = json.loads(next((tmp_path / "chat").rglob("samples_*.jsonl")).open().readline())
+    sent = json.dumps(sample["arguments"])
+    assert "Your code should pass this test" in sent and "### Instruction" not in sent
+    assert "Using gguf chat template" in (tmp_path / "chat/server.log").read_text()
 
     chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(out / "model-q4_k_m.gguf"), "-i",
                            "Write a function add(a, b) that returns a + b.", "--test", "assert add(2, 3) == 5",
