@@ -36,6 +36,7 @@ import tempfile
 from pathlib import Path
 
 from common.hashing import sha256_file
+from evaluation.run_key import weights_sha256
 from common.prompts import ALPACA_SYSTEM_NO_INPUT, alpaca_prompt
 
 from . import gguf_metadata, llama_cpp_tools
@@ -57,6 +58,9 @@ def alpaca_stops() -> tuple[str, ...]:
 
 
 STOPS = alpaca_stops()
+# what the export writes beyond its inputs: bumped when that changes, so --reuse re-exports older folders
+# (2: the base GGUF's tokenizer, the names, the chat template)
+EXPORT_VERSION = 2
 
 
 class AdapterMismatch(ValueError):
@@ -238,6 +242,7 @@ def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16"
     manifest = {
         "base": base, "adapter": str(adapter) if adapter else None,
         "adapter_sha256": sha256_file(adapter / "adapter_model.safetensors") if adapter else None,
+        "export_version": EXPORT_VERSION, "base_sha256": weights_sha256(base),
         "general_name": name, "tokenizer_gguf": str(tokenizer_gguf) if tokenizer_gguf else None,
         "merge_dtype": dtype, "llama_cpp_python": llama_cpp_tools.llama_cpp().__version__,
         "converter": str(script), "converter_sha256": sha256_file(script),
@@ -257,6 +262,19 @@ def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16"
     return manifest
 
 
+def up_to_date(base: str, adapter: str | Path | None, out: str | Path, quants) -> bool:
+    """OUT holds an export of these very weights (the sha256 of the base's and the adapter's weight files), by this
+    version of the export, with every GGUF asked for."""
+    try:
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    adapter_sha = sha256_file(Path(adapter) / "adapter_model.safetensors") if adapter else None
+    return (manifest.get("export_version") == EXPORT_VERSION and manifest.get("base_sha256") == weights_sha256(base)
+            and manifest.get("adapter_sha256") == adapter_sha
+            and all((Path(out) / f"model-{q}.gguf").is_file() and f"model-{q}.gguf" in manifest["files"] for q in quants))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -272,8 +290,13 @@ def main(argv=None) -> int:
     p.add_argument("--tokenizer-gguf", help="a GGUF of the base model whose tokenizer fields the export keeps "
                                             "(default: BASE/tokenizer.gguf where it exists)")
     p.add_argument("--no-hf", action="store_true", help="delete OUT/hf after converting")
+    p.add_argument("--reuse", action="store_true", help="do nothing when OUT already holds this export of the same "
+                                                        "weights (manifest.json: their sha256 and the export version)")
     a = p.parse_args(argv)
     quiet_libraries()
+    if a.reuse and up_to_date(a.base, a.adapter, a.out, a.quant):
+        print(f"{a.out}: up to date (same weights, same export)", file=sys.stderr)
+        return 0
     try:
         manifest = export(a.base, a.adapter, a.out, a.quant, a.dtype, a.converter, keep_hf=not a.no_hf,
                           tokenizer_gguf=a.tokenizer_gguf)

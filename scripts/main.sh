@@ -31,11 +31,9 @@ else
   QUANT=${QUANT:-q8_0}
   for adapter in "" $ADAPTERS; do
     label=$(basename "${adapter:-$MODEL}")
-    if [ ! -f "outputs/gguf/$label/model-$QUANT.gguf" ]; then
-      step "export $label to GGUF $QUANT (log: outputs/gguf/$label/export.log)"
-      timed "export $label" python3 -m assistant.export --base "$MODEL" ${adapter:+--adapter "$adapter"} \
-        --out "outputs/gguf/$label" --quant "$QUANT" --no-hf > /dev/null
-    fi
+    step "export $label to GGUF $QUANT unless done from the same weights (log: outputs/gguf/$label/export.log)"
+    timed "export $label" python3 -m assistant.export --base "$MODEL" ${adapter:+--adapter "$adapter"} \
+      --out "outputs/gguf/$label" --quant "$QUANT" --no-hf --reuse > /dev/null
     step "grade $label (llama.cpp server, $TASKS, limit ${LIMIT:-none})"
     rm -rf "$RESULTS/$label"
     timed "grade $label" python3 -m assistant.grade --gguf "outputs/gguf/$label/model-$QUANT.gguf" \

@@ -192,6 +192,8 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
         assert sha256_file(out / name) == info["sha256"]
     assert set(manifest["files"]) == {"model-f16.gguf", "model-q8_0.gguf", "model-q4_k_m.gguf", "Modelfile"}
     assert "FROM ./model-q4_k_m.gguf" in (out / "Modelfile").read_text()
+    quants = ["f16", "q8_0", "q4_k_m"]
+    assert ex.up_to_date(str(base), adapter, out, quants) and not ex.up_to_date(str(base), None, out, quants)
 
     # the merge reached the GGUF: llama.cpp's attn_v is the merged v_proj, not the base's
     merged = load_file(out / "hf/model.safetensors")["model.layers.0.self_attn.v_proj.weight"]
@@ -239,6 +241,9 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
     assert repl.returncode == 0, repl.stderr
     assert "ask for code and add a :test first" in repl.stderr and "unknown command :bogus" in repl.stderr
     assert "assert add(1, 2) == 3" in repl.stdout  # :run graded the last answer against the test
+
+    build(base, seed=7)  # other weights at the same path: the export is no longer theirs
+    assert not ex.up_to_date(str(base), adapter, out, quants)
 
 
 @pytest.mark.slow
