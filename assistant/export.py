@@ -194,6 +194,8 @@ def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16"
     check_base(base)
     if tokenizer_gguf is None and (Path(base) / gguf_metadata.TOKENIZER_GGUF).is_file():
         tokenizer_gguf = Path(base) / gguf_metadata.TOKENIZER_GGUF
+    if str(tokenizer_gguf) == "none":  # keep what the converter made of BASE's tokenizer.json
+        tokenizer_gguf = None
     if tokenizer_gguf is not None and not Path(tokenizer_gguf).is_file():
         raise FileNotFoundError(f"--tokenizer-gguf {tokenizer_gguf}: no such file")
     tokenizer_gguf = Path(tokenizer_gguf) if tokenizer_gguf else None
@@ -288,7 +290,9 @@ def main(argv=None) -> int:
     p.add_argument("--converter", help="convert_hf_to_gguf.py to use (default: the one of the installed "
                                        "llama-cpp-python's version, fetched once from PyPI)")
     p.add_argument("--tokenizer-gguf", help="a GGUF of the base model whose tokenizer fields the export keeps "
-                                            "(default: BASE/tokenizer.gguf where it exists)")
+                                            "(default: BASE/tokenizer.gguf where it exists; `none`: the converter's "
+                                            "reading of BASE's tokenizer.json, which for the Gemma folder tokenizes "
+                                            "as Transformers did in training; benchmarks/gguf_tokenizer_agreement.py)")
     p.add_argument("--no-hf", action="store_true", help="delete OUT/hf after converting")
     p.add_argument("--reuse", action="store_true", help="do nothing when OUT already holds this export of the same "
                                                         "weights (manifest.json: their sha256 and the export version)")

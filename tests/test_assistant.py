@@ -225,8 +225,9 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
     results = json.loads(next((tmp_path / "chat").rglob("results_*.json")).read_text())
     assert results["config"]["model"] == "local-chat-completions" and "pass@1,sandbox" in results["results"]["mbpp_custom_alpaca_chat"]
     sample = json.loads(next((tmp_path / "chat").rglob("samples_*.jsonl")).open().readline())
-    sent = json.dumps(sample["arguments"])
-    assert "Your code should pass this test" in sent and "### Instruction" not in sent
+    sent = json.loads(sample["arguments"]["gen_args_0"]["arg_0"][0])  # lm-eval logs the messages it sent
+    assert sent[0]["role"] == "user" and sent[0]["content"].startswith("Write a python function")
+    assert "Below is an instruction" not in sent[0]["content"]  # the instruction alone: the template adds the rest
     assert "Using gguf chat template" in (tmp_path / "chat/server.log").read_text()
 
     chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(out / "model-q4_k_m.gguf"), "-i",
