@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from common.prompts import alpaca_prompt
+from common.quiet import quiet_libraries
 from evaluation.extract import extract_code
 
 from .export import STOPS
@@ -106,6 +107,7 @@ def main(argv=None) -> int:
     p.add_argument("--test", action="append", default=[], help="an assert to run the answer against (repeatable)")
     p.add_argument("--max-tokens", type=int, default=512)
     a = p.parse_args(argv)
+    quiet_libraries()
     server = None
     try:
         if a.gguf:

@@ -8,24 +8,39 @@ Merge a LoRA adapter into its base and export what llama.cpp and Ollama run:
   OUT/Modelfile             for `ollama create NAME -f OUT/Modelfile`: the Alpaca prompt the adapters are trained
                             on, their stop strings, temperature 0
   OUT/manifest.json         inputs, versions, and every file's sha256
+  OUT/export.log            what the loader, the converter and the quantiser printed
+
+Each GGUF says what it is, as llama.cpp and Ollama users expect: `general.name` is the base model's name (the
+adapter's folder name for a merged adapter, with the base under `general.base_model.0.name`); the tokenizer
+fields are those of the base model's own GGUF when BASE/tokenizer.gguf is there (`model_builders.gemma_gguf`
+writes it; else `--tokenizer-gguf`, else llama.cpp's converter reads the tokenizer of BASE); and
+`tokenizer.chat_template` renders the Alpaca prompt, so a chat client (`/v1/chat/completions`, `llama-cli -cnv`,
+`ollama run`) sends the model the prompt it was trained on.
 
 The base is always loaded in --dtype (bf16 by default), never 4-bit: a QLoRA adapter is merged onto the
 dequantised base, as its training computed base @ x in bf16. Without --adapter the base alone is exported.
 An adapter is checked against the base before merging (every LoRA module must exist there with matching
-shapes); a base of the same architecture but other weights cannot be told apart and merges without error."""
+shapes); a base of the same architecture but other weights cannot be told apart and merges without error.
+Paths are checked before anything loads; a failed export leaves nothing in OUT (its log is kept in the temporary
+folder the error names)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from common.hashing import sha256_file
-from common.prompts import alpaca_prompt
+from evaluation.run_key import weights_sha256
+from common.prompts import ALPACA_SYSTEM_NO_INPUT, alpaca_prompt
 
-from . import llama_cpp_tools
+from . import gguf_metadata, llama_cpp_tools
+from common.quiet import quiet_libraries
 
 
 def alpaca_stops() -> tuple[str, ...]:
@@ -43,6 +58,9 @@ def alpaca_stops() -> tuple[str, ...]:
 
 
 STOPS = alpaca_stops()
+# what the export writes beyond its inputs: bumped when that changes, so --reuse re-exports older folders
+# (2: the base GGUF's tokenizer, the names, the chat template)
+EXPORT_VERSION = 2
 
 
 class AdapterMismatch(ValueError):
@@ -86,29 +104,82 @@ def merge(base: str, adapter: Path | None, out: Path, dtype: str = "bfloat16") -
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     model.save_pretrained(out)
     tokenizer_from = adapter if adapter is not None and (adapter / "tokenizer_config.json").is_file() else base
-    AutoTokenizer.from_pretrained(str(tokenizer_from)).save_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_from))
+    tokenizer.chat_template = gguf_metadata.chat_template()
+    tokenizer.save_pretrained(out)
     return out
 
 
 def convert(hf: Path, gguf: Path, converter: Path, log: Path) -> Path:
     cmd = [sys.executable, str(converter), str(hf), "--outfile", str(gguf), "--outtype", "f16"]
-    with open(log, "w") as fh:
+    with open(log, "a") as fh:
+        fh.write(f"+ {' '.join(cmd)}\n")
+        fh.flush()
         done = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
     if done.returncode or not gguf.is_file():
         tail = log.read_text()[-1500:]
-        raise RuntimeError(f"llama.cpp's converter failed on {hf} (log {log}):\n{tail}")
+        raise RuntimeError(f"llama.cpp's converter failed on {hf}:\n{tail}")
     return gguf
 
 
+@contextlib.contextmanager
+def output_to(log: Path):
+    """Everything written to stdout and stderr, by Python or by C (llama.cpp's quantiser), appended to `log`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "a") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def modelfile(gguf_name: str) -> str:
-    template = alpaca_prompt("{{ .Prompt }}")
+    """Ollama's Go template for the same prompt as the GGUF's chat template: the Alpaca preamble as the default
+    SYSTEM (a system message replaces it), then the instruction and `### Response:`."""
+    head, _, tail = alpaca_prompt("\0").partition("\0")
+
+    template = "{{ .System }}" + head.removeprefix(ALPACA_SYSTEM_NO_INPUT) + "{{ .Prompt }}" + tail + "{{ .Response }}"
     stops = "".join(f'PARAMETER stop "{s.lstrip()}"\n' for s in STOPS)  # a Modelfile string holds no newline
     return (f"# ollama create NAME -f Modelfile (llama.cpp adds <bos> as the GGUF says)\nFROM ./{gguf_name}\n"
-            f'TEMPLATE """{template}"""\n{stops}PARAMETER temperature 0\n')
+            f'SYSTEM """{ALPACA_SYSTEM_NO_INPUT}"""\nTEMPLATE """{template}"""\n{stops}PARAMETER temperature 0\n')
+
+
+def check_base(base: str) -> None:
+    """A local --base is a Hugging Face folder; anything else must be a model on the hub, asked before any work."""
+    path = Path(base).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"{path / 'config.json'}: missing (--base is a Hugging Face folder or hub id)")
+        return
+    try:
+        from huggingface_hub import model_info
+
+        model_info(base, timeout=10)
+    except Exception as e:  # noqa: BLE001 - offline, no such repo, or not a valid id: all say the same to the user
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise FileNotFoundError(f"--base {base}: no such folder, and not a model the Hugging Face hub serves ({why})") from None
+
+
+def names(base: str, adapter: Path | None, tokenizer: Path | None) -> tuple[str, str | None]:
+    """general.name and the base model's name (for an adapter): the base's own GGUF name where there is one."""
+    base_name = Path(base.rstrip("/")).name
+    if tokenizer:
+        base_name = gguf_metadata.value(tokenizer, "general.name") or base_name
+    return (adapter.name, base_name) if adapter else (base_name, None)
 
 
 def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16", "q8_0", "q4_k_m"),
-           dtype: str = "bfloat16", converter: str | Path | None = None, keep_hf: bool = True) -> dict:
+           dtype: str = "bfloat16", converter: str | Path | None = None, keep_hf: bool = True,
+           tokenizer_gguf: str | Path | None = None) -> dict:
     from tqdm import tqdm
 
     out = Path(out)
@@ -120,38 +191,90 @@ def export(base: str, adapter: str | Path | None, out: str | Path, quants=("f16"
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
                 raise FileNotFoundError(f"{adapter / name}: missing (an adapter folder as PEFT saves it)")
-    if Path(base).exists() and not (Path(base) / "config.json").is_file():
-        raise FileNotFoundError(f"{Path(base) / 'config.json'}: missing (--base is a Hugging Face folder or hub id)")
+    check_base(base)
+    if tokenizer_gguf is None and (Path(base) / gguf_metadata.TOKENIZER_GGUF).is_file():
+        tokenizer_gguf = Path(base) / gguf_metadata.TOKENIZER_GGUF
+    if str(tokenizer_gguf) == "none":  # keep what the converter made of BASE's tokenizer.json
+        tokenizer_gguf = None
+    if tokenizer_gguf is not None and not Path(tokenizer_gguf).is_file():
+        raise FileNotFoundError(f"--tokenizer-gguf {tokenizer_gguf}: no such file")
+    tokenizer_gguf = Path(tokenizer_gguf) if tokenizer_gguf else None
+    name, base_name = names(base, adapter, tokenizer_gguf)
     script = llama_cpp_tools.converter(converter)
-    out.mkdir(parents=True, exist_ok=True)
-    hf, f16 = out / "hf", out / "model-f16.gguf"
-    steps = ["merge" if adapter else "save base", "convert to GGUF f16", *[f"quantise {q}" for q in quants if q != "f16"]]
-    bar = tqdm(steps, desc="export", unit="step", file=sys.stderr)
-    for step in bar:
-        bar.set_postfix_str(step)
-        if step in ("merge", "save base"):
-            merge(base, adapter, hf, dtype)
-        elif step.startswith("convert"):
-            convert(hf, f16, script, out / "convert.log")
-        else:
-            quant = step.split()[-1]
-            llama_cpp_tools.quantise(f16, out / f"model-{quant}.gguf", quant)
-    ggufs = [out / f"model-{q}.gguf" for q in quants]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    log = stage / "export.log"
+    hf, f16 = stage / "hf", stage / "model-f16.gguf"
+    steps = ["merge" if adapter else "save base", "convert to GGUF f16", "write GGUF metadata",
+             *[f"quantise {q}" for q in quants if q != "f16"]]
+    terminal = os.fdopen(os.dup(2), "w")  # the bar stays on the terminal while the steps' output goes to the log
+    bar = tqdm(steps, desc="export", unit="step", file=terminal)
+    try:
+        for step in bar:
+            bar.set_postfix_str(step)
+            with output_to(log):
+                if step in ("merge", "save base"):
+                    merge(base, adapter, hf, dtype)
+                elif step.startswith("convert"):
+                    convert(hf, stage / "converted.gguf", script, log)
+                elif step.startswith("write"):
+                    gguf_metadata.rewrite(stage / "converted.gguf", f16, name, base_name, tokenizer_gguf,
+                                          gguf_metadata.chat_template())
+                    (stage / "converted.gguf").unlink()
+                else:
+                    quant = step.split()[-1]
+                    llama_cpp_tools.quantise(f16, stage / f"model-{quant}.gguf", quant)
+        bar.close()
+    except BaseException as e:
+        bar.close()
+        kept = Path(tempfile.gettempdir()) / f"codelora-export-{out.name}.log"
+        if log.is_file():
+            shutil.move(log, kept)
+        shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(e, Exception):
+            raise RuntimeError(f"{e} (nothing written to {out}; the full log: {kept})") from e
+        raise
+    finally:
+        terminal.close()
     if "f16" not in quants:
         f16.unlink()
-    smallest = min(ggufs, key=lambda p: p.stat().st_size)
-    (out / "Modelfile").write_text(modelfile(smallest.name))
+    ggufs = [f"model-{q}.gguf" for q in quants]
+    smallest = min(ggufs, key=lambda n: (stage / n).stat().st_size)
+    (stage / "Modelfile").write_text(modelfile(smallest))
     manifest = {
         "base": base, "adapter": str(adapter) if adapter else None,
         "adapter_sha256": sha256_file(adapter / "adapter_model.safetensors") if adapter else None,
+        "export_version": EXPORT_VERSION, "base_sha256": weights_sha256(base),
+        "general_name": name, "tokenizer_gguf": str(tokenizer_gguf) if tokenizer_gguf else None,
         "merge_dtype": dtype, "llama_cpp_python": llama_cpp_tools.llama_cpp().__version__,
         "converter": str(script), "converter_sha256": sha256_file(script),
-        "files": {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in [*ggufs, out / "Modelfile"]},
+        "files": {n: {"sha256": sha256_file(stage / n), "bytes": (stage / n).stat().st_size}
+                  for n in [*ggufs, "Modelfile"]},
     }
     if not keep_hf:
         shutil.rmtree(hf)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (stage / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    out.mkdir(exist_ok=True)
+    for item in stage.iterdir():  # into OUT only now that every step worked
+        target = out / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        item.replace(target)
+    stage.rmdir()
     return manifest
+
+
+def up_to_date(base: str, adapter: str | Path | None, out: str | Path, quants) -> bool:
+    """OUT holds an export of these very weights (the sha256 of the base's and the adapter's weight files), by this
+    version of the export, with every GGUF asked for."""
+    try:
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    adapter_sha = sha256_file(Path(adapter) / "adapter_model.safetensors") if adapter else None
+    return (manifest.get("export_version") == EXPORT_VERSION and manifest.get("base_sha256") == weights_sha256(base)
+            and manifest.get("adapter_sha256") == adapter_sha
+            and all((Path(out) / f"model-{q}.gguf").is_file() and f"model-{q}.gguf" in manifest["files"] for q in quants))
 
 
 def main(argv=None) -> int:
@@ -166,15 +289,27 @@ def main(argv=None) -> int:
                    help="precision the base is loaded and merged in (default bfloat16)")
     p.add_argument("--converter", help="convert_hf_to_gguf.py to use (default: the one of the installed "
                                        "llama-cpp-python's version, fetched once from PyPI)")
+    p.add_argument("--tokenizer-gguf", help="a GGUF of the base model whose tokenizer fields the export keeps "
+                                            "(default: BASE/tokenizer.gguf where it exists; `none`: the converter's "
+                                            "reading of BASE's tokenizer.json, which for the Gemma folder tokenizes "
+                                            "as Transformers did in training; benchmarks/gguf_tokenizer_agreement.py)")
     p.add_argument("--no-hf", action="store_true", help="delete OUT/hf after converting")
+    p.add_argument("--reuse", action="store_true", help="do nothing when OUT already holds this export of the same "
+                                                        "weights (manifest.json: their sha256 and the export version)")
     a = p.parse_args(argv)
+    quiet_libraries()
+    if a.reuse and up_to_date(a.base, a.adapter, a.out, a.quant):
+        print(f"{a.out}: up to date (same weights, same export)", file=sys.stderr)
+        return 0
     try:
-        manifest = export(a.base, a.adapter, a.out, a.quant, a.dtype, a.converter, keep_hf=not a.no_hf)
+        manifest = export(a.base, a.adapter, a.out, a.quant, a.dtype, a.converter, keep_hf=not a.no_hf,
+                          tokenizer_gguf=a.tokenizer_gguf)
     except (AdapterMismatch, FileNotFoundError, RuntimeError, ValueError) as e:
         print(f"assistant.export: {e}", file=sys.stderr)
         return 2
     for name, info in manifest["files"].items():
         print(f"{Path(a.out) / name}  {info['bytes'] / 2**20:.1f} MiB  sha256 {info['sha256']}")
+    print(f"log: {Path(a.out) / 'export.log'}", file=sys.stderr)
     return 0
 
 

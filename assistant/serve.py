@@ -9,7 +9,14 @@ OpenAI-compatible endpoint: Ollama's http://127.0.0.1:11434/v1, a vLLM server) w
       --include_path lm_eval_tasks --tasks mbpp_custom_alpaca --log_samples --output_path outputs/eval/gguf
 
 `tokenized_requests=False,tokenizer_backend=None` sends text, so no tokenizer is needed on the client;
-llama.cpp's server answers one request at a time, so more concurrency only queues."""
+llama.cpp's server answers one request at a time, so more concurrency only queues.
+
+Chat clients: /v1/chat/completions takes the instruction alone as the user message; the chat template that
+assistant.export writes into the GGUF (`tokenizer.chat_template`) turns it into the Alpaca prompt the adapter
+was trained on (the server log says "Using gguf chat template"). A GGUF without one gets llama-cpp-python's
+fallback llama-2 format, off the trained prompt: use /v1/completions with the Alpaca prompt for it. Stop strings
+are the client's to send (`"stop": ["### Instruction"]`); the model usually ends with <eos> itself.
+`python -m assistant.grade --chat` grades this endpoint with lm-eval's local-chat-completions."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +31,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from common.quiet import quiet_libraries
 
 from . import llama_cpp_tools
 
@@ -152,6 +161,20 @@ def complete(base_url: str, model: str, prompt: str, max_tokens: int = 512, stop
         raise ServerError(f"{url}: {e}") from None
 
 
+def chat(base_url: str, model: str, messages: list[dict], max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
+    """One OpenAI-style /chat/completions request (seed 0): the server renders the messages with the GGUF's chat
+    template (for an `assistant.export` GGUF, the Alpaca prompt)."""
+    body = json.dumps({"model": model, "messages": messages, "max_tokens": max_tokens, "stop": list(stop),
+                       "temperature": temperature, "seed": 0}).encode()
+    url = f"{base_url.rstrip('/')}/chat/completions"
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.load(r)
+    except (urllib.error.URLError, ValueError) as e:
+        raise ServerError(f"{url}: {e}") from None
+
+
 _TIMING = re.compile(r"^\s*llama_perf_context_print:\s+(prompt eval|eval) time =\s+([\d.]+) ms /\s+(\d+) (?:tokens|runs)",
                      re.M)
 
@@ -176,6 +199,7 @@ def main(argv=None) -> int:
     p.add_argument("--n-ctx", type=int, default=2048, help="context length in tokens (default 2048)")
     p.add_argument("--log", help="server log (default: next to the GGUF, .server.log)")
     a = p.parse_args(argv)
+    quiet_libraries()
     try:
         server = Server(a.gguf, a.port, a.threads, a.n_ctx, a.log).start()
     except (FileNotFoundError, ServerError, RuntimeError) as e:
@@ -185,7 +209,8 @@ def main(argv=None) -> int:
     print(f"serving {a.gguf} at {server.base_url} (model {server.model!r}; log {server.log}); Ctrl-C stops it\n"
           f"grade it: lm_eval run --model local-completions --model_args base_url={server.base_url}/completions,"
           f"model={server.model},tokenized_requests=False,tokenizer_backend=None,num_concurrent=1 --include_path lm_eval_tasks "
-          f"--tasks mbpp_custom_alpaca", flush=True)
+          f"--tasks mbpp_custom_alpaca\nchat: curl {server.base_url}/chat/completions -H 'Content-Type: application/json' "
+          f"-d '{{\"messages\": [{{\"role\": \"user\", \"content\": \"Write a function add(a, b).\"}}]}}'", flush=True)
     try:
         while server.proc.poll() is None:
             time.sleep(0.5)

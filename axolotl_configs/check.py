@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
+import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import yaml
@@ -30,6 +30,28 @@ class RecipeError(ValueError):
 
 
 def _schema_keys(plugins: list[str]) -> set[str]:
+    """Axolotl's option names for these plugins, computed once per Axolotl version (importing its schema loads
+    torch and transformers, ~12 s) and kept in the user's cache folder."""
+    from importlib import metadata
+
+    from common.cache import cache_dir
+
+    try:
+        version = metadata.version("axolotl")
+    except metadata.PackageNotFoundError:
+        version = None
+    tag = hashlib.sha256(json.dumps(sorted(plugins)).encode()).hexdigest()[:12]
+    cached = cache_dir() / f"axolotl-{version}-option-names-{tag}.json"
+    if version and cached.is_file():
+        return set(json.loads(cached.read_text()))
+    keys = _schema_keys_from_axolotl(plugins)
+    if version:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(sorted(keys)))
+    return keys
+
+
+def _schema_keys_from_axolotl(plugins: list[str]) -> set[str]:
     from axolotl.utils.schemas.config import AxolotlInputConfig
 
     models = [AxolotlInputConfig]
@@ -101,58 +123,14 @@ def check_file(path: str, overrides: dict | None = None) -> list[str]:
     return problems({**cfg, **(overrides or {})}, path)
 
 
-try:
-    from axolotl.integrations.base import BasePlugin
-    from transformers import TrainerCallback
-except ImportError:  # the check command works without axolotl's training extras only for YAML errors
-    BasePlugin = TrainerCallback = object
+def __getattr__(name: str):
+    """`RecipeCheck` and `GracefulStop` (axolotl_configs.plugin) load Axolotl and transformers: only when asked for,
+    as Axolotl does for the recipes' `plugins: [axolotl_configs.check.RecipeCheck]`, never for the command."""
+    if name in ("RecipeCheck", "GracefulStop"):
+        from . import plugin
 
-
-class GracefulStop(TrainerCallback):
-    """The first Ctrl-C finishes the current step, saves the adapter and stops, saying at which step; a second
-    one aborts at once, with a line instead of a traceback."""
-
-    def __init__(self):
-        self.requested, self.previous, self.state = False, None, None
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        self.state, self.output_dir = state, args.output_dir
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._interrupt)
-
-    def _interrupt(self, signum, frame):
-        step = self.state.global_step if self.state else 0
-        if self.requested:
-            print(f"\n[codelora] aborted at step {step}; nothing more is saved", file=sys.stderr, flush=True)
-            os._exit(130)
-        self.requested = True
-        print(f"\n[codelora] Ctrl-C at step {step}: finishing this step, then saving to {self.output_dir} and stopping "
-              "(Ctrl-C again aborts at once)", file=sys.stderr, flush=True)
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.requested:
-            control.should_training_stop = control.should_save = True
-            print(f"[codelora] stopped at step {state.global_step} of {state.max_steps}; the adapter so far is saved to "
-                  f"{args.output_dir}", file=sys.stderr, flush=True)
-        return control
-
-    def on_train_end(self, args, state, control, **kwargs):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            self.previous = None
-
-
-class RecipeCheck(BasePlugin):
-    """Axolotl plugin: the check above, when Axolotl registers the recipe's plugins (after CLI overrides); and
-    a Ctrl-C that stops training cleanly (GracefulStop)."""
-
-    def register(self, cfg):
-        found = problems(dict(cfg), str(cfg.get("axolotl_config_path") or "the recipe"))
-        if found:
-            raise RecipeError("\n".join(found))
-
-    def add_callbacks_pre_trainer(self, cfg, model):
-        return [GracefulStop()]
+        return getattr(plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("recipes", nargs="+", help="recipe YAML files")
     p.add_argument("--base_model", help="the local folder a training would pass as --base_model")
     a = p.parse_args(argv)
+    from common.quiet import quiet_libraries
+
+    quiet_libraries()  # the first run imports Axolotl's schema (and torch) once, to cache its option names
     bad = 0
     for path in a.recipes:
         found = check_file(path, {"base_model": a.base_model} if a.base_model else None)

@@ -137,15 +137,19 @@ def prompt_mbpp_3shot(doc: dict) -> str:
     return "".join(prompt_mbpp_block(d) + target_mbpp_block(d) + "\n\n" for d in mbpp_fewshot_samples()) + prompt_mbpp_block(doc)
 
 
+def instruction_alpaca(doc: dict) -> str:
+    """The instruction of the Alpaca prompt: what a chat user sends (the `*_alpaca_chat` tasks), which the exported
+    GGUF's chat template wraps in the rest of the prompt."""
+    if doc["prefix"]:
+        return f"Complete the following Python function.\n\n{doc['prefix']}"
+    if doc["prompt_hint"].startswith("assert"):
+        return f"{doc['text']} Your code should pass this test: {doc['prompt_hint']}"
+    return f"{doc['text']}\nSignature: {doc['prompt_hint']}"  # the custom suite states the signature instead of a test
+
+
 def prompt_alpaca(doc: dict) -> str:
     """The exact Alpaca prompt the adapters are trained on."""
-    if doc["prefix"]:
-        instruction = f"Complete the following Python function.\n\n{doc['prefix']}"
-    elif doc["prompt_hint"].startswith("assert"):
-        instruction = f"{doc['text']} Your code should pass this test: {doc['prompt_hint']}"
-    else:  # the custom suite states the signature instead of a test
-        instruction = f"{doc['text']}\nSignature: {doc['prompt_hint']}"
-    return alpaca_prompt(instruction)
+    return alpaca_prompt(instruction_alpaca(doc))
 
 
 # ------------------------------------------------------------------------------------ lm-eval datasets

@@ -5,24 +5,31 @@
     python -m evaluation.run_key check DIR ...same options...
         # exit 0 and print "same" when DIR's results were made with these settings; exit 1 and say what changed
 
-The key holds the model and adapter (a local adapter by the sha256 of its weights), tasks, limit, generation
-settings, dtype (in the model arguments), device, batch size, seed, lm-eval's version and the plugin's own version:
-a hash of every file that decides a verdict (lm_eval_tasks/, evaluation/, sandbox/, common/, custom_suite/tasks).
+The key holds the model arguments and the weights they name: a local base model (`pretrained=`) and every local
+adapter (`peft=`, `lora_local_path=`) by the sha256 of their weight files, so a model rebuilt or retrained at the
+same path is evaluated again. Hashes are cached by path, size and modification time (WEIGHTS_CACHE in the user's
+cache folder), so a 14 GB base is read once. Then tasks, limit, generation settings, dtype (in the model arguments),
+device, batch size, seed, lm-eval's version and the plugin's own version: a hash of every file that decides a
+verdict (lm_eval_tasks/, evaluation/, sandbox/, common/, custom_suite/tasks).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
 
+from common.cache import cache_dir
 from common.hashing import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_FILES = ("lm_eval_tasks", "evaluation", "sandbox", "common", "custom_suite/tasks")
 KEY_FILE = "run_key.json"
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+WEIGHTS_CACHE = "weight-sha256.json"
 
 
 def plugin_version() -> str:
@@ -36,13 +43,44 @@ def plugin_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _adapter_hash(model_args: str) -> str | None:
-    args = dict(kv.split("=", 1) for kv in model_args.split(",") if "=" in kv)
-    peft = args.get("peft")
-    if not peft:
+def _cached_sha256(path: Path, cache: dict) -> str:
+    st = path.stat()
+    entry = cache.get(str(path))
+    if entry and entry["bytes"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+        return entry["sha256"]
+    digest = sha256_file(path)
+    cache[str(path)] = {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+    return digest
+
+
+def weights_sha256(location: str) -> str | None:
+    """One sha256 over the weight files of a local model or adapter folder (or a single weights file), each file
+    hashed once per size and mtime; None for a hub id (its revision is what the hub serves)."""
+    path = Path(location).expanduser()
+    if not path.exists():
         return None
-    weights = Path(peft) / "adapter_model.safetensors"
-    return sha256_file(weights) if weights.is_file() else f"not a local file: {peft}"
+    files = [path] if path.is_file() else sorted(f for f in path.iterdir() if f.is_file() and f.suffix in WEIGHT_SUFFIXES)
+    if not files:
+        return f"no weight files in {location}"
+    store = cache_dir() / WEIGHTS_CACHE
+    try:
+        cache = json.loads(store.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.name}:{_cached_sha256(f.resolve(), cache)}\n".encode())
+    store.parent.mkdir(parents=True, exist_ok=True)
+    tmp = store.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    tmp.replace(store)
+    return h.hexdigest()
+
+
+def model_weights(model_args: str) -> dict[str, str | None]:
+    """`pretrained` and every adapter the model arguments name -> the sha256 of their weights."""
+    args = dict(kv.split("=", 1) for kv in model_args.split(",") if "=" in kv)
+    return {k: weights_sha256(args[k]) for k in ("pretrained", "peft", "lora_local_path") if args.get(k)}
 
 
 def key(a: argparse.Namespace) -> dict:
@@ -50,7 +88,7 @@ def key(a: argparse.Namespace) -> dict:
         lm_eval = metadata.version("lm_eval")
     except metadata.PackageNotFoundError:
         lm_eval = None
-    return {"model_args": a.model_args, "adapter_sha256": _adapter_hash(a.model_args), "tasks": a.tasks,
+    return {"model_args": a.model_args, "weights_sha256": model_weights(a.model_args), "tasks": a.tasks,
             "limit": a.limit or None, "gen_kwargs": a.gen_kwargs or None, "device": a.device, "batch_size": a.batch,
             "seed": a.seed or None, "lm_eval": lm_eval, "plugin": plugin_version()}
 

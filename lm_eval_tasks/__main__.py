@@ -3,6 +3,7 @@ path)"` from any working directory), or the plugin's own tasks and groups, one l
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
         rows = tasks()
         width = max(len(n) for n, _, _ in rows)
         for name, kind, text in rows:
-            print(f"{name:<{width}}  {kind:<5}  {text[:110]}")
+            print(f"{name:<{width}}  {kind:<5}  {textwrap.shorten(text, 110, placeholder=' …')}")
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from evaluation.documents import (  # noqa: F401
     dataset_humaneval,
     dataset_mbpp,
     dataset_mbppplus,
+    instruction_alpaca,
     prompt_alpaca,
     mbpp_fewshot_samples,
     prompt_mbpp_block,

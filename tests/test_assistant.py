@@ -70,12 +70,103 @@ def test_a_server_that_does_not_come_up_is_reported_with_its_log(tmp_path):
 
 
 def test_modelfile_carries_the_training_prompt_and_stops():
-    from common.prompts import alpaca_prompt
+    from common.prompts import ALPACA_SYSTEM_NO_INPUT, alpaca_prompt
 
     text = ex.modelfile("model-q4_k_m.gguf")
-    assert 'FROM ./model-q4_k_m.gguf' in text and f'TEMPLATE """{alpaca_prompt("{{ .Prompt }}")}"""' in text
+    assert 'FROM ./model-q4_k_m.gguf' in text and f'SYSTEM """{ALPACA_SYSTEM_NO_INPUT}"""' in text
+    template = text.split('TEMPLATE """')[1].split('"""')[0]
+    # Ollama fills .System with SYSTEM unless the user sets one, .Prompt with the message, .Response with the answer
+    rendered = template.replace("{{ .System }}", ALPACA_SYSTEM_NO_INPUT).replace("{{ .Prompt }}", "Add two numbers.")
+    assert rendered.replace("{{ .Response }}", "") == alpaca_prompt("Add two numbers.")
     assert 'PARAMETER stop "### Instruction"' in text and 'PARAMETER stop "### "' in text
     assert "PARAMETER temperature 0" in text
+
+
+def test_the_chat_template_renders_the_alpaca_prompt_as_llama_cpp_does():
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    from assistant.gguf_metadata import chat_template
+    from common.prompts import alpaca_prompt
+
+    render = Jinja2ChatFormatter(chat_template(), eos_token="<eos>", bos_token="<bos>")
+    one = render(messages=[{"role": "user", "content": "Write a function add(a, b)."}])
+    assert one.prompt == "<bos>" + alpaca_prompt("Write a function add(a, b).") and one.added_special
+    system = render(messages=[{"role": "system", "content": "Answer in Python."},
+                              {"role": "user", "content": "Add."}, {"role": "assistant", "content": "def add(): pass"},
+                              {"role": "user", "content": "Again."}]).prompt
+    assert system == ("<bos>Answer in Python.\n\n### Instruction:\nAdd.\n\n### Response:\ndef add(): pass<eos>"
+                      "\n\n### Instruction:\nAgain.\n\n### Response:\n")
+
+
+def _tiny_gguf(path: Path, tokens: list[str], name: str, merges=()) -> Path:
+    import gguf
+    import numpy as np
+
+    w = gguf.GGUFWriter(path, "llama")
+    w.add_name(name)
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("guessed")
+    w.add_token_list(tokens)
+    if merges:
+        w.add_token_merges(list(merges))
+    w.add_tensor("token_embd.weight", np.arange(4 * len(tokens), dtype=np.float32).reshape(len(tokens), 4))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+def test_the_rewrite_keeps_the_tensors_and_takes_the_base_tokenizer(tmp_path):
+    import gguf
+    import numpy as np
+
+    from assistant.gguf_metadata import Gguf, rewrite, write_tokenizer_gguf
+
+    converted = _tiny_gguf(tmp_path / "converted.gguf", ["<a>", "<b>", "<c>"], "Hf", merges=["a b"])
+    base = _tiny_gguf(tmp_path / "base.gguf", ["<x>", "<y>", "<z>"], "Base 1B")
+    tokenizer = write_tokenizer_gguf(base, tmp_path / "tokenizer.gguf")
+    assert Gguf(tokenizer).n_tensors == 0 and Gguf(tokenizer).value("general.name") == "Base 1B"
+    out = rewrite(converted, tmp_path / "out.gguf", "my-adapter", "Base 1B", tokenizer, "{{ bos_token }}x")
+    r = gguf.GGUFReader(out)  # llama.cpp's own reader
+    assert r.fields["general.name"].contents() == "my-adapter" and r.fields["general.base_model.0.name"].contents() == "Base 1B"
+    assert r.fields["tokenizer.ggml.tokens"].contents() == ["<x>", "<y>", "<z>"] and "tokenizer.ggml.merges" not in r.fields
+    assert r.fields["tokenizer.chat_template"].contents() == "{{ bos_token }}x"
+    assert np.array_equal(r.tensors[0].data, gguf.GGUFReader(converted).tensors[0].data)
+
+    other = write_tokenizer_gguf(_tiny_gguf(tmp_path / "b2.gguf", ["<x>", "<y>"], "Other"), tmp_path / "t2.gguf")
+    with pytest.raises(ValueError, match="2 tokens, but the model's token_embd.weight has 3 rows"):
+        rewrite(converted, tmp_path / "out2.gguf", "m", None, other)
+
+
+def test_a_missing_base_is_named_in_one_line_and_nothing_is_left(tmp_path, capsys):
+    assert ex.main(["--base", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--quant", "q8_0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"assistant.export: --base {tmp_path / 'nope'}: no such folder") and "\n" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_failed_export_leaves_nothing_in_out(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base/config.json").write_text('{"model_type": "mistral"}')  # no weights: the merge fails
+    fake = tmp_path / "convert_hf_to_gguf.py"
+    fake.write_text("")
+    with pytest.raises(RuntimeError, match=r"nothing written to .*/out; the full log: .*codelora-export-out\.log"):
+        ex.export(str(tmp_path / "base"), None, tmp_path / "out", quants=["q8_0"], converter=fake)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "convert_hf_to_gguf.py"]
+
+
+def test_the_grade_summary_puts_pass_at_1_first_and_leaves_out_empty_metrics():
+    from assistant.grade import summary
+
+    nan = float("nan")
+    results = {"results": {"mbpp_custom_alpaca": {"alias": "mbpp_custom_alpaca", "complexity,sandbox": nan,
+                                                  "err_syntax,sandbox": 0.5, "pass@1,sandbox": 0.25,
+                                                  "pass@1_stderr,sandbox": 0.1, "pass@5,sandbox": nan},
+                           "other_task": {"acc,none": 1.0}},
+               "n-samples": {"mbpp_custom_alpaca": {"effective": 4}}}
+    assert summary(results).splitlines() == ["mbpp_custom_alpaca (4 documents): pass@1 0.250, err_syntax 0.500",
+                                             "no value in this run (no sample defines them): complexity, pass@5"]
 
 
 def test_mcnemar_exact():
@@ -101,6 +192,8 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
         assert sha256_file(out / name) == info["sha256"]
     assert set(manifest["files"]) == {"model-f16.gguf", "model-q8_0.gguf", "model-q4_k_m.gguf", "Modelfile"}
     assert "FROM ./model-q4_k_m.gguf" in (out / "Modelfile").read_text()
+    quants = ["f16", "q8_0", "q4_k_m"]
+    assert ex.up_to_date(str(base), adapter, out, quants) and not ex.up_to_date(str(base), None, out, quants)
 
     # the merge reached the GGUF: llama.cpp's attn_v is the merged v_proj, not the base's
     merged = load_file(out / "hf/model.safetensors")["model.layers.0.self_attn.v_proj.weight"]
@@ -121,6 +214,22 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the server outlived its grading"
 
+    # the chat endpoint, as an OpenAI chat client uses it: the instruction alone, the GGUF's template around it
+    from assistant.gguf_metadata import Gguf
+
+    meta = Gguf(out / "model-q8_0.gguf")
+    assert (meta.value("general.name"), meta.value("general.base_model.0.name")) == ("adapter", "tiny")
+    served = grade(out / "model-q8_0.gguf", tmp_path / "chat", tasks="mbpp_custom_alpaca_chat", limit=2, chat=True,
+                   extra=["--gen_kwargs", "max_gen_toks=16"])
+    assert served["endpoint"] == "chat/completions"
+    results = json.loads(next((tmp_path / "chat").rglob("results_*.json")).read_text())
+    assert results["config"]["model"] == "local-chat-completions" and "pass@1,sandbox" in results["results"]["mbpp_custom_alpaca_chat"]
+    sample = json.loads(next((tmp_path / "chat").rglob("samples_*.jsonl")).open().readline())
+    sent = json.loads(sample["arguments"]["gen_args_0"]["arg_0"][0])  # lm-eval logs the messages it sent
+    assert sent[0]["role"] == "user" and sent[0]["content"].startswith("Write a python function")
+    assert "Below is an instruction" not in sent[0]["content"]  # the instruction alone: the template adds the rest
+    assert "Using gguf chat template" in (tmp_path / "chat/server.log").read_text()
+
     chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(out / "model-q4_k_m.gguf"), "-i",
                            "Write a function add(a, b) that returns a + b.", "--test", "assert add(2, 3) == 5",
                            "--max-tokens", "16"], capture_output=True, text=True, cwd=ROOT)
@@ -134,24 +243,47 @@ def test_export_serve_grade_and_chat_on_a_tiny_mistral(tmp_path):
     assert "ask for code and add a :test first" in repl.stderr and "unknown command :bogus" in repl.stderr
     assert "assert add(1, 2) == 3" in repl.stdout  # :run graded the last answer against the test
 
+    build(base, seed=7)  # other weights at the same path: the export is no longer theirs
+    assert not ex.up_to_date(str(base), adapter, out, quants)
+
 
 @pytest.mark.slow
 def test_the_committed_adapter_served_by_llama_cpp_writes_code(gemma_hf, tmp_path):
+    from assistant.gguf_metadata import Gguf, chat_template
     from assistant.grade import grade
+    from assistant.serve import chat
+    from evaluation.extract import extract_code
 
     ex.export(str(gemma_hf), GEMMA_R8, tmp_path / "gguf", quants=["q8_0"], keep_hf=False)
     assert not (tmp_path / "gguf/model-f16.gguf").exists() and not (tmp_path / "gguf/hf").exists()
+    # what llama.cpp and Ollama users read: the names, the base GGUF's own tokenizer, the Alpaca chat template
+    exported, base_gguf = Gguf(tmp_path / "gguf/model-q8_0.gguf"), Gguf(gemma_hf / "tokenizer.gguf")
+    assert exported.value("general.name") == "gemma3-270m-code-r8"
+    assert exported.value("general.base_model.0.name") == base_gguf.value("general.name") == "Gemma 3 270m"
+    assert (exported.value("tokenizer.ggml.model"), exported.value("tokenizer.ggml.pre")) == ("llama", "default")
+    assert exported.value("tokenizer.ggml.tokens") == base_gguf.value("tokenizer.ggml.tokens")
+    assert exported.value("tokenizer.chat_template") == chat_template()
+
+    with Server(tmp_path / "gguf/model-q8_0.gguf", log=tmp_path / "chat.log") as server:
+        # what an OpenAI client sends: the instruction alone, no stop strings
+        answer = chat(server.base_url, server.model, [{"role": "user", "content":
+                      "Write a Python function add(a, b) that returns the sum of a and b."}], max_tokens=256)
+    assert "Using gguf chat template" in (tmp_path / "chat.log").read_text()
+    text = answer["choices"][0]["message"]["content"]
+    assert "def add(" in extract_code(text), text
+    assert "### Instruction" not in text, text  # it stopped at the end of its answer
+
     grade(tmp_path / "gguf/model-q8_0.gguf", tmp_path / "eval", tasks="humaneval_custom_alpaca", limit=2)
     samples = [json.loads(line) for line in next((tmp_path / "eval").rglob("samples_*.jsonl")).open()]
     first = next(s for s in samples if s["doc_id"] == 0)
     assert first["resps"][0][0].startswith("def has_close_elements(")  # Gemma without <bos> writes only newlines
 
-    chat = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(tmp_path / "gguf/model-q8_0.gguf"),
-                           "-i", "Write a Python function add(a, b) that returns the sum of a and b.",
-                           "--test", "assert add(2, 3) == 5", "--test", "assert add(-1, 1) == 0"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert "def add(" in chat.stdout, (chat.stdout, chat.stderr)
-    assert chat.stdout.count("assert add(") == 2 and chat.returncode == (0 if chat.stdout.count("pass ") == 2 else 1)
+    chat_cli = subprocess.run([sys.executable, "-m", "assistant.chat", "--gguf", str(tmp_path / "gguf/model-q8_0.gguf"),
+                               "-i", "Write a Python function add(a, b) that returns the sum of a and b.",
+                               "--test", "assert add(2, 3) == 5", "--test", "assert add(-1, 1) == 0"],
+                              capture_output=True, text=True, cwd=ROOT)
+    assert "def add(" in chat_cli.stdout, (chat_cli.stdout, chat_cli.stderr)
+    assert chat_cli.stdout.count("assert add(") == 2 and chat_cli.returncode == (0 if chat_cli.stdout.count("pass ") == 2 else 1)
 
 
 def test_a_killed_grader_takes_its_server_down():
