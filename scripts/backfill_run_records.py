@@ -122,14 +122,14 @@ def backfill_run(run_dir: Path, grid: Path, grid_logs: list, hashes: dict, manif
     if m and (peft or served):
         rec["recipe"] = recipe_of(m)
         training = label if not m["step"] else label[:label.rindex("-checkpoint-")]
-        rec["training"] = None if served else training
+        rec["training"] = training if not served else m["recipe"]  # a GGUF of the committed grid-1 adapter
         step = int(m["step"]) if m["step"] else None
         state = grid / "training" / training / "trainer_state.json"
         last = json.loads(state.read_text()).get("global_step") if state.exists() else None
         rec["recipe"].update(checkpoint_step=step, last_step=last if step else None)
         if m["rest"]:  # -passk, -rerun, -float32, -mbpp: another evaluation of the same adapter
             rec["recipe"]["evaluation"] = m["rest"][1:]
-            rec["training"] = None if served else training[:-len(m["rest"])]
+            rec["training"] = training if not served else m["recipe"]  # a GGUF of the committed grid-1 adapter[:-len(m["rest"])]
         if manifest and not served:
             rec["data_manifest_sha256"] = sha256_of(manifest)
     return rec
