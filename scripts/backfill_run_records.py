@@ -129,7 +129,7 @@ def backfill_run(run_dir: Path, grid: Path, grid_logs: list, hashes: dict, manif
         rec["recipe"].update(checkpoint_step=step, last_step=last if step else None)
         if m["rest"]:  # -passk, -rerun, -float32, -mbpp: another evaluation of the same adapter
             rec["recipe"]["evaluation"] = m["rest"][1:]
-            rec["training"] = training if not served else m["recipe"]  # a GGUF of the committed grid-1 adapter[:-len(m["rest"])]
+            rec["training"] = training[:-len(m["rest"])] if not served else m["recipe"]
         if manifest and not served:
             rec["data_manifest_sha256"] = sha256_of(manifest)
     return rec

