@@ -50,6 +50,7 @@ def t_interval(values: list[float]) -> dict | None:
     if len(v) < 2:
         return None
     mean, se = float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+    se = 0.0 if se < 1e-12 else se  # equal values up to rounding: no spread
     half = float(stats.t.ppf(0.975, len(v) - 1)) * se
     p = float(2 * stats.t.sf(abs(mean) / se, len(v) - 1)) if se > 0 else float(mean == 0)
     return {"k": len(v), "mean": mean, "lo": mean - half, "hi": mean + half, "p": p}
@@ -63,7 +64,7 @@ def welch(first: list[float], second: list[float]) -> dict | None:
     a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
     if len(a) < 2 or len(b) < 2:
         return None
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    va, vb = (x.var(ddof=1) / len(x) if x.var(ddof=1) > 1e-24 else 0.0 for x in (a, b))
     diff, se = float(b.mean() - a.mean()), math.sqrt(va + vb)
     if se == 0:
         return {"diff": diff, "lo": diff, "hi": diff, "p": float(diff == 0), "df": None}

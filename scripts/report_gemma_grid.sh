@@ -47,7 +47,7 @@ python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8
   --launcher "python -m evaluation.lm_eval_cli --deterministic" --manifest runs/data_manifest.json --out reports/results_grid2.md \
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"
 step "build reports/results_grid4.md"
-CONTAMINATION=$(ls runs/contamination/*.json 2>/dev/null | head -1)
+CONTAMINATION=$(compgen -G 'runs/contamination/*.json' | head -1 || true)
 G4=runs/gemma_grid_4; D=$G4/results
 python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
