@@ -31,13 +31,14 @@ def lm_eval_command(base_url: str, model: str, tasks: str, output_path: str | Pa
                     extra: list[str] = (), chat: bool = False) -> list[str]:
     import lm_eval_tasks
 
+    from evaluation.lm_eval_command import lm_eval_command as build
+
     endpoint, kind = ("chat/completions", "local-chat-completions") if chat else ("completions", "local-completions")
     args = (f"base_url={base_url}/{endpoint},model={model},tokenized_requests=False,tokenizer_backend=None,"
             "num_concurrent=1,max_retries=3,timeout=600")
-    cmd = [sys.executable, "-m", "lm_eval", "run", "--model", kind, "--model_args", args,
-           "--include_path", str(Path(lm_eval_tasks.__file__).parent), "--tasks", tasks, "--log_samples",
-           "--output_path", str(output_path), "--seed", "0"] + (["--apply_chat_template"] if chat else [])
-    return cmd + (["--limit", str(limit)] if limit else []) + list(extra)
+    return build(args, tasks, output_path, model=kind, launcher="python", limit=limit, seed="0",
+                 include_path=Path(lm_eval_tasks.__file__).parent,
+                 extra=(["--apply_chat_template"] if chat else []) + list(extra))
 
 
 def grade(gguf: str | Path, output_path: str | Path, tasks: str | None = None, limit: int | None = None,

@@ -55,14 +55,14 @@ COMMENTS = {
     "lora_alpha": "alpha = 2 x r keeps the update scale alpha/r constant across the rank sweep",
     "lora_dropout": "light regularisation: ~5.8k training rows, 3 epochs",
     "lora_target_linear": "all attention and MLP projections (QLoRA paper: all linear layers matter)",
-    "sequence_len": "data.md: p99 of code_explained is 505 tokens (512 recommended), max 1932; 1024 keeps all but 3 of 6,578 rows whole",
-    "sample_packing": "short rows (p50 ~130-210 tokens): packing cuts padding waste several-fold",
+    "sequence_len": "1024 keeps all but a handful of rows whole (token lengths: reports/data.md)",
+    "sample_packing": "most rows are short (reports/data.md): packing cuts the padding waste several-fold",
     "train_on_inputs": "loss on the response only; the prompt is given at inference",
     "num_epochs": "small dataset; validation loss (evals_per_epoch) shows over-fitting if it starts",
     "learning_rate": "2e-4, the QLoRA paper's value for 7B adapters",
     "lr_scheduler": "cosine decay with a short warm-up",
     "optimizer": "8-bit paged AdamW: optimizer state fits beside the 4-bit base",
-    "gradient_checkpointing": "trades ~30 % speed for activation memory; needed for the 12 GB profile",
+    "gradient_checkpointing": "trades speed for activation memory; the 12gb profile does not fit without it",
     "seed": "fixed for reproducible shuffling, dropout and LoRA init",
     "micro_batch_size": "per-GPU rows (packed to sequence_len) per step",
 }
@@ -92,22 +92,21 @@ MODELS = {
 }
 
 PROFILES = {
-    "full": {},  # an 80 GB-class GPU (A100/H100/H200)
-    # RTX 4070 (12 GB): half the micro-batch, the same 16,384 token slots per optimizer step
+    "full": {},  # a card with room for the full micro-batch (80 GB class)
+    # 12 GB cards: half the micro-batch, the same 16,384 token slots per optimizer step
     "12gb": {"micro_batch_size": 4, "gradient_accumulation_steps": 2},
-    # Colab T4 (16 GB, Turing): no bf16, no tf32; fp16 mixed precision instead
+    # 16 GB cards without bf16: no bf16, no tf32; fp16 mixed precision instead
     "t4": {"bf16": False, "fp16": True},
 }
-PROFILE_COMMENTS = {"12gb": "RTX 4070-class 12 GB: peak reserved + CUDA context must stay under 11 GiB",
-                    "t4": "Colab T4 16 GB: Turing has no bf16, so fp16 AMP; peak reserved + context under 14.5 GiB"}
+PROFILE_COMMENTS = {"12gb": "12 GB cards: peak reserved memory + CUDA context must stay under 11 GiB",
+                    "t4": "16 GB cards without bf16: fp16 mixed precision; peak reserved + context under 14.5 GiB"}
 # Per-key reasons of a profile's values: the rows that decided them.
 PROFILE_KEY_COMMENTS = {
-    "12gb": {"micro_batch_size": "micro-batch 4: 8,729 (r32) and 8,933 (r64) token slots/s on an H200 at 9.61 / 8.95 GiB "
-                                 "reserved, +0.5 context <= 11 (runs/perf/qlora_cost.json); micro-batch 8 reserves "
-                                 "11.72 GiB (runs/perf/qlora_peer_h200.json)",
+    "12gb": {"micro_batch_size": "micro-batch 4: the largest whose peak reserved memory at r32 and r64 stays under 11 GiB "
+                                 "(benchmarks/bench_qlora_cost.py; rows in runs/perf/qlora_cost.json, reports/performance.md)",
              "gradient_accumulation_steps": "4 x 2 x 2048 = 16,384 token slots per optimizer step, as the full recipe"},
-    "t4": {"micro_batch_size": "micro-batch 8 as the full recipe: r64 in fp16 reserved 11.98 GiB, +0.5 context = "
-                               "12.5 <= 14.5 (runs/perf/qlora_cost.json, measured on an H200; speed on a T4 not measured)",
+    "t4": {"micro_batch_size": "micro-batch 8 as the full recipe: r64 in fp16 stays under 14.5 GiB reserved "
+                               "(benchmarks/bench_qlora_cost.py; rows in runs/perf/qlora_cost.json)",
            "fp16": "fp16 autocast, the memory above measured with it"},
 }
 # Comments for values a model overrides (a BASE comment only lands where the value is BASE's).
@@ -115,15 +114,12 @@ MODEL_COMMENTS = {
     "mistral7b": {
         "sequence_len": "2048-token packed rows keep every row whole (longest 1,932 tokens, reports/data.md) and are "
                         "the shape every speed row was measured at (runs/perf/)",
-        "micro_batch_size": "Liger + micro-batch 8 + dropout 0: 9,315-9,431 token slots/s against 4,698 for axolotl's "
-                            "defaults (micro-batch 1) on one H200, 11.02 GiB allocated (runs/perf/qlora_peer_h200.json); "
-                            "this recipe 9,113 (runs/perf/qlora_cost.json)",
+        "micro_batch_size": "Liger + micro-batch 8 + LoRA dropout 0: the fastest setting measured that fits, about twice "
+                            "Axolotl's defaults (benchmarks/bench_qlora_cost.py; rows in runs/perf/, reports/performance.md)",
         "gradient_accumulation_steps": "8 x 2048 = 16,384 token slots per optimizer step, as before (4 x 4 x 1024)",
-        "lora_dropout": "0: r32 9,113 token slots/s at 11.02 GiB against 8,874 at 11.59 with 0.05 "
-                        "(runs/perf/qlora_cost.json); Axolotl 0.19 runs its fused LoRA kernels either way (\"LoRA kernels: "
-                        "dropout=0.05 enabled\", runs/perf/qlora_levers_h100.json). pass@1: "
-                        "Gemma 3 270M r32, three seeds each, MBPP 2.9 +- 0.6 % vs 3.5 +- 0.2 % with 0.05, "
-                        "inside seed noise on every task (reports/results_grid4.md)",
+        "lora_dropout": "0: faster and leaner than 0.05 (benchmarks/bench_qlora_cost.py, runs/perf/qlora_cost.json); "
+                        "on Gemma 3 270M, r32 with 0 and with 0.05 could not be told apart in pass@1 over three seeds "
+                        "each (reports/results_grid4.md, configuration against configuration)",
         "plugins": "the recipe check; Liger's kernels (RoPE, RMSNorm, SwiGLU, and a fused linear cross-entropy that "
                    "never materialises the logits, which is what lets micro-batch 8 fit)",
     },
@@ -133,8 +129,8 @@ MODEL_COMMENTS = {
                     "micro_batch_size": "16 packed rows of 1024 tokens per step: 16,384 token slots, as the 7B recipe",
                     "eval_batch_size": "a 262k vocabulary: 16 x 1024 fp32 eval logits alone would take 16 GiB",
                     "evals_per_epoch": "one validation pass per epoch keeps the loss curve and the run short",
-                    "dataset_num_proc": "each extra tokenising worker costs seconds of start-up (262k-token tokenizer): "
-                                        "preprocess took 49 s with 1 worker, 72 s with 2, minutes with 32"},
+                    "dataset_num_proc": "each extra tokenising worker loads the 262k-token tokenizer again: with this "
+                                        "small dataset one worker preprocesses fastest"},
     "tiny-mistral": {"adapter": "random 2-layer model: a smoke test of the recipe shape, nothing to learn"},
 }
 
@@ -153,35 +149,8 @@ FSDP_COMMENTS = {"fsdp_version": "FSDP2: axolotl shards the 4-bit base per decod
                  "optimizer": "bitsandbytes' 8-bit optimizers and FSDP2 do not mix (axolotl); LoRA state is small"}
 
 
-# The experiment's repeats (Gemma 3 270M): more training seeds of four configurations, and r32 without LoRA dropout
-# (the 7B recipes' setting), each a recipe of its own: NAME-seedN, NAME-dropout0[-seedN].
-SEEDS = (43, 44)
-REPEATED = ("gemma3-270m-code-r8", "gemma3-270m-code-r32", "gemma3-270m-code_explained-r8",
-            "gemma3-270m-code_explained-r32")
-DROPOUT0 = {"gemma3-270m-code-r32": (42, *SEEDS)}
-
-
-def repeats(out: dict) -> dict:
-    """Seed and dropout-0 copies of recipes in `out` (only the seed, LoRA dropout and output folder change)."""
-    extra = {}
-    for name in REPEATED:
-        for seed in SEEDS:
-            extra[f"{name}-seed{seed}"] = {"seed": seed}
-    for name, seeds in DROPOUT0.items():
-        for seed in seeds:
-            extra[f"{name}-dropout0" + ("" if seed == 42 else f"-seed{seed}")] = {"seed": seed, "lora_dropout": 0.0}
-    made = {}
-    for new, change in extra.items():
-        base = new.split("-seed")[0].split("-dropout0")[0]
-        cfg, header, comments = out[base]
-        cfg = {**cfg, **change, "output_dir": f"outputs/adapters/{new}"}
-        what = ", ".join(f"{k} {v}" for k, v in change.items())
-        made[new] = (cfg, [f"{new}: {base} with {what} (a repeat for the experiment).", *header[1:2],
-                           f"Run: accelerate launch -m axolotl.cli.train axolotl_configs/{new}.yml"],
-                     {**comments, "seed": "a repeat: another seed for shuffling, LoRA init and dropout",
-                      **({"lora_dropout": "0, as the Mistral-7B recipes: does LoRA dropout matter for pass@1?"}
-                         if "lora_dropout" in change else {})})
-    return made
+# The experiment's repeats (more training seeds, LoRA dropout 0) are not recipes: `python -m experiment.grid --seeds
+# 43 44 --repeat gemma3-270m-code-r32:lora_dropout=0` makes them at run time (RESULTS/recipes/NAME.yml).
 
 
 def matrix() -> dict[str, tuple[dict, list[str], dict]]:
@@ -218,7 +187,6 @@ def matrix() -> dict[str, tuple[dict, list[str], dict]]:
                             header[1],
                             f"Run: accelerate launch --config_file axolotl_configs/accelerate/2gpu.yaml -m axolotl.cli.train "
                             f"axolotl_configs/fsdp/{name}.yml"], {**comments, **FSDP_COMMENTS})
-    out.update(repeats(out))
     return out
 
 

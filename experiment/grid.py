@@ -26,6 +26,12 @@ What runs, in order of dependencies
 model's batched greedy decoding repeated exactly, with sdpa it did not (benchmarks/gpu_determinism.py). --deterministic
 runs lm-eval through `python -m evaluation.lm_eval_cli --deterministic` (PyTorch's deterministic algorithms), which
 was measured not to be enough for that.
+Repeats (seeds, LoRA dropout) are made at run time, not committed as recipes: --seeds 43 44 trains every selected
+recipe again with each seed (NAME-seedN), --repeat RECIPE:lora_dropout=0 adds a variant (NAME-dropout0; with
+--seeds, NAME-dropout0-seedN too). Each is the recipe with those keys and its own output_dir, written to
+RESULTS/recipes/NAME.yml. Every evaluation writes RESULTS/LABEL/run.json (evaluation.run_record): the model and
+adapter with their sha256, the recipe with its coordinates and overrides, the training, the data manifest's sha256,
+tasks and the command.
 A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
 stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
 """
@@ -46,6 +52,8 @@ from pathlib import Path
 import yaml
 
 from common.launch import TOOL_ENV, accelerate_launch
+from evaluation import run_record
+from evaluation.lm_eval_command import lm_eval_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,6 +68,40 @@ def select_recipes(patterns: list[str]) -> list[Path]:
     each recipe once."""
     return list(dict.fromkeys(p for pat in patterns
                               for p in sorted((ROOT / "axolotl_configs").glob(f"{pat}.yml"), key=lambda q: q.stem)))
+
+
+SHORT = {"lora_dropout": "dropout", "seed": "seed"}  # how an override names a repeat: NAME-dropout0-seed43
+
+
+def repeat_name(recipe: str, overrides: dict) -> str:
+    """NAME-dropout0-seed43: the overrides in SHORT's order (any other key by its own name), seed 42 unnamed."""
+    keys = [k for k in SHORT if k in overrides] + sorted(k for k in overrides if k not in SHORT)
+    return recipe + "".join(f"-{SHORT.get(k, k)}{overrides[k]:g}" if isinstance(overrides[k], float)
+                            else f"-{SHORT.get(k, k)}{overrides[k]}" for k in keys)
+
+
+def parse_repeat(spec: str) -> tuple[str, dict]:
+    """"RECIPE:key=value,key=value" -> (RECIPE, {key: value}) with YAML-typed values."""
+    recipe, _, rest = spec.partition(":")
+    if not rest or "=" not in rest:
+        raise ValueError(f"--repeat {spec!r}: expected RECIPE:key=value[,key=value]")
+    return recipe, {k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in rest.split(","))}
+
+
+def write_repeat(recipe: Path, overrides: dict, folder: Path) -> Path:
+    """The recipe with OVERRIDES and its own output_dir, as RESULTS/recipes/NAME.yml (made at run time)."""
+    name = repeat_name(recipe.stem, overrides)
+    cfg = {**recipe_cfg(recipe), **overrides, "output_dir": f"outputs/adapters/{name}"}
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{name}.yml"
+    what = ", ".join(f"{k} {v}" for k, v in overrides.items())
+    out.write_text(f"# {name}: axolotl_configs/{recipe.name} with {what}, made by experiment.grid (a repeat)\n"
+                   + yaml.safe_dump(cfg, sort_keys=False))
+    REPEATS[out] = (recipe, overrides)
+    return out
+
+
+REPEATS: dict[Path, tuple[Path, dict]] = {}  # a repeat's YAML -> (its recipe, the overrides)
 
 
 def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int,
@@ -160,21 +202,31 @@ class Grid:
     def has_results(self, label: str) -> bool:
         return bool(list((self.results / label).glob("*/results_*.json")))
 
+    def record(self, label: str, cmd: list[str], recipe: Path | None) -> None:
+        """RESULTS/LABEL/run.json: what this evaluation is, written before it runs."""
+        extra = {}
+        if recipe is not None:
+            source, overrides = REPEATS.get(recipe, (recipe, {}))
+            coords = run_record.recipe_coordinates(source, overrides)
+            coords["file"] = str(source.relative_to(ROOT)) if source.is_relative_to(ROOT) else str(source)
+            manifest = ROOT / Path(recipe_cfg(recipe)["datasets"][0]["path"]).parent.parent / "manifest.json"
+            extra = {"recipe": coords, "training": recipe.stem,
+                     "data_manifest": manifest if manifest.exists() else None}
+        launcher = [sys.executable] if cmd[0] == "-m" else []
+        run_record.write(self.results / label, run_record.describe([*launcher, *cmd], **extra))
+
     def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None,
-                 batch: str | None = None) -> bool:
+                 batch: str | None = None, recipe: Path | None = None) -> bool:
         if self.has_results(label):
             print(f"[grid] skip {label} (results exist)", flush=True)
             return True
         args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "") \
             + (f",{self.a.model_args}" if self.a.model_args else "")
-        launcher = ["-m", "evaluation.lm_eval_cli", "--deterministic"] if self.a.deterministic else ["-m", "lm_eval"]
-        cmd = [*launcher, "run", "--model", "hf", "--model_args", args, "--include_path", "lm_eval_tasks",
-               "--tasks", tasks, "--batch_size", str(batch or self.a.batch), "--log_samples", "--output_path",
-               str(self.results / label), "--seed", "0,1234,1234,1234"]
-        if self.a.mode == "spread":
-            cmd += ["--device", self.a.device]
-        if self.a.limit:
-            cmd += ["--limit", str(self.a.limit)]
+        cmd = lm_eval_command(args, tasks, self.results / label, launcher=["-m", "evaluation.lm_eval_cli",
+                              "--deterministic"] if self.a.deterministic else ["-m", "lm_eval"],
+                              batch_size=batch or self.a.batch, seed="0,1234,1234,1234", limit=self.a.limit or None,
+                              device=self.a.device if self.a.mode == "spread" else None)
+        self.record(label, cmd, recipe)
         return self.run(label, cmd)
 
     def learning_curve(self, recipe: Path) -> bool:
@@ -185,7 +237,7 @@ class Grid:
             print(f"[grid] {recipe.stem}: no checkpoint-* folders for a learning curve", flush=True)
             self.failed.append(f"{recipe.stem}-curve")
             return False
-        return all([self.evaluate(f"{recipe.stem}-{c.name}", self.a.curve_tasks, c) for c in checkpoints])
+        return all([self.evaluate(f"{recipe.stem}-{c.name}", self.a.curve_tasks, c, recipe=recipe) for c in checkpoints])
 
     def pass1(self, label: str, task: str) -> float | None:
         for path in sorted((self.results / label).glob("*/results_*.json")):
@@ -201,13 +253,13 @@ class Grid:
         if not self.train(recipe):  # its adapter is not kept when the grid only had to evaluate it
             return False
         if dtype == self.a.dtype:
-            return self.evaluate(f"{name}-rerun", tasks, adapter)
-        return (self.evaluate(f"{name}-{dtype}", tasks, adapter, dtype)
-                and self.evaluate(f"{name}-{dtype}-rerun", tasks, adapter, dtype))
+            return self.evaluate(f"{name}-rerun", tasks, adapter, recipe=recipe)
+        return (self.evaluate(f"{name}-{dtype}", tasks, adapter, dtype, recipe=recipe)
+                and self.evaluate(f"{name}-{dtype}-rerun", tasks, adapter, dtype, recipe=recipe))
 
     def main(self) -> int:
         a = self.a
-        recipes = select_recipes(a.recipes)
+        recipes = with_repeats(select_recipes(a.recipes), a, self.results / "recipes")
         # no need for their adapters (a learning curve needs its checkpoints: those recipes go on)
         evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)
                      and (r.stem not in a.curve or list(self.results.glob(f"{r.stem}-checkpoint-*/*/results_*.json")))]
@@ -226,7 +278,7 @@ class Grid:
             finally:
                 self.training_settled(recipe.stem)
             if trained and a.adapter_tasks:
-                self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe))
+                self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe), recipe=recipe)
             if trained and recipe.stem in a.curve:  # beside the pass@k runs, which need only the adapters' pass@1
                 curves.append(pool.submit(self.learning_curve, recipe))
 
@@ -248,7 +300,8 @@ class Grid:
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
             jobs = [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
             # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
-            reruns = [ROOT / "axolotl_configs" / f"{n}.yml" for n in a.rerun]
+            by_name = {r.stem: r for r in recipes}
+            reruns = [by_name.get(n, ROOT / "axolotl_configs" / f"{n}.yml") for n in a.rerun]
             early = [r for r in reruns if not self.needs_training(r)]
             jobs += [pool.submit(self.rerun, r, d) for r in early for d in a.rerun_dtype or [a.dtype]]
             for j in jobs:  # the best adapter is known once the adapters' runs are done, whatever the base's do
@@ -260,7 +313,7 @@ class Grid:
                     score, best = max(scored, key=lambda sr: sr[0])
                     print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
                     later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
-                        f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r)), best))
+                        f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r), recipe=r), best))
             for recipe in (r for r in reruns if r not in early):
                 for dtype in a.rerun_dtype or [a.dtype]:
                     later.append(pool.submit(self.rerun, recipe, dtype))
@@ -271,6 +324,19 @@ class Grid:
             return 1
         print("[grid] all done")
         return 0
+
+
+def with_repeats(recipes: list[Path], a: argparse.Namespace, folder: Path) -> list[Path]:
+    """The recipes, then each --repeat variant, then every one of those again with each of --seeds."""
+    out = list(recipes)
+    for spec in a.repeat:
+        name, overrides = parse_repeat(spec)
+        out.append(write_repeat(ROOT / "axolotl_configs" / f"{name}.yml", overrides, folder))
+    for seed in a.seeds:
+        for r in list(out[:len(recipes) + len(a.repeat)]):
+            source, overrides = REPEATS.get(r, (r, {}))
+            out.append(write_repeat(source, {**overrides, "seed": seed}, folder))
+    return out
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -289,6 +355,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--passk-task", default="", help="pass@k task for the base model, e.g. mbpp_custom_passk")
     p.add_argument("--passk-adapter-task", default="", help="pass@k task for the best adapter, e.g. mbpp_custom_alpaca_passk")
     p.add_argument("--best-by", default="mbpp_custom_alpaca", help="the task whose pass@1 picks the best adapter")
+    p.add_argument("--seeds", nargs="*", type=int, default=[],
+                   help="train every recipe (and --repeat variant) again with each of these seeds: NAME-seedN")
+    p.add_argument("--repeat", nargs="*", default=[],
+                   help="RECIPE:key=value[,key=value]: the recipe with those keys changed, e.g. "
+                        "gemma3-270m-code-r32:lora_dropout=0 (NAME-dropout0)")
     p.add_argument("--rerun", nargs="*", default=[], help="recipes whose adapter is evaluated a second time")
     p.add_argument("--rerun-tasks", default="", help="tasks for --rerun (default: --adapter-tasks)")
     p.add_argument("--rerun-dtype", nargs="*", default=[],
@@ -313,6 +384,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "long, and eager attention holds batch × heads × prompt² scores at once")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
     a = p.parse_args(argv)
+    for spec in a.repeat:
+        try:
+            name, _ = parse_repeat(spec)
+        except ValueError as e:
+            p.error(str(e))
+        if not (ROOT / "axolotl_configs" / f"{name}.yml").exists():
+            p.error(f"--repeat {spec!r}: no recipe axolotl_configs/{name}.yml")
     if unknown := [c for c in a.curve if not any(fnmatch.fnmatch(c, pat) for pat in a.recipes)]:
         p.error(f"--curve {unknown}: not among --recipes")
     bad = [pat for pat in a.recipes if not fnmatch.filter([q.stem for q in (ROOT / "axolotl_configs").glob("*.yml")], pat)]

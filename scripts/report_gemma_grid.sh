@@ -16,7 +16,11 @@
 #                             0, code_explained r32, three training seeds each; code r16 and r64, seed 42; per-epoch
 #                             checkpoints of both r8 (the first session's verdicts regraded: see its discussion);
 #                             a third training of code r32 (retrain2, 1 × H100, 2026-12-05): its pass@10 and epoch 1;
-#                             a fourth (retrain3, 1 × H100, 2026-12-05): its learning curve, epochs 1-3
+#                             a fourth (retrain3, 1 × H100, 2026-12-05): its learning curve, epochs 1-3; the base
+#                             model's zero-shot and 3-shot MBPP / MBPP+ / HumanEval runs from gemma_grid_3 (the same
+#                             weights and eager attention: the primary comparison pairs the adapters with them)
+# What each run is comes from its run.json (scripts/backfill_run_records.py wrote those of these runs). A file
+# runs/contamination/*.json (benchmark tasks the grid-4 training data holds) adds the clean-task section.
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
@@ -43,8 +47,9 @@ python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8
   --launcher "python -m evaluation.lm_eval_cli --deterministic" --manifest runs/data_manifest.json --out reports/results_grid2.md \
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"
 step "build reports/results_grid4.md"
+CONTAMINATION=$(compgen -G 'runs/contamination/*.json' | head -1 || true)
 G4=runs/gemma_grid_4; D=$G4/results
-python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
+python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
   $D/gemma3-270m-code-r8-seed43 $D/gemma3-270m-code-r8-seed44 \
   $D/gemma3-270m-code_explained-r8-seed43 $D/gemma3-270m-code_explained-r8-seed44 \
@@ -57,5 +62,6 @@ python3 -m reporting.results build $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/re
   $D/gemma3-270m-code-r32-retrain2-checkpoint-44 $D/gemma3-270m-code-r32-retrain2-passk \
   $D/gemma3-270m-code-r32-retrain3-checkpoint-44 $D/gemma3-270m-code-r32-retrain3-checkpoint-88 \
   $D/gemma3-270m-code-r32-retrain3-checkpoint-132 \
-  --samples $G4/samples.tar.xz $G1/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
+  --samples $G4/samples.tar.xz $G3/samples.tar.xz $G1/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
+  ${CONTAMINATION:+--contamination $CONTAMINATION} \
   --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed; the base model on today's suite; code r32's pass@10 and learning curve (1 × H200, 2026-12-03 and 12-04; 1 × H100, 2026-12-05)"

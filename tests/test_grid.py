@@ -58,8 +58,32 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
 
 def test_grid_takes_recipes_in_the_order_given_each_once():
     names = [p.stem for p in select_recipes(["gemma3-270m-code_explained-r8", "gemma3-270m-code-r8*", "gemma3-270m-code*-r8"])]
-    assert names == ["gemma3-270m-code_explained-r8", "gemma3-270m-code-r8", "gemma3-270m-code-r8-seed43",
-                     "gemma3-270m-code-r8-seed44"], names
+    assert names == ["gemma3-270m-code_explained-r8", "gemma3-270m-code-r8"], names
+
+
+def test_the_grid_makes_seed_and_dropout_repeats_at_run_time(tmp_path):
+    """--repeat and --seeds: each repeat is the recipe with only those keys and its own output folder, written under
+    RESULTS/recipes/ and named as the experiment's runs were (NAME-dropout0-seed43); the record says its coordinates."""
+    from evaluation.run_record import recipe_coordinates
+    from experiment.grid import REPEATS, with_repeats
+
+    a = parse(["--recipes", "gemma3-270m-code-r32", "--repeat", "gemma3-270m-code-r32:lora_dropout=0",
+               "--seeds", "43", "--results", str(tmp_path)])
+    made = with_repeats(select_recipes(a.recipes), a, tmp_path / "recipes")
+    assert [p.stem for p in made] == ["gemma3-270m-code-r32", "gemma3-270m-code-r32-dropout0",
+                                      "gemma3-270m-code-r32-seed43", "gemma3-270m-code-r32-dropout0-seed43"]
+    import yaml
+
+    base = yaml.safe_load(made[0].read_text())
+    last = yaml.safe_load(made[-1].read_text())
+    changed = {k for k in base if base[k] != last.get(k)}
+    assert changed == {"lora_dropout", "seed", "output_dir"}, changed
+    assert last["output_dir"] == "outputs/adapters/gemma3-270m-code-r32-dropout0-seed43"
+    source, overrides = REPEATS[made[-1]]
+    coords = recipe_coordinates(source, overrides)
+    assert (coords["name"], coords["rank"], coords["seed"], coords["lora_dropout"]) == ("gemma3-270m-code-r32", 32, 43, 0)
+    with pytest.raises(SystemExit):
+        parse(["--recipes", "gemma3-270m-code-r32", "--repeat", "gemma3-270m-code-r32"])
 
 
 def test_grid_caps_trainings_per_gpu_but_not_evaluations():

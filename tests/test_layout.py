@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"common": 0, "sandbox": 0, "codealpaca_prep": 1, "axolotl_configs": 1, "custom_suite": 2,
           "model_builders": 2, "evaluation": 3, "lm_eval_tasks": 4, "reporting": 4, "experiment": 5,
           "assistant": 5}
-LAB_WORDS = re.compile(r"offline.gpu|lab/|\.gpu-wheels|pack\.sh|unpack\.sh|nvidia-h\d00-x\d|device tool|\.\./shared")
+LAB_WORDS = re.compile(r"offline.gpu|\blab/|\.gpu-wheels|pack\.sh|unpack\.sh|nvidia-h\d00-x\d|device tool|\.\./shared|"
+                       r"gpu wheel", re.I)
 
 
 def _imports(path: Path) -> set[str]:
@@ -43,6 +44,8 @@ def test_the_graded_process_imports_only_the_standard_library():
 def test_no_product_file_speaks_of_the_lab():
     product = [p for pkg in LAYERS for p in (ROOT / pkg).rglob("*") if p.suffix in (".py", ".yaml", ".yml", ".md")]
     product += [p for p in (ROOT / "scripts").rglob("*") if p.is_file()]
+    product += [ROOT / "pyproject.toml", *(p for p in (ROOT / "model_builders").rglob("*") if p.is_file()
+                                            and p.suffix != ".pyc")]
     product += [p for p in (ROOT / "tests").glob("*.py") if p.name != "test_layout.py"]
     product += [p for p in (ROOT / "reports").rglob("*") if p.suffix in (".md", ".ipynb")]
     hits = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in product

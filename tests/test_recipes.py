@@ -92,7 +92,18 @@ def test_check_names_the_key_the_file_and_the_fix(tmp_path):
     assert f"{bad}: `lora_rnak` is not an Axolotl option (did you mean `lora_r`?)" in found
     assert f"{bad}: `sequence_len` is -5, must be ≥ 1" in found
     assert "`base_model` 'models/no-such-model' is not a folder here" in found
-    assert check_file(str(ROOT / "axolotl_configs/mistral7b-code-r32.yml"), {"base_model": str(ROOT)}) == []
+    # a committed recipe, its data paths pointed at files made here (no prepared data needed), passes
+    cfg = yaml.safe_load((ROOT / "axolotl_configs/mistral7b-code-r32.yml").read_text())
+    for key in ("datasets", "test_datasets"):
+        for i, ds in enumerate(cfg[key]):
+            ds["path"] = str(tmp_path / f"{key}{i}.jsonl")
+            Path(ds["path"]).write_text('{"instruction": "Add.", "input": "", "output": "def add(a, b):\\n    return a + b"}\n')
+    good = tmp_path / "good.yml"
+    good.write_text(yaml.safe_dump(cfg))
+    assert check_file(str(good), {"base_model": str(ROOT)}) == []
+    missing = tmp_path / "missing.yml"
+    missing.write_text(yaml.safe_dump({**cfg, "datasets": [{**cfg["datasets"][0], "path": str(tmp_path / "none.jsonl")}]}))
+    assert "none.jsonl" in "\n".join(check_file(str(missing), {"base_model": str(ROOT)}))
 
 
 @pytest.mark.slow
@@ -150,3 +161,16 @@ def test_7b_recipes_take_the_measured_settings_and_cite_their_rows():
     assert matrix()["mistral7b-code-r32-12gb"][0]["micro_batch_size"] == 4
     assert matrix()["mistral7b-code-r64-t4"][0]["fp16"] is True
     assert matrix()["gemma3-270m-code-r8"][0]["sequence_len"] == 1024  # the experiment's recipes stay as trained
+
+
+def test_recipe_comments_say_why_without_gpu_names_or_dates():
+    """Users edit these files: a comment names the reason and the benchmark row, not the card or the day it was
+    measured on; the experiment's repeats (seeds, dropout 0) are made by the grid, not committed as recipes."""
+    import re
+
+    names = set(matrix())
+    assert not [n for n in names if re.search(r"-seed\d+$|-dropout0", n)], names
+    gpu = re.compile(r"\b(H100|H200|A100|RTX|T4 |Colab|Turing|20\d\d-\d\d-\d\d)\b")
+    for path in sorted((ROOT / "axolotl_configs").rglob("*.yml")):
+        comments = [line for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
+        assert not [c for c in comments if gpu.search(c)], (path.name, [c for c in comments if gpu.search(c)])

@@ -1,5 +1,6 @@
 """The report builder on result folders from real lm-eval runs (tiny Mistral + two trained adapters, committed
-under tests/fixtures/eval by `scripts/evaluate.sh`), and the blind rating sheet round trip."""
+under tests/fixtures/eval by `scripts/evaluate.sh`, with their run.json), on small grids built here (the claims:
+primary comparison, Holm, trainings, contamination), and the blind rating sheet round trip."""
 import csv
 import shutil
 import subprocess
@@ -19,18 +20,22 @@ def test_runs_and_samples_load():
     base = runs["tiny-mistral"]
     assert "mbpp_custom" in base.results and base.samples["mbpp_custom"]
     assert base.metric("mbpp_custom", "pass@1")[0] is not None
-    assert "peft=" in runs["tiny-mistral-code-r8"].command()
+    adapter = runs["tiny-mistral-code-r8"]
+    assert "peft=" in adapter.command() and adapter.adapter and adapter.rank == 8 and adapter.variant == "code"
+    assert runs["tiny-mistral-code_explained-r8"].variant == "code_explained" and base.adapter is None
 
 
 def test_report_has_every_section_and_plot(tmp_path):
-    out = build([str(FIXTURES)], tmp_path / "results.md", str(ROOT / "data/prepared/manifest.json"), "Fixture report")
+    out = build([str(FIXTURES)], tmp_path / "results.md", [], "Fixture report")
     text = out.read_text()
-    for section in ("## Leaderboard", "## Rank comparison", "## Data-variant comparison", "## Per category and topic",
+    for section in ("## Leaderboard", "## Data-variant comparison", "## Per category and topic",
                     "## Error analysis", "## Code quality", "## Provenance"):
         assert section in text
-    assert "| code | 8 |" in text and "| code_explained | 8 |" in text
+    assert "| 8 | mbpp_custom_alpaca |" in text  # code against code_explained at rank 8, from their run.json
+    # one rank only, no rerun, no checkpoint: those sections have nothing to say and are left out
+    assert "## Rank comparison" not in text and "## Reproducibility" not in text and "## Learning curve" not in text
+    assert " among these" not in text
     assert "**Custom suite, " in text and "| strings |" not in text.split("## Per category")[0] and "lm_eval run --model hf" in text
-    assert (tmp_path / "results_ranks.png").stat().st_size > 1000
     assert (tmp_path / "results_categories.png").stat().st_size > 1000
 
 
@@ -89,11 +94,11 @@ def test_grid_report_from_an_archive(tmp_path):
     d = grid / "results"
     (tmp_path / "results_discussion.md").write_text("hand-written discussion")
     out = build([str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-mbpp"), str(d / "gemma3-270m-code-r8-float32")],
-                tmp_path / "results.md", None, "Grid",
+                tmp_path / "results.md", [], "Grid",
                 rerun_dirs=[str(d / "gemma3-270m-code-r8-mbpp-rerun"), str(d / "gemma3-270m-code-r8-float32-rerun")],
                 samples=[str(grid / "samples.tar.xz")], training=str(grid / "training"))
     text = out.read_text()
-    assert "| gemma-3-270m | mbpp_custom_passk | 10 | 0.3 | 1.4 | 2.2 | 500 |" in text
+    assert "| gemma-3-270m-passk | mbpp_custom_passk | 10 | 0.3 | 1.4 | 2.2 | 500 |" in text  # labelled by its folder
     # each rerun is matched with the run of its folder: bfloat16 differs, float32 is identical
     assert "| gemma3-270m-code-r8-mbpp | mbpp_custom_alpaca | 4.0 | 3.8 | 15 of 55 | 1 |" in text
     assert "| gemma3-270m-code-r8-float32 | mbpp_custom_alpaca | 2.6 | 2.6 | 0 of 55 | 0 |" in text
@@ -117,11 +122,11 @@ def test_report_reads_samples_from_several_archives(tmp_path):
             tarfile.open(parts["b"], "w:xz") as b:
         for m in src.getmembers():
             (b if "passk" in m.name else a).addfile(m, src.extractfile(m) if m.isfile() else None)
-    out = build([str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-float32")], tmp_path / "results.md", None,
+    out = build([str(d / "gemma-3-270m-passk"), str(d / "gemma3-270m-code-r8-float32")], tmp_path / "results.md", [],
                 "Two archives", rerun_dirs=[str(d / "gemma3-270m-code-r8-float32-rerun")],
                 samples=[str(parts["a"]), str(parts["b"])])
     text = out.read_text()
-    assert "| gemma-3-270m | 550 |" in text  # its samples came from the other archive: 55 documents x 10
+    assert "| gemma-3-270m-passk | 550 |" in text  # its samples came from the other archive: 55 documents x 10
     assert "| gemma3-270m-code-r8-float32 | mbpp_custom_alpaca | 2.6 | 2.6 | 0 of 55 | 0 |" in text
     assert f"--samples {parts['a']} {parts['b']}" in text
 
@@ -168,180 +173,163 @@ def test_mcnemar_and_the_paired_bootstrap():
     assert mean_sd([0.02, 0.04]) == (0.03, pytest.approx(0.0141421356)) and mean_sd([0.5]) == (0.5, None)
 
 
-def test_paired_comparisons_and_seed_spread_on_the_committed_grid(tmp_path):
-    """runs/gemma_grid_3: the base (Alpaca prompt) against two adapters, r8 against r32, on the same documents; a
-    second evaluation of the r8 adapter filed as another seed gives that configuration a spread (0: it repeated)."""
-    from reporting.results import paired_comparisons, seed_table
+def test_mcnemar_and_the_paired_bootstrap():
+    from reporting.stats import mcnemar_exact, paired_difference
 
-    d = ROOT / "runs/gemma_grid_3/results"
-    seed = tmp_path / "gemma3-270m-code-r8-seed43"
-    shutil.copytree(d / "gemma3-270m-code-r8-rerun", seed)
-    samples = tmp_path / "samples"
-    (samples / seed.name).mkdir(parents=True)
-    subprocess.run(["tar", "-xJf", str(ROOT / "runs/gemma_grid_3/samples.tar.xz"), "-C", str(samples),
-                    "./gemma3-270m-code-r8-rerun", "./gemma3-270m-code-r8", "./gemma3-270m-code-r32",
-                    "./gemma-3-270m-alpaca"], check=True)
-    for f in (samples / "gemma3-270m-code-r8-rerun").iterdir():
-        shutil.copytree(f, samples / seed.name / f.name)
-    runs = [r for folder in (d / "gemma-3-270m-alpaca", d / "gemma3-270m-code-r8", d / "gemma3-270m-code-r32")
-            for r in load_runs([folder], samples_root=samples)] + load_runs([seed], samples_root=samples)
-    table = "\n".join(seed_table(runs))
-    assert "| gemma3-270m-code-r8 | 42, 43 | 3.2 ± 0.0 |" in table
-    text = "\n".join(paired_comparisons(runs))
-    assert "| base → gemma3-270m-code-r8 | mbpp_custom_alpaca | 500 | 0.0 | 3.2 | +3.2 | [+1.8, +4.8] | 0 / 16 |" in text
-    assert "| 0.0 | 42: +3.2, 43: +3.2 | **survives** |" in text  # a seed spread of 0 bounds nothing
-    r32 = next(line for line in text.splitlines() if line.startswith("| base → gemma3-270m-code-r32 | mbpp_custom_alpaca"))
-    assert r32.endswith("| – | – | significant (one seed: code-r32) |")  # trained once: its own spread is unknown
-    assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 3.2 | 3.0 | -0.2 |" in text
-    assert "not significant" in text
+    assert mcnemar_exact(0, 5) == 0.0625 and mcnemar_exact(2, 8) == 0.109375 and mcnemar_exact(4, 4) == 1.0
+    assert mcnemar_exact(0, 0) == 1.0
+    d = paired_difference([0, 0, 1, 0] * 25, [1, 0, 1, 1] * 25)
+    assert d["n"] == 100 and d["diff"] == 0.5 and d["lo"] > 0.3 and d["only_second"] == 50 and d["p"] < 1e-10
 
 
-def test_the_variant_question_measures_what_the_explanations_changed():
-    """runs/gemma_grid_3, code r8 against code_explained r8 on all 1,218 Alpaca documents: the explained adapter
-    writes its "Explanation:" after the code (left out by the extractor) and misses the name or signature more."""
-    from reporting.results import load_archived_runs, variant_question
+def test_welch_t_interval_and_holm_match_their_definitions():
+    from scipy import stats
 
-    d = ROOT / "runs/gemma_grid_3/results"
-    (runs,) = load_archived_runs([[str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code_explained-r8")]],
-                                 [str(ROOT / "runs/gemma_grid_3/samples.tar.xz")])
-    text = "\n".join(variant_question(runs))
-    assert "| r8 | wrong name / signature % | 1218 | 46.5 | 50.1 | +3.6 | [1.9, 5.3] |" in text
-    assert "| r8 | text left out by the extractor % | 1218 | 2.2 | 91.1 | +88.9 |" in text
-    assert "| r8 | lines of code | 1184 |" in text  # only answers with code of their own have a length
+    from reporting.stats import holm, sign_flip, t_interval, welch
 
-
-@pytest.mark.slow
-def test_a_difference_one_training_seed_shows_is_not_called_surviving():
-    """runs/gemma_grid_4, code r32 with LoRA dropout 0.05 and 0, three seeds each: seed 42 alone loses 1.6 MBPP
-    points without dropout (McNemar p 0.02, more than twice the seed spread), seeds 43 and 44 lose 0.4 and 0; r8 -> r32
-    gains in every seed, and stays compared when r16, trained once, lies between them."""
-    from reporting.results import load_archived_runs, paired_comparisons
-
-    d = ROOT / "runs/gemma_grid_4/results"
-    names = [f"gemma3-270m-code-{c}{s}" for c in ("r8", "r32", "r32-dropout0") for s in ("", "-seed43", "-seed44")]
-    names.append("gemma3-270m-code-r16")
-    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
-    text = "\n".join(paired_comparisons(runs))
-    assert ("| r32 code: dropout 0.05 → 0 | mbpp_custom_alpaca | 500 | 3.8 | 2.2 | -1.6 | [-3.0, -0.4] | 9 / 1 | 0.0215 "
-            "| 0.6 | 42: -1.6, 43: -0.4, 44: +0.0 | inside seed noise |") in text
-    assert "| code: r8 → r32 | mbpp_custom_alpaca | 500 | 2.0 | 3.8 | +1.8 |" in text
-    assert "| 0.2 | 42: +1.8, 43: +1.4, 44: +1.8 | **survives** |" in text
-    assert "| code: r8 → r16 | mbpp_custom_alpaca | 500 | 2.0 | 2.8 | +0.8 |" in text
-    assert "| code: r16 → r32 | mbpp_custom_alpaca | 500 | 2.8 | 3.8 | +1.0 |" in text
+    a, b = [0.020, 0.020, 0.016], [0.038, 0.034, 0.034, 0.026]
+    w = welch(a, b)
+    ref = stats.ttest_ind(b, a, equal_var=False)
+    assert abs(w["p"] - ref.pvalue) < 1e-9 and w["lo"] < w["diff"] < w["hi"]
+    t = t_interval([0.02, 0.016, 0.016])
+    assert abs(t["p"] - stats.ttest_1samp([0.02, 0.016, 0.016], 0).pvalue) < 1e-9
+    assert welch([0.1], [0.2, 0.3]) is None and t_interval([0.1]) is None
+    # Holm: the smallest p times m, then step-down, never decreasing
+    assert holm([0.01, 0.04, 0.03, 0.5]) == [0.04, 0.09, 0.09, 0.5]
+    assert sign_flip([1, 1, 1, 1, 1, 0, 0]) == 0.0625  # McNemar's exact test for pass/fail differences
+    assert 0.0 < sign_flip([0.5, 0.5, 1.0, 0.25, 0.0, 0.75]) < 0.1
 
 
-@pytest.mark.slow
-def test_the_base_model_is_paired_with_every_training_of_an_adapter():
-    """runs/gemma_grid_4: the base model with the Alpaca prompt passes nothing; code_explained r8's MBPP gain holds
-    in all three seeds, its HumanEval gain (4 of 164 for seed 42, McNemar p 0.125) is not called significant."""
-    from reporting.results import load_archived_runs, paired_comparisons
-
-    d = ROOT / "runs/gemma_grid_4/results"
-    names = ["gemma-3-270m-alpaca"] + [f"gemma3-270m-code_explained-r8{s}" for s in ("", "-seed43", "-seed44")]
-    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
-    text = "\n".join(paired_comparisons(runs))
-    assert "| base → gemma3-270m-code_explained-r8 | mbpp_custom_alpaca | 500 | 0.0 | 1.8 | +1.8 |" in text
-    assert ("| base → gemma3-270m-code_explained-r8 | humaneval_custom_alpaca | 164 | 0.0 | 2.4 | +2.4 | [+0.6, +4.9] "
-            "| 0 / 4 | 0.125 | 0.7 | 42: +2.4, 43: +2.4, 44: +3.7 | not significant |") in text
-    mbpp = next(line for line in text.splitlines()
-                if line.startswith("| base → gemma3-270m-code_explained-r8 | mbpp_custom_alpaca |"))
-    assert mbpp.endswith("| **survives** |")
+# --- a small grid built here: 40 documents, a base model with three prompts, two configurations ---------------
+DOCS = [f"fix/{i}" for i in range(40)]
 
 
-@pytest.mark.slow
-def test_variant_differences_are_shown_for_every_training_seed():
-    """runs/gemma_grid_4, code r8 and code_explained r8 trained with seeds 42 and 44: the wrong name / signature
-    difference that is significant for seed 42 reverses for seed 44; the stripped explanation text holds in both."""
-    from reporting.results import changes_by_type, load_archived_runs, variant_question
+def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict) -> None:
+    """root/label: an lm-eval results file, its samples and a run.json, as a grid writes them."""
+    import json
 
-    d = ROOT / "runs/gemma_grid_4/results"
-    names = ["gemma3-270m-code-r8", "gemma3-270m-code-r8-seed44", "gemma3-270m-code_explained-r8",
-             "gemma3-270m-code_explained-r8-seed44"]
-    (runs,) = load_archived_runs([[str(d / n) for n in names]], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz")])
-    text = "\n".join(variant_question(runs))
-    assert ("| r8 | wrong name / signature % | 1218 | 46.8 | 50.0 | +3.2 | [1.4, 5.1] | 42: +3.2, 44: -1.0 "
-            "(mean +1.1 ± 3.0) |") in text
-    assert "| r8 | text left out by the extractor % | 1218 | 1.9 | 88.4 | +86.5 | [84.6, 88.5] | 42: +86.5, 44: +85.1" in text
-    changes = "\n".join(changes_by_type(runs))
-    assert "| r8: code → code_explained | error: name_signature | 1218 | 46.8 | 50.0 | +3.2 |" in changes
-    assert "| 0.000999 | 42: +3.2, 44: -1.0 |" in changes
-
-
-def test_task_and_error_types_that_changed_come_with_a_document():
-    from reporting.results import changes_by_type, load_archived_runs
-
-    d = ROOT / "runs/gemma_grid_3/results"
-    (runs,) = load_archived_runs([[str(d / "gemma3-270m-code-r8"), str(d / "gemma3-270m-code-r32")]],
-                                 [str(ROOT / "runs/gemma_grid_3/samples.tar.xz")])
-    text = "\n".join(changes_by_type(runs))
-    # r8 passes 1 of 391 math documents (MBPP, MBPP+, custom suite), r32 13
-    assert "| code: r8 → r32 | pass@1, math | 391 | 0.3 | 3.3 | +3.1 |" in text
-    assert "| code: r8 → r32 | error: timeout | 1218 |" in text and "custom/file-01: passes → timeout" in text
-    assert "error: syntax" not in text  # 1.6 % against 1.4 %: not a change
+    stamp = "2026-12-01T00-00-00.000001"
+    folder = root / label / "models__x"
+    folder.mkdir(parents=True)
+    results, n = {}, {}
+    for task, ok in passes.items():
+        results[task] = {"pass@1,sandbox": sum(ok) / len(ok), "pass@1_stderr,sandbox": 0.01}
+        n[task] = {"effective": len(ok)}
+        with open(folder / f"samples_{task}_{stamp}.jsonl", "w") as fh:
+            for i, (doc, p) in enumerate(zip(DOCS, ok)):
+                verdict = {"passed": bool(p), "error": None if p else "wrong_answer", "code": "def f(): pass",
+                           "syntax_valid": True, "written": True, "loc": 1.0}
+                fh.write(json.dumps({"doc_id": i, "doc": {"task_id": doc, "text": doc, "prefix": ""},
+                                     "doc_hash": f"h{doc}", "prompt_hash": f"{task}{doc}", "pass@1": float(p),
+                                     "resps": [["def f(): pass"]], "filtered_resps": [[repr(verdict)]]}) + "\n")
+    (folder / f"results_{stamp}.json").write_text(json.dumps(
+        {"config": {"model": "hf", "model_args": {"pretrained": "models/x"}}, "results": results, "n-samples": n}))
+    (root / label / "run.json").write_text(json.dumps(record))
 
 
-def test_learning_curve_ends_with_the_adapter_itself():
-    """runs/gemma_grid_4: per-epoch checkpoints (labelled ADAPTER-checkpoint-STEP) and, as the last epoch's row,
-    the adapter's own evaluation (the last checkpoint holds its weights)."""
-    from reporting.results import learning_curve, load_runs
-
-    grid = Path(__file__).resolve().parents[1] / "runs" / "gemma_grid_4"
-    runs = load_runs([grid / "results" / n for n in ("gemma3-270m-code-r8", "gemma3-270m-code-r8-checkpoint-44",
-                                                     "gemma3-270m-code-r8-checkpoint-88")])
-    assert sorted(r.label for r in runs) == ["gemma3-270m-code-r8", "gemma3-270m-code-r8-checkpoint-44",
-                                             "gemma3-270m-code-r8-checkpoint-88"]
-    text = "\n".join(learning_curve(runs, grid / "training"))
-    assert "| 44 | 1 | 0.661 | 0.6 ± 0.6 | 1.6 ± 0.6 |" in text and "| 88 | 2 | 0.640 | 0.6 ± 0.6 | 3.0 ± 0.8 |" in text
-    assert "| 132 (the adapter) | 3 | 0.640 | 0.6 ± 0.6 | 2.0 ± 0.6 |" in text
-    assert "humaneval" not in text  # only the tasks the checkpoints were evaluated on
+def _adapter(rank: int, seed: int, training: str, step: int | None = None, last: int | None = None) -> dict:
+    return {"adapter": {"path": f"outputs/adapters/{training}"}, "training": training,
+            "recipe": {"name": f"fix-code-r{rank}", "variant": "code", "rank": rank, "seed": seed, "lora_dropout": 0.05,
+                       "base_model": "models/x", "overrides": {} if seed == 42 else {"seed": seed},
+                       "checkpoint_step": step, "last_step": last}}
 
 
-def test_a_learning_curve_cut_short_shows_every_epoch_and_names_its_training():
-    """runs/gemma_grid_4: the third training of code r32 (archived as gemma3-270m-code-r32-retrain2, its results
-    folder renamed from the grid's label) had only its epoch-1 checkpoint evaluated; epochs 2 and 3 show their
-    validation loss and no pass@1, and no row is taken for the adapter's own evaluation."""
-    from reporting.results import learning_curve, load_runs
-
-    grid = ROOT / "runs" / "gemma_grid_4"
-    runs = load_runs([grid / "results" / "gemma3-270m-code-r32-retrain2-checkpoint-44"])
-    assert [r.label for r in runs] == ["gemma3-270m-code-r32-retrain2-checkpoint-44"]  # not the path's code-r32
-    text = "\n".join(learning_curve(runs, grid / "training"))
-    assert "**gemma3-270m-code-r32-retrain2**" in text
-    assert "| 44 | 1 | 0.644 | 1.9 ± 1.1 | 1.8 ± 0.6 |" in text
-    assert "| 88 | 2 | 0.628 | not evaluated | not evaluated |" in text
-    assert "| 132 | 3 | 0.638 | not evaluated | not evaluated |" in text
-    assert "(the adapter)" not in text and "*not evaluated*" in text
+def _ones(*idx: int) -> list[int]:
+    return [int(i in idx) for i in range(len(DOCS))]
 
 
-def test_a_learning_curve_pairs_each_epoch_with_the_next():
-    """runs/gemma_grid_4: code r32's fourth training (retrain3), all three epochs evaluated on MBPP and the custom
-    suite: each checkpoint against the next on the same documents (epoch 3's rising validation loss, 0.626 -> 0.636,
-    with 7 MBPP tasks lost and 5 gained). The leaderboard lists the checkpoints in step order, not as strings."""
-    from reporting.results import leaderboard, learning_curve, load_archived_runs
-
-    grid = ROOT / "runs" / "gemma_grid_4"
-    (runs,) = load_archived_runs([[str(grid / "results" / f"gemma3-270m-code-r32-retrain3-checkpoint-{step}")
-                                   for step in (132, 44, 88)]], [str(grid / "samples.tar.xz")])
-    text = "\n".join(learning_curve(runs, grid / "training"))
-    assert "| 44 | 1 | 0.645 | 1.9 ± 1.1 | 1.4 ± 0.5 |" in text and "| 132 | 3 | 0.636 | 1.3 ± 0.9 | 2.6 ± 0.7 |" in text
-    assert "| gemma3-270m-code-r32-retrain3 | 44 → 88 | mbpp_custom_alpaca | 500 | +1.6 | [+0.4, +3.0] | 2 / 10 |" in text
-    assert ("| gemma3-270m-code-r32-retrain3 | 88 → 132 | mbpp_custom_alpaca | 500 | -0.4 | [-1.8, +1.0] | 7 / 5 "
-            "| 0.774 |") in text
-    assert "44 → 132" not in text  # only neighbouring steps
-    rows = [line.split(" | ")[0] for line in leaderboard(runs) if "checkpoint" in line]
-    assert rows == [f"| gemma3-270m-code-r32-retrain3-checkpoint-{step}" for step in (44, 88, 132)]
+@pytest.fixture
+def small_grid(tmp_path):
+    """Base: zero-shot 2 of 40, 3-shot 4, Alpaca 0. r8: three seeds pass 3-4; r32: three seeds pass 12-14 and a
+    retraining with seed 42 (its last checkpoint) 10. Folder names say nothing: only run.json does."""
+    root = tmp_path / "runs"
+    _run(root, "a", {"mbpp_custom": _ones(0, 1)}, {})
+    _run(root, "b", {"mbpp_custom_3shot": _ones(0, 1, 2, 3)}, {})
+    _run(root, "c", {"mbpp_custom_alpaca": _ones()}, {})
+    for folder, seed, ok in (("d", 42, _ones(0, 1, 5)), ("e", 43, _ones(0, 1, 2, 6)), ("f", 44, _ones(0, 5, 7))):
+        _run(root, folder, {"mbpp_custom_alpaca": ok}, _adapter(8, seed, f"t8-{seed}"))
+    for folder, seed, n in (("g", 42, 14), ("h", 43, 12), ("i", 44, 13)):
+        _run(root, folder, {"mbpp_custom_alpaca": _ones(*range(n))}, _adapter(32, seed, f"t32-{seed}"))
+    _run(root, "j", {"mbpp_custom_alpaca": _ones(*range(2, 12))}, _adapter(32, 42, "t32-again", 132, 132))
+    _run(root, "k", {"mbpp_custom_alpaca": _ones(*range(3))}, _adapter(32, 42, "t32-again", 44, 132))  # epoch 1
+    return root
 
 
-def test_pass_at_k_runs_are_paired_task_by_task():
-    """The base model's pass@10 (grid 1, its own prompt) against code r32's (grid 4, Alpaca prompt) over the same 500
-    MBPP tasks: 11 and 43 solved, 3 only by the base, 35 only by the adapter."""
-    from reporting.results import load_archived_runs, passk_pairs
+def test_the_primary_comparison_pairs_the_best_adapter_with_the_base_on_its_best_prompt(small_grid):
+    from reporting.claims import family, verdict
+    from reporting.runs import load_runs
 
-    dirs = [str(ROOT / "runs/gemma_grid/results/gemma-3-270m-passk"),
-            str(ROOT / "runs/gemma_grid_4/results/gemma3-270m-code-r32-retrain2-passk")]
-    (runs,) = load_archived_runs([dirs], [str(ROOT / "runs/gemma_grid_4/samples.tar.xz"),
-                                          str(ROOT / "runs/gemma_grid/samples.tar.xz")])
-    text = "\n".join(passk_pairs(runs))
-    assert ("| gemma-3-270m (mbpp_custom_passk) → gemma3-270m-code-r32 (mbpp_custom_alpaca_passk) "
-            "| 500 | 2.2 | 8.6 | +6.4 | [+4.2, +8.8] | 3 / 35 | 6.68e-08 |") in text
-    assert passk_pairs(runs[:1]) == []  # one run: nothing to pair
+    rows = family(load_runs([small_grid]))
+    (primary,) = [c for c in rows if c.primary]
+    # the base's best prompt is 3-shot (4 of 40 against 2 zero-shot); r32 passes most on the recipe's seed
+    assert primary.title == "base (3-shot) → fix-code-r32" and primary.bench == "mbpp_custom"
+    assert primary.k == (1, 4) and primary.n == 40  # four trainings of r32: three seeds and a seed-42 retraining
+    assert abs(primary.second_rate - (14 + 12 + 13 + 10) / 4 / 40) < 1e-12 and abs(primary.first_rate - 0.1) < 1e-12
+    assert primary.p == max(primary.p_docs, primary.trained["p"]) and verdict(primary) == "**holds**"
+    # the format effect is a comparison of its own; r8 against r32 is Welch over 3 and 4 trainings
+    kinds = {(c.kind, c.title) for c in rows}
+    assert ("format", "base (Alpaca) → fix-code-r8") in kinds and ("adapters", "code: r8 → r32") in kinds
+    pair = next(c for c in rows if c.kind == "adapters")
+    assert pair.k == (3, 4) and pair.trained is not None
+    # Holm over all but the primary: never below the raw p, r8 against the 3-shot base not shown
+    rest = [c for c in rows if not c.primary]
+    assert len(rest) == len(rows) - 1 and all(c.p_holm >= c.p for c in rest)
+    r8 = next(c for c in rows if c.title == "base (3-shot) → fix-code-r8")
+    assert verdict(r8) == "not shown"
+
+
+def test_the_report_states_the_primary_comparison_and_how_many_were_made(small_grid, tmp_path):
+    out = build([str(small_grid)], tmp_path / "r.md", [], "Small grid")
+    text = out.read_text()
+    claims = text.split("## Claims")[1].split("\n## ")[0]
+    assert "**Primary comparison**" in claims and "base (3-shot) → fix-code-r32 **(primary)**" in claims
+    n = claims.count("\n| base (") + claims.count("\n| code: ")
+    assert f"The other {n - 1} comparisons are Holm-corrected together ({n} made in all)" in claims
+    noise = text.split("## Training noise")[1].split("\n## ")[0]
+    assert "| fix-code-r32 | mbpp_custom_alpaca | 4 |" in noise and "t32-again (seed 42, step 132): 25.0" in noise
+    assert "## Learning curve" in text and "**t32-again**" in text  # its epoch-1 checkpoint, named by run.json
+    assert "## Reproducibility" not in text and " among these" not in text
+
+
+def test_claims_again_without_contaminated_tasks(small_grid, tmp_path):
+    import json
+
+    contamination = tmp_path / "contamination.json"
+    contamination.write_text(json.dumps({"tasks": {"fix/0": [17, 4], "fix/1": [3], "fix/39": []}}))
+    text = build([str(small_grid)], tmp_path / "r.md", [], "Small grid", contamination=str(contamination)).read_text()
+    clean = text.split("## Benchmark tasks no training row is contaminated with")[1].split("\n## ")[0]
+    assert "Left out: 2 benchmark tasks" in clean  # fix/39 lists no row
+    assert "| base (3-shot) → fix-code-r32 **(primary)** | mbpp_custom | 40 → 38 |" in clean
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"rows": []}))
+    with pytest.raises(SystemExit, match="bad.json: expected"):
+        build([str(small_grid)], tmp_path / "r2.md", [], "x", contamination=str(bad))
+
+
+def test_a_run_records_what_it_is_before_lm_eval_starts(tmp_path):
+    """evaluation.lm_eval_command: the one command builder; --print shows it, a run writes run.json first."""
+    import json
+
+    from evaluation.lm_eval_command import lm_eval_command, main as command_main
+    from evaluation.run_record import describe, read
+
+    adapter = tmp_path / "adapters" / "a" / "checkpoint-44"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_model.safetensors").write_bytes(b"weights")
+    (adapter.parent / "checkpoint-132").mkdir()
+    cmd = lm_eval_command(f"pretrained=models/x,peft={adapter},dtype=float32", "mbpp_custom_alpaca", tmp_path / "out",
+                          device="cpu", batch_size=4, limit=5, gen_kwargs={"max_gen_toks": 32}, seed="0,1234,1234,1234")
+    assert cmd[:2] == ["lm_eval", "run"] and cmd[cmd.index("--gen_kwargs") + 1] == "max_gen_toks=32"
+    rec = describe(cmd, recipe={"name": "r", "rank": 8}, training="a")
+    assert rec["adapter"]["sha256"] == __import__("hashlib").sha256(b"weights").hexdigest()
+    assert rec["recipe"]["checkpoint_step"] == 44 and rec["recipe"]["last_step"] == 132 and rec["limit"] == "5"
+    assert rec["backend"]["name"] == "transformers" and rec["backend"]["dtype"] == "float32"
+    assert rec["generation"] == {"max_gen_toks": "32"} and rec["command"] == " ".join(cmd)
+    out = tmp_path / "run"
+    # lm-eval is not run (an unknown launcher binary would fail): the record is written before it starts
+    assert command_main(["--model-args", "pretrained=models/x", "--tasks", "mbpp_custom", "--output-path", str(out),
+                         "--print"]) == 0
+    assert read(out) is None
+    with pytest.raises(SystemExit):
+        command_main(["--model-args", "x", "--tasks", "t", "--output-path", str(out), "--record-json", "{not json"])
+    json.loads(json.dumps(rec))  # a record is plain JSON

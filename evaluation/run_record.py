@@ -1,0 +1,127 @@
+"""What a run is, written beside its results when it is made: RUN_DIR/run.json. Reports read this, never a label.
+
+    python -m evaluation.run_record show RUN_DIR
+
+Fields: base model (path, sha256 of its weights), adapter (path, sha256), recipe (name and its matrix coordinates:
+variant, rank, profile, seed, LoRA dropout, checkpoint step and the training's last step), training (the name of
+the training the adapter came from: two trainings of one recipe have two names), backend (Transformers or a
+llama.cpp server, dtype, quantisation, device, batch), the sha256 of the data manifest the adapter was trained on,
+tasks, limit, generation settings, and the exact command.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+RECORD = "run.json"
+SCHEMA = 1
+
+
+def sha256_of(path: str | Path | None, pattern: str = "*.safetensors") -> str | None:
+    """sha256 of a file, or of a folder's weight files (names and bytes, in name order); None where not local."""
+    if not path:
+        return None
+    p = Path(path)
+    files = [p] if p.is_file() else sorted(p.glob(pattern)) if p.is_dir() else []
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        if len(files) > 1:
+            h.update(f.name.encode())
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _option(cmd: list[str], name: str) -> str | None:
+    return cmd[cmd.index(name) + 1] if name in cmd and cmd.index(name) + 1 < len(cmd) else None
+
+
+def _kv(text: str | None) -> dict:
+    return dict(kv.split("=", 1) for kv in (text or "").split(",") if "=" in kv)
+
+
+def recipe_coordinates(recipe: str | Path, overrides: dict | None = None) -> dict:
+    """A recipe YAML's matrix coordinates (with the grid's run-time overrides applied)."""
+    import yaml
+
+    path = Path(recipe)
+    text = path.read_text()
+    cfg = {**yaml.safe_load(text), **(overrides or {})}
+    data = (cfg.get("datasets") or [{}])[0].get("path", "")
+    profile = re.search(r"profile `([\w-]+)`", text)
+    return {"name": path.stem, "file": str(path), "overrides": overrides or {},
+            "variant": Path(data).parent.name or None, "rank": cfg.get("lora_r"),
+            "profile": profile[1] if profile else None, "seed": cfg.get("seed"),
+            "lora_dropout": cfg.get("lora_dropout"), "base_model": cfg.get("base_model")}
+
+
+def checkpoint_of(adapter: str | Path | None) -> tuple[int | None, int | None]:
+    """(checkpoint step, the training's last step) for ADAPTER/checkpoint-N; (None, None) for a trained adapter."""
+    if not adapter or not (m := re.fullmatch(r"checkpoint-(\d+)", Path(str(adapter).rstrip("/")).name)):
+        return None, None
+    steps = [int(c.name.split("-")[1]) for c in Path(adapter).parent.glob("checkpoint-*") if c.name[11:].isdigit()]
+    return int(m[1]), max(steps) if steps else None
+
+
+def describe(cmd: list[str], *, recipe: dict | None = None, training: str | None = None,
+             data_manifest: str | Path | None = None, backend: dict | None = None, **more) -> dict:
+    """The record of an lm-eval run from its command line and what the caller knows (recipe, training, backend)."""
+    args = _kv(_option(cmd, "--model_args"))
+    base = args.get("pretrained")
+    adapter = args.get("peft")
+    step, last = checkpoint_of(adapter)
+    manifest = sha256_of(data_manifest) if data_manifest else None
+    return {"schema": SCHEMA, "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "base_model": {"path": base, "sha256": sha256_of(base)} if base else None,
+            "adapter": {"path": adapter, "sha256": sha256_of(adapter, "adapter_model.safetensors")} if adapter else None,
+            "recipe": {**(recipe or {}), "checkpoint_step": step, "last_step": last} if recipe or step else None,
+            "training": training,
+            "backend": {"name": "transformers" if _option(cmd, "--model") == "hf" else _option(cmd, "--model"),
+                        "dtype": args.get("dtype"), "quantisation": None, "device": _option(cmd, "--device"),
+                        "batch_size": _option(cmd, "--batch_size"), **(backend or {})},
+            "data_manifest_sha256": manifest,
+            "tasks": (_option(cmd, "--tasks") or "").split(","), "limit": _option(cmd, "--limit"),
+            "generation": _kv(_option(cmd, "--gen_kwargs")) or None, "seed": _option(cmd, "--seed"),
+            "command": " ".join(cmd), **more}
+
+
+def write(run_dir: str | Path, record: dict) -> Path:
+    out = Path(run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return out / RECORD
+
+
+def read(run_dir: str | Path) -> dict | None:
+    """The record of the run in RUN_DIR (or of the run folder above a results file's folder); None if none."""
+    for d in (Path(run_dir), *Path(run_dir).parents[:2]):
+        if (d / RECORD).is_file():
+            return json.loads((d / RECORD).read_text())
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evaluation.run_record", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("show", help="print a run's record")
+    s.add_argument("run_dir")
+    a = p.parse_args(argv)
+    rec = read(a.run_dir)
+    if rec is None:
+        print(f"no {RECORD} in {a.run_dir}", file=sys.stderr)
+        return 1
+    print(json.dumps(rec, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
