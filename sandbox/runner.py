@@ -192,12 +192,12 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
             finally:
                 if proc is not None:
                     _kill(proc, cgroup)
-            if not result.passed and result.status != MEMORY and cgroup.oom_kills() > 0:
-                # the memory cgroup killed one of its processes: whatever that made the program do next
-                result.status, result.etype = MEMORY, "memory cgroup (all the program's processes together)"
                 for fd in (r, w, req_r, req_w):
                     if fd is not None:
                         os.close(fd)
+            if not result.passed and result.status != MEMORY and cgroup.oom_kills() > 0:
+                # the memory cgroup killed one of its processes: whatever that made the program do next
+                result.status, result.etype = MEMORY, "memory cgroup (all the program's processes together)"
             if proc is not None:
                 writer.join(timeout=1)
             out.seek(max(0, out.seek(0, os.SEEK_END) - limits.output_bytes))

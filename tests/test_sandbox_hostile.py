@@ -643,3 +643,17 @@ def test_a_generator_is_not_the_tuple_it_yields_in_a_driven_test():
     listed = "def check(candidate):\n    assert list(candidate(0)) == [1, 2]\ncheck(f)\n"
     assert not run_program(gen, [Test(driver=eq, entry_point="f")], limits=FAST).passed
     assert run_program(gen, [Test(driver=listed, entry_point="f")], limits=FAST).passed
+
+
+def test_no_descriptor_outlives_a_run():
+    """Thousands of programs run in one grader: each run closes every descriptor it opened, however it ended."""
+    def count() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = count()
+    for program in ("def f():\n    return 1", "import os\nos._exit(0)", "def f():\n    while True: pass",
+                    FORGE.format(lines=repr(b"garbage"))):
+        run_program(program, [Test(entry_point="f", args=[], expected=1)], limits=Limits(default_test_time=0.5, max_task_time=2))
+    run_program("def f(x):\n    return x", [Test(driver="def check(c):\n    assert c(1) == 1\ncheck(f)\n", entry_point="f")],
+                limits=FAST)
+    assert count() == before
