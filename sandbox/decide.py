@@ -90,7 +90,15 @@ def raised_fields(r) -> tuple[str, str, list[str]]:
     if not isinstance(etype, str) or not isinstance(msg, str) or not isinstance(mro, list) \
             or not all(isinstance(m, str) for m in mro):
         raise Malformed("bad exception record")
-    return etype[:100], msg[:300], [m[:200] for m in mro[:50]]
+    return _clean(etype[:100]), _clean(msg[:300]), [_clean(m[:200]) for m in mro[:50]]
+
+
+def _clean(text: str) -> str:
+    """Text a program sent, safe to write anywhere as UTF-8 (a lone surrogate becomes its escape)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+REFERENCE_FAILED = "the reference did not pass this test here, so no answer can be judged against it"
 
 
 def _state_equal(a: list, b: list) -> bool:
@@ -144,8 +152,18 @@ class Decider:
                     out.append(["outcome", {"returned": True}])
         return out
 
+    def reference_failed(self, i: int) -> TestResult | None:
+        """A test whose reference did not pass (it timed out under load, say) decides nothing: its trace and
+        expected output are missing, and without them a forged end or a None would pass."""
+        ref = self.refs[i]
+        if ref is not None and ref.status != PASS:
+            return TestResult(FAIL, "ReferenceFailed", REFERENCE_FAILED)
+        return None
+
     def on_assert(self, i: int, event: dict) -> TestResult | None:
         """A failed assertion decides test i; None while it still holds."""
+        if (failed := self.reference_failed(i)) is not None:
+            return failed
         split = self.splits[i]
         aid = event.get("aid")
         if split is None or type(aid) is not int or not 0 <= aid < len(split.asserts):
@@ -187,6 +205,8 @@ class Decider:
         return TestResult(FAIL, "AssertionError", msg)
 
     def on_end(self, i: int, event: dict) -> TestResult:
+        if (failed := self.reference_failed(i)) is not None:
+            return failed
         if "raised" in event:
             etype, msg, mro = raised_fields(event["raised"])
             return TestResult(classify_exception(etype, mro), etype, msg)
@@ -208,6 +228,8 @@ class Decider:
         if test.entry_point is None or test.code is not None or test.driver is not None:
             raise Malformed("a call event for a test that makes no call")
         out = value(event.get("value"))
+        if (failed := self.reference_failed(i)) is not None:
+            return failed
         if self.record:
             return TestResult(PASS, output=recorded(test.entry_point, out, test.oracle))
         if check_output(test.entry_point, test.args, out, test.expected, test.atol, test.oracle):
@@ -217,6 +239,8 @@ class Decider:
     def drive(self, i: int, call_program, deadline: float) -> TestResult:
         """Run test i's driver here; `call_program(name, args, kwargs, seconds)` returns a reply event."""
         test = self.tests[i]
+        if (failed := self.reference_failed(i)) is not None:
+            return failed
 
         def call(name, args, kwargs):
             left = deadline - time.monotonic()
@@ -250,6 +274,6 @@ class Decider:
 
 def _text(exc: BaseException) -> str:
     try:
-        return str(exc)[:300]
+        return _clean(str(exc)[:300])
     except Exception:  # noqa: BLE001 - a message built from a value that is not data
         return type(exc).__name__

@@ -14,8 +14,13 @@ answer's size allows (bounded by `verdict.MAX_NODES` and `MAX_EVENT_BYTES`), and
 from __future__ import annotations
 
 import builtins
+import os
 import random as _random
+import secrets
 import types
+from functools import lru_cache
+
+from common.cache import cache_dir
 
 from .verdict import Drained, Opaque, safe_repr
 
@@ -57,6 +62,23 @@ class Foreign:
         return f"<{self._what}>"
 
 
+class Iterated:
+    """What a generator or iterator the program returned yielded: iterable once, as the original was, and equal to
+    no list or tuple (HumanEval's `candidate(x) == (1, 2)` fails for a generator there too)."""
+
+    def __init__(self, items):
+        self._items = iter(list(items))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._items)
+
+    def __repr__(self) -> str:
+        return "<iterator the program returned>"
+
+
 def foreign_free(x):
     """A decoded value with the program's objects (and iterators cut short) replaced by Foreign."""
     if isinstance(x, Opaque):
@@ -64,7 +86,7 @@ def foreign_free(x):
     if isinstance(x, Drained):
         if x.cut:
             return Foreign(f"{x.type_name} cut short")
-        return x
+        return Iterated(foreign_free(v) for v in x)
     if type(x) is list:
         return [foreign_free(v) for v in x]
     if type(x) is tuple:
@@ -101,11 +123,37 @@ def remote_exception(etype: str, msg: str, mro: list[str]) -> Exception:
     return exc
 
 
+@lru_cache(maxsize=None)
+def secret_seed() -> str:
+    """The seed tests draw their inputs from (HumanEval/38's strings, /53's numbers). A program must not be able to
+    replay the draws (a lookup table of /38's 100 strings passes without decoding), so it is secret: kept in the
+    user's cache folder, which no graded program can see, and made once per installation, so that verdicts repeat
+    from run to run here. CODEEVAL_TEST_SEED sets it (to reproduce another machine's run)."""
+    if os.environ.get("CODEEVAL_TEST_SEED"):
+        return os.environ["CODEEVAL_TEST_SEED"]
+    path = cache_dir() / "test_seed"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        pass
+    seed = secrets.token_hex(16)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(seed)
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError:
+        pass  # no cache folder: secret for this process only
+    return seed
+
+
 def _private_random(seed: int) -> types.ModuleType:
-    """A `random` module of the test's own, seeded: tests that draw inputs (HumanEval/53) draw the same ones for the
-    reference and every candidate, whatever other grader threads draw meanwhile."""
+    """A `random` module of the test's own, seeded from the secret: tests that draw inputs draw the same ones for
+    every candidate, whatever other grader threads draw meanwhile, and no program can know them in advance."""
     mod = types.ModuleType("random")
-    rng = _random.Random(seed)
+    rng = _random.Random(f"{secret_seed()}:{seed}")
     for name in dir(_random):
         if not name.startswith("_"):
             setattr(mod, name, getattr(_random, name))
@@ -113,7 +161,15 @@ def _private_random(seed: int) -> types.ModuleType:
         attr = getattr(rng, name)
         if not name.startswith("_") and callable(attr):
             setattr(mod, name, attr)
+    mod.Random = _SecretRandom  # HumanEval/32's random.Random(42) too
     return mod
+
+
+class _SecretRandom(_random.Random):
+    """random.Random whose seed (the test's own, e.g. 42) is mixed with the secret one."""
+
+    def seed(self, a=None, version=2):
+        super().seed(f"{secret_seed()}:{a!r}", version)
 
 
 def namespace(seed: int) -> dict:

@@ -9,6 +9,8 @@ the whole process group (and cgroup) is SIGKILLed.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import marshal
 import os
 import pickle
@@ -58,6 +60,26 @@ class Limits:
 @lru_cache(maxsize=4096)
 def _split(code: str, helpers: bool, shadowed: frozenset[str]) -> SplitTest:
     return split_test(code, helpers, shadowed)
+
+
+@lru_cache(maxsize=4096)
+def _trusted(code: str, own_names: frozenset[str]) -> list[str]:
+    """The builtins test code names (open, type, next, setattr ...) that are not the task's own function: in the
+    graded process they are bound to the builtins as they were before the program ran, not to what it defined."""
+    tree = ast.parse(code)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return sorted((used & _BUILTIN_NAMES) - bound_names(tree) - own_names)
+
+
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("__"))
+
+
+@lru_cache(maxsize=256)
+def _bound(source: str) -> frozenset[str]:
+    try:
+        return frozenset(bound_names(parse_program(source)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
 
 
 def _shadowed(*sources: str) -> frozenset[str]:
@@ -130,7 +152,8 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
     # the setup's names, and the function a test calls by a builtin's name because the task says so (mbpp/126 `sum`)
     shadowed = _shadowed(setup) | frozenset(t.entry_point for t in tests if t.code is not None and t.entry_point) & SAFE_NAMES.keys()
     splits = [_split(t.code, t.helpers, shadowed) if t.code is not None else None for t in tests]
-    payload_tests = [{"kind": "code", "code": s.child_code} if s is not None else
+    own_names = _bound(setup) | frozenset(t.entry_point for t in tests if t.entry_point)
+    payload_tests = [{"kind": "code", "code": s.child_code, "trusted": _trusted(t.code, own_names)} if s is not None else
                      {"kind": "rpc"} if t.driver is not None else
                      {"kind": "call", "entry_point": t.entry_point, "args": t.args} for t, s in zip(tests, splits)]
     # the child times each test itself; the grader's deadline also covers a program that blocks SIGALRM
@@ -169,12 +192,12 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
             finally:
                 if proc is not None:
                     _kill(proc, cgroup)
-            if not result.passed and result.status != MEMORY and cgroup.oom_kills() > 0:
-                # the memory cgroup killed one of its processes: whatever that made the program do next
-                result.status, result.etype = MEMORY, "memory cgroup (all the program's processes together)"
                 for fd in (r, w, req_r, req_w):
                     if fd is not None:
                         os.close(fd)
+            if not result.passed and result.status != MEMORY and cgroup.oom_kills() > 0:
+                # the memory cgroup killed one of its processes: whatever that made the program do next
+                result.status, result.etype = MEMORY, "memory cgroup (all the program's processes together)"
             if proc is not None:
                 writer.join(timeout=1)
             out.seek(max(0, out.seek(0, os.SEEK_END) - limits.output_bytes))

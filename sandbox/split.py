@@ -96,7 +96,7 @@ class _Skeleton:
         of the program's (whose __len__ or __str__ is the program's anyway) does it take the graded process's
         result, computed there from the same values (`__raw__`) without calling the program again."""
         def raw(n: ast.expr) -> ast.expr:
-            return ast.Call(ast.Name("__raw__", ast.Load()), [ast.Constant(self.probe_index(n))], [])
+            return ast.Call(ast.Name("__raw__", ast.Load()), [ast.Constant(self.value_index(n))], [])
 
         there = ast.Call(call.func, [raw(a) for a in call.args], [ast.keyword(k.arg, raw(k.value)) for k in call.keywords])
         k = self.probe_index(self.probe(there))
@@ -109,6 +109,12 @@ class _Skeleton:
 
     def has_probe(self, node: ast.expr) -> bool:
         return any(self.probe_index(n) is not None for n in ast.walk(node))
+
+    def value_index(self, node: ast.expr) -> int | None:
+        """The probe whose value the graded process holds for `node`: a probe, or a fold (its own probe)."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__fold__":
+            return node.args[0].value
+        return self.probe_index(node)
 
     @staticmethod
     def probe_index(node: ast.expr) -> int | None:
@@ -140,7 +146,7 @@ class _Skeleton:
                 args = [self.build(a) for a in node.args]
                 kwargs = [self.build(k.value) for k in node.keywords]
                 call = ast.Call(f, args, [ast.keyword(k.arg, v) for k, v in zip(node.keywords, kwargs)])
-                if not _is_math(f) and self.all_probes(args + kwargs):
+                if not _is_math(f) and args + kwargs and all(self.value_index(n) is not None for n in args + kwargs):
                     return self.fold_call(call)
                 return call
             return self.probe(node)

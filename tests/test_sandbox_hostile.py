@@ -568,3 +568,92 @@ def test_task_files_reach_the_working_directory_read_only():
     tests = [Test(code="assert f() == 'a\\nb\\n'"), Test(code="assert g() == 1")]
     result = run_program(program, tests, limits=FAST, fail_fast=False, files={"data.txt": b"a\nb\n"})
     assert [t.status for t in result.tests] == [PASS, ERROR], (result.tests, result.stderr)
+
+
+# ------------------------------------------------------------------ found by a red team that had the grader's source
+# (tests/fixtures/hostile/*.py.txt: each program as the red team wrote it)
+
+def _fixture(name: str) -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "fixtures" / "hostile" / f"{name}.py.txt").read_text()
+
+
+RIGGED_BUILTINS = [("custom/class-08", "class08_rig"), ("custom/file-12", "file12_rig"),
+                   ("custom/iter-10", "iter10_rig"), ("custom/parse-05", "parse05_rig")]
+
+
+@pytest.mark.parametrize("task,name", RIGGED_BUILTINS, ids=[n for _, n in RIGGED_BUILTINS])
+def test_a_builtin_the_test_code_calls_in_the_graded_process_is_not_the_programs(task, name, monkeypatch):
+    """Test code that runs where the program lives (setattr on its object, open on its file, next on its iterator,
+    type of its value) calls the builtins as they were before the program ran, not the program's rigged ones."""
+    from custom_suite import as_docs
+    from evaluation.grading import grade
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
+    doc = next(d for d in as_docs() if d["task_id"] == task)
+    rigged, honest = grade([doc], [[_fixture(name), doc["reference"]]], progress=False)[0]
+    assert not rigged["passed"] and honest["passed"], (rigged["first_failure"], honest["first_failure"])
+
+
+def test_humaneval_draws_cannot_be_replayed(monkeypatch):
+    """HumanEval/38 draws its 100 strings from `random`: a program that replays a guessed seed (the test index)
+    and looks the answers up fails; the real decoder passes."""
+    verdicts = _grade(["HumanEval/38", "HumanEval/38"], [_fixture("he38_replay_full"), DECODE_CYCLIC], monkeypatch)
+    assert [v["passed"] for v in verdicts] == [False, True]
+
+
+def test_file_locks_and_inotify_cannot_carry_answers_between_concurrent_programs():
+    """Every sandbox binds the same host files: a lock (flock, fcntl) or an inotify watch on one would be a channel
+    between programs graded at the same time. They are denied; a sender and a receiver graded together: the
+    receiver, which computes nothing, fails."""
+    probe = ("import errno, fcntl, os, ctypes\ndef f():\n    fd = os.open(os.__file__, os.O_RDONLY)\n    out = []\n"
+             "    for call in (lambda: fcntl.flock(fd, fcntl.LOCK_SH), lambda: fcntl.lockf(fd, fcntl.LOCK_SH)):\n"
+             "        try:\n            call()\n            out.append(0)\n        except OSError as e:\n"
+             "            out.append(e.errno)\n"
+             "    libc = ctypes.CDLL(None, use_errno=True)\n    out.append(0 if libc.inotify_init1(0) >= 0 else ctypes.get_errno())\n"
+             "    return out")
+    assert run_program(probe, [Test(code="assert f() == [1, 1, 1]")], limits=FAST).passed  # EPERM, three times
+    tests = [Test(code=c, entry_point="remove_Occ") for c in
+             ('assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"',
+              'assert remove_Occ("PHP","P") == "H"')]
+    slow = Limits(default_test_time=5.0, memory_bytes=256 << 20, max_task_time=20.0)
+    tx, rx = run_many([{"program": _fixture("flock_tx"), "tests": tests, "limits": slow},
+                       {"program": _fixture("flock_rx"), "tests": tests, "limits": slow}], workers=2)
+    assert not rx.passed, rx.stderr
+
+
+def test_a_reference_that_did_not_pass_decides_nothing():
+    """A reference that timed out leaves no trace and no expected output: a forged end or a None must not pass."""
+    from sandbox.decide import TestResult as Result
+
+    failed = [Result(TIMEOUT, "Timeout")]
+    forged = FORGE.format(lines=repr(b'{"ev": "end", "test": 0}'))
+    r = run_program(forged, [Test(code="assert add(2, 3) == 5", entry_point="add")], limits=FAST, references=failed)
+    assert r.status == FAIL and r.etype == "ReferenceFailed", (r.status, r.etype)
+    none = run_program("def add(a, b):\n    return None", [Test(entry_point="add", args=[2, 3], expected=None)],
+                       limits=FAST, references=failed)
+    assert none.status == FAIL and none.etype == "ReferenceFailed"
+
+
+def test_a_generator_is_not_the_tuple_it_yields_in_a_driven_test():
+    """As in HumanEval's own harness: `candidate(x) == (1, 2)` is False for a generator; list() of it works."""
+    gen = "def f(x):\n    yield 1\n    yield 2"
+    eq = "def check(candidate):\n    assert candidate(0) == (1, 2)\ncheck(f)\n"
+    listed = "def check(candidate):\n    assert list(candidate(0)) == [1, 2]\ncheck(f)\n"
+    assert not run_program(gen, [Test(driver=eq, entry_point="f")], limits=FAST).passed
+    assert run_program(gen, [Test(driver=listed, entry_point="f")], limits=FAST).passed
+
+
+def test_no_descriptor_outlives_a_run():
+    """Thousands of programs run in one grader: each run closes every descriptor it opened, however it ended."""
+    def count() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = count()
+    for program in ("def f():\n    return 1", "import os\nos._exit(0)", "def f():\n    while True: pass",
+                    FORGE.format(lines=repr(b"garbage"))):
+        run_program(program, [Test(entry_point="f", args=[], expected=1)], limits=Limits(default_test_time=0.5, max_task_time=2))
+    run_program("def f(x):\n    return x", [Test(driver="def check(c):\n    assert c(1) == 1\ncheck(f)\n", entry_point="f")],
+                limits=FAST)
+    assert count() == before
