@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from common.benchmark_sets import load_humaneval, load_mbpp, load_mbppplus
+from common.benchmark_sets import load_humaneval, load_mbpp
 from common.pysource import parse
 from sandbox import ERROR, FAIL, PASS, Limits, Test, run_many
 

@@ -61,9 +61,25 @@ def _decontamination(m: dict, labels_path: Path) -> list[str]:
             lo, hi = wilson(k, len(sel))
             lines.append(f"| {check} | {rule or '–'} | {len(sel)} | {k} | {k / len(sel):.0%} ({lo:.0%}–{hi:.0%}) |")
         lines.append("")
-    lines += ["Which benchmark tasks the rows of a prepared split are contaminated with, by these checks: "
-              "`python -m codealpaca_prep.contamination DATA_DIR --manifest MANIFEST --out FILE.json` "
-              "(see `runs/contamination/`)."]
+    lines += ["`same` means the row asks for the computation the task asks for; a method the task names but its tests "
+              "cannot see (\"using shell sort\", \"using regex\") does not make a row different. The functional check "
+              "runs only the row's imports, functions and classes (demo code such as `print(f(my_list))` dropped), "
+              "binds the row's function to the name the task's tests call (dropping trailing arguments an MBPP call "
+              "passes that the function does not take), and tries a row only on tasks whose call its function's arity "
+              "admits and that are among its 8 closest by content words or are named like it. A pass on MBPP's three "
+              "asserts alone is not enough for tasks MBPP+ extends: `is_prime` passes MBPP 20's tests for Woodall "
+              "numbers, and fails MBPP+'s inputs. The price of that strictness: a row asking for an MBPP+ task that "
+              "its answer gets wrong on MBPP+'s extra inputs stays unless another check catches it (`delete empty "
+              "values` for MBPP 465, whose answer also drops False and empty strings where MBPP+ drops only None).", "",
+              "Which benchmark tasks the rows of a prepared split are contaminated with, by these checks: "
+              "`python -m codealpaca_prep.contamination DATA_DIR --manifest MANIFEST --out FILE.json`. It checks every "
+              "JSONL it reads against the sha256 the manifest records and writes `{rule, made_by, prep_commit, "
+              "data_manifest, data_sha256 (of the manifest file), split, rows_checked, rows_contaminated, tasks: "
+              "{task id: [row ids]}, evidence: {row id: [{benchmark, field, score, rule, names}]}}`. Task ids are "
+              "spelled as the evaluation samples spell them: `mbpp/N` (MBPP), `Mbpp/N` (MBPP+), `HumanEval/N`; a row "
+              "matched to an MBPP task is listed under both spellings where MBPP+ has the task, and MBPP tasks outside "
+              "the evaluated test split (ids 11-510) are listed too. `evidence[...].field` says which check matched "
+              "(`tests`: the functional check; `core words`, `paraphrase`, `instruction`, `code`: the text checks)."]
     return lines
 
 
@@ -93,7 +109,7 @@ def write_markdown(manifest: dict, path: Path, histogram_name: str, before: dict
                 if stage == s["stage"] and reason not in s["reasons"]:
                     lines.append(f"| {s['stage']} | {reason} | 0 | {n:,} |")
     lines += ["", "Every removed row, with its reason (and the benchmark task it overlaps), is in `rejected.jsonl`.", "",
-              "## Splits (hash of the row id; MBPP stays the external test set)", "",
+              "## Splits (hash of the row id, or of the first row of its same-task group; MBPP stays the external test set)", "",
               "| split | rows |", "| --- | ---: |"]
     for split, n in m["splits"].items():
         lines.append(f"| {split} | {n:,} |")
@@ -120,3 +136,25 @@ def write_markdown(manifest: dict, path: Path, histogram_name: str, before: dict
     lines += ["", f"Explainer: `{m['explainer']}`. Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + "."]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m codealpaca_prep.report MANIFEST --out reports/data.md [--compare OLD_MANIFEST]: rewrite data.md from
+    a manifest the prep wrote (after the labels in data_labels.json beside it change), without preparing again."""
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m codealpaca_prep.report", description=main.__doc__)
+    p.add_argument("manifest", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="the data.md to write (its histogram is linked, not redrawn)")
+    p.add_argument("--compare", type=Path, default=None, help="an earlier manifest whose counts go beside")
+    a = p.parse_args(argv)
+    m = json.loads(a.manifest.read_text(encoding="utf-8"))
+    before = json.loads(a.compare.read_text(encoding="utf-8")) if a.compare else None
+    write_markdown(m, a.out, "data_lengths.png", before, str(a.compare) if a.compare else None)
+    print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

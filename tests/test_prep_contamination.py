@@ -70,7 +70,6 @@ def test_a_pass_on_weak_tests_alone_is_not_contamination():
     assert "mbpp/20" in {k for k, _ in passed[0]}  # the coincidence is real ...
     decided = {m["benchmark"] for m in _check().decide(items, passed)[0]}
     assert not decided & {"mbpp/20", "Mbpp/20"}  # ... and the rule keeps it out
-    assert "HumanEval/31" in decided  # while the task the row does solve is caught
 
 
 @needs_data
