@@ -1,6 +1,8 @@
 """What a run is, written beside its results when it is made: RUN_DIR/run.json. Reports read this, never a label.
 
     python -m evaluation.run_record show RUN_DIR
+    python -m evaluation.run_record served RUN_DIR [--base DIR] [--adapter DIR] [--recipe YML]
+        # after `python -m assistant.grade`: RUN_DIR/run.json from its served.json (a llama.cpp server on a GGUF)
 
 Fields: base model (path, sha256 of its weights), adapter (path, sha256), recipe (name and its matrix coordinates:
 variant, rank, profile, seed, LoRA dropout, checkpoint step and the training's last step), training (the name of
@@ -108,13 +110,43 @@ def read(run_dir: str | Path) -> dict | None:
     return None
 
 
+def served(run_dir: str | Path, base: str | None = None, adapter: str | None = None,
+           recipe: str | None = None) -> dict:
+    """The record of an assistant.grade run: the GGUF it served (merged from BASE and ADAPTER), from served.json."""
+    s = json.loads((Path(run_dir) / "served.json").read_text())
+    q = re.search(r"-(q\d\w*|f16|bf16)\.gguf$", s["gguf"])
+    cmd = (f"python -m assistant.grade --gguf {s['gguf']} --output_path {run_dir} --tasks {s['tasks']}"
+           + (f" --limit {s['limit']}" if s.get("limit") else "")
+           + (f" -- {' '.join(s['lm_eval_args'])}" if s.get("lm_eval_args") else ""))
+    gen = s.get("lm_eval_args") or []
+    return {"schema": SCHEMA, "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "base_model": {"path": base, "sha256": sha256_of(base)} if base else None,
+            "adapter": {"path": adapter, "sha256": sha256_of(adapter, "adapter_model.safetensors"),
+                        "merged_into_gguf": True} if adapter else None,
+            "recipe": {**recipe_coordinates(recipe), "checkpoint_step": None, "last_step": None} if recipe else None,
+            "training": Path(adapter).name if adapter else None,
+            "backend": {"name": "llama.cpp server", "gguf": s["gguf"], "gguf_sha256": s.get("gguf_sha256"),
+                        "quantisation": q[1] if q else None, "threads": s.get("threads")},
+            "data_manifest_sha256": None, "tasks": s["tasks"].split(","), "limit": s.get("limit"),
+            "generation": _kv(gen[gen.index("--gen_kwargs") + 1]) if "--gen_kwargs" in gen[:-1] else None,
+            "seed": "0", "command": cmd}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evaluation.run_record", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("show", help="print a run's record")
     s.add_argument("run_dir")
+    v = sub.add_parser("served", help="write run.json of an assistant.grade run from its served.json")
+    v.add_argument("run_dir")
+    v.add_argument("--base", help="the base model folder the GGUF was made from")
+    v.add_argument("--adapter", help="the adapter merged into it")
+    v.add_argument("--recipe", help="the adapter's recipe YAML (its matrix coordinates)")
     a = p.parse_args(argv)
+    if a.cmd == "served":
+        print(write(a.run_dir, served(a.run_dir, a.base, a.adapter, a.recipe)))
+        return 0
     rec = read(a.run_dir)
     if rec is None:
         print(f"no {RECORD} in {a.run_dir}", file=sys.stderr)

@@ -34,7 +34,11 @@ class Run:
 
     @property
     def adapter(self) -> str | None:
-        return (self.record.get("adapter") or {}).get("path")
+        """The adapter's path as the run's record says (a run without run.json: its model arguments' peft)."""
+        if self.record:
+            return (self.record.get("adapter") or {}).get("path")
+        args = self.config.get("model_args")
+        return args.get("peft") if isinstance(args, dict) else None
 
     @property
     def recipe(self) -> dict:
@@ -98,6 +102,13 @@ class Run:
         if self.record.get("command"):
             return repo_relative(self.record["command"])
         c = self.config
+        served = self.path.parent.parent / "served.json"  # assistant.grade: a llama.cpp server it started and stopped
+        if c.get("model") == "local-completions" and served.exists():
+            s = json.loads(served.read_text())
+            return repo_relative(f"python -m assistant.grade --gguf {s['gguf']} --output_path {self.path.parent.parent} "
+                                 f"--tasks {s['tasks']}" + (f" --limit {s['limit']}" if s.get("limit") else "")
+                                 + (f" --threads {s['threads']}" if s.get("threads") else "")
+                                 + (f" -- {' '.join(s['lm_eval_args'])}" if s.get("lm_eval_args") else ""))
         gen = c.get("gen_kwargs") or None
         seeds = [c.get(k) for k in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")]
         seed = ",".join("None" if s is None else str(s) for s in seeds) if any(s is not None for s in seeds) else None
@@ -115,19 +126,30 @@ def repo_relative(text: str) -> str:
     return _ABSOLUTE.sub("", text)
 
 
+def _model_name(config: dict) -> str:
+    """A label for a run without run.json: its adapter's folder name, else its model's."""
+    args = config.get("model_args") or {}
+    if isinstance(args, str):
+        args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
+    name = args.get("peft") or args.get("pretrained") or args.get("model") or config.get("model")
+    return Path(str(name).rstrip("/")).name or str(config.get("model"))
+
+
 def load_runs(dirs: list[str | Path], samples_root: Path | None = None) -> list[Run]:
     """Every results_*.json under DIRS with its run.json; samples_root: where an unpacked samples archive mirrors
-    the result folders (default: beside each result). A run is labelled by the folder it was written to."""
+    the result folders (default: beside each result). A run is labelled by the folder it was written to (one without
+run.json, by its adapter's or model's folder name)."""
     runs = []
     for d in dirs:
         for res in sorted(Path(d).rglob("results_*.json")):
             j = json.loads(res.read_text())
             stamp = res.stem[len("results_"):]
-            run = Run(label=res.parent.parent.name, path=res, config=j.get("config", {}), results=j.get("results", {}),
+            rec = run_record.read(res.parent) or {}
+            run = Run(label=res.parent.parent.name if rec else _model_name(j.get("config", {})), path=res, config=j.get("config", {}), results=j.get("results", {}),
                       n_samples={t: v.get("effective") for t, v in j.get("n-samples", {}).items()},
                       meta={k: j.get(k) for k in ("git_hash", "date", "lm_eval_version", "transformers_version",
                                                   "total_evaluation_time_seconds")},
-                      record=run_record.read(res.parent) or {})
+                      record=rec)
             where = res.parent
             if samples_root:  # the archive mirrors either the given folder or its parent
                 rel = res.parent.relative_to(d)

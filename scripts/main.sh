@@ -39,6 +39,9 @@ else
     timed "grade $label" python3 -m assistant.grade --gguf "outputs/gguf/$label/model-$QUANT.gguf" \
       --output_path "$RESULTS/$label" --tasks "$TASKS" ${LIMIT:+--limit "$LIMIT"} \
       -- ${GEN_KWARGS:+--gen_kwargs "$GEN_KWARGS"} > /dev/null
+    recipe=axolotl_configs/$(basename "${adapter:-none}").yml; [ -f "$recipe" ] || recipe=
+    python3 -m evaluation.run_record served "$RESULTS/$label" --base "$MODEL" ${adapter:+--adapter "$adapter"} \
+      ${recipe:+--recipe "$recipe"} > /dev/null
   done
 fi
 TITLE="Main job: $(basename "$MODEL") and its adapters on a subset (limit ${LIMIT:-none} per task)" \

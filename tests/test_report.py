@@ -333,3 +333,20 @@ def test_a_run_records_what_it_is_before_lm_eval_starts(tmp_path):
     with pytest.raises(SystemExit):
         command_main(["--model-args", "x", "--tasks", "t", "--output-path", str(out), "--record-json", "{not json"])
     json.loads(json.dumps(rec))  # a record is plain JSON
+
+
+def test_a_served_run_records_its_gguf_and_adapter(tmp_path):
+    """assistant.grade writes served.json; main.sh then records what was served, so the report pairs base and adapter."""
+    import json
+
+    from evaluation.run_record import main as record_main
+
+    (tmp_path / "served.json").write_text(json.dumps({"gguf": "outputs/gguf/a/model-q4_k_m.gguf", "gguf_sha256": "ab",
+                                                      "threads": 2, "tasks": "mbpp_custom_alpaca", "limit": 50,
+                                                      "lm_eval_args": ["--gen_kwargs", "max_gen_toks=256"]}))
+    assert record_main(["served", str(tmp_path), "--adapter", str(tmp_path / "gemma3-270m-code-r8"),
+                        "--recipe", str(ROOT / "axolotl_configs/gemma3-270m-code-r8.yml")]) == 0
+    rec = json.loads((tmp_path / "run.json").read_text())
+    assert rec["backend"]["quantisation"] == "q4_k_m" and rec["training"] == "gemma3-270m-code-r8"
+    assert rec["recipe"]["rank"] == 8 and rec["limit"] == 50 and rec["generation"] == {"max_gen_toks": "256"}
+    assert rec["command"].startswith("python -m assistant.grade --gguf outputs/gguf/a/model-q4_k_m.gguf")
