@@ -14,7 +14,7 @@ counters: `slots` = token positions fed (padding included), `trainable` = respon
 Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU, read at
 every step end (axolotl resets the peak counters whenever it logs), and the allocator's reserved memory at the end.
 The peer suite adds Unsloth (benchmarks/bench_unsloth.py) on the rows the suite's first Axolotl case prepared.
-Prints one table per suite and writes the rows as JSON (`--out`), which `python -m reporting.performance` turns
+Prints one table per suite and writes the rows as JSON (`--out`), which `python -m benchmarks.perf_report` turns
 into reports/performance.md.
 """
 from __future__ import annotations
@@ -31,11 +31,12 @@ from pathlib import Path
 
 import yaml
 
-from axolotl_configs import recipes
-from reporting.performance import LIMIT_GIB, peak
-from common.launch import TOOL_ENV, accelerate_launch
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the repo's benchmarks/ importable as a package
+
+from axolotl_configs import recipes  # noqa: E402
+from benchmarks.perf_report import LIMIT_GIB, peak  # noqa: E402
+from common.launch import TOOL_ENV, accelerate_launch  # noqa: E402
 PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
 GIB = 1024**3
 
