@@ -183,6 +183,12 @@ def varlen_cases(r: str, best: str, unsloth: dict) -> list[Case]:
                    {**BASELINE_2048, **BEST_VARLEN, "activation_offloading": "hidden_states"},
                    f"{lever} + activation offloading (hidden_states) + expandable segments", profile=bool(run),
                    env={"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}) for run in ("", " (run 2)")],
+            # with the activations on the host, room for larger micro-batches on both sides
+            *[Case(f"2048 + Liger + micro-batch {mb} + dropout 0 + varlen + offloading (hidden_states), expandable segments",
+                   r, {**BASELINE_2048, **BEST_VARLEN, "micro_batch_size": mb, "activation_offloading": "hidden_states"},
+                   f"Liger + micro-batch {mb} + dropout 0 + flash varlen + activation offloading (hidden_states) + "
+                   "expandable segments", env={"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}) for mb in (16,)],
+            Case("unsloth micro-batch 16, varlen", r, {**unsloth, "micro_batch_size": 16}, peer, tool="unsloth", args=gqa),
             # the 12 GB profile's shape: micro-batch 4
             Case("2048 + Liger + micro-batch 4 + dropout 0 + varlen", r,
                  {**BASELINE_2048, **BEST_VARLEN, **MB4}, "Liger + micro-batch 4 + dropout 0 + flash varlen"),
