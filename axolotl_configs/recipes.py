@@ -72,7 +72,8 @@ COMMENTS = {
 LIGER = {"liger_rope": True, "liger_rms_norm": True, "liger_glu_activation": True,
          "liger_fused_linear_cross_entropy": True}
 FAST_7B = {"sequence_len": 2048, "micro_batch_size": 8, "gradient_accumulation_steps": 1, "lora_dropout": 0.0,
-           "plugins": [*BASE["plugins"], "axolotl.integrations.liger.LigerPlugin"], **LIGER}
+           "plugins": [*BASE["plugins"], "axolotl.integrations.liger.LigerPlugin",
+                       "axolotl_configs.varlen_attention.VarlenAttentionPlugin"], **LIGER}
 
 MODELS = {
     "mistral7b": {"base_model": "mistralai/Mistral-7B-v0.1", "model_type": "MistralForCausalLM",
@@ -121,7 +122,9 @@ MODEL_COMMENTS = {
                         "on Gemma 3 270M, r32 with 0 and with 0.05 could not be told apart in pass@1 over three seeds "
                         "each (reports/results_grid4.md, configuration against configuration)",
         "plugins": "the recipe check; Liger's kernels (RoPE, RMSNorm, SwiGLU, and a fused linear cross-entropy that "
-                   "never materialises the logits, which is what lets micro-batch 8 fit)",
+                   "never materialises the logits, which is what lets micro-batch 8 fit); packed rows attend on torch's flash "
+                   "varlen kernel, each document to itself, instead of SDPA over the whole row with a mask "
+                   "(axolotl_configs/varlen_attention.py)",
     },
     "gemma3-270m": {"adapter": "270M parameters fit in bf16: plain LoRA, no 4-bit base",
                     "optimizer": "full-precision AdamW: the LoRA state of a 270M model is tiny",

@@ -14,7 +14,7 @@ counters: `slots` = token positions fed (padding included), `trainable` = respon
 Rates are taken over the steps after the warm-up. Peak memory is torch.cuda.max_memory_allocated per GPU, read at
 every step end (axolotl resets the peak counters whenever it logs), and the allocator's reserved memory at the end.
 The peer suite adds Unsloth (benchmarks/bench_unsloth.py) on the rows the suite's first Axolotl case prepared.
-Prints one table per suite and writes the rows as JSON (`--out`), which `python -m reporting.performance` turns
+Prints one table per suite and writes the rows as JSON (`--out`), which `python -m benchmarks.perf_report` turns
 into reports/performance.md.
 """
 from __future__ import annotations
@@ -31,11 +31,12 @@ from pathlib import Path
 
 import yaml
 
-from axolotl_configs import recipes
-from reporting.performance import LIMIT_GIB, peak
-from common.launch import TOOL_ENV, accelerate_launch
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the repo's benchmarks/ importable as a package
+
+from axolotl_configs import recipes  # noqa: E402
+from benchmarks.perf_report import LIMIT_GIB, peak  # noqa: E402
+from common.launch import TOOL_ENV, accelerate_launch  # noqa: E402
 PLUGIN = "benchmarks.throughput_plugin.ThroughputPlugin"
 GIB = 1024**3
 
@@ -50,6 +51,7 @@ class Case:
     tool: str = "axolotl"  # or "unsloth": benchmarks/bench_unsloth.py on the rows Axolotl prepared for this recipe
     profile: bool = False  # one more step under torch.profiler after the timed ones (top kernels in the row)
     env: dict = field(default_factory=dict)  # environment for a peer's process (e.g. one of its switches)
+    args: list = field(default_factory=list)  # extra arguments of a peer's script (bench_unsloth.py --varlen-gqa)
 
 
 def cost_suite() -> list[Case]:
@@ -132,6 +134,9 @@ def multigpu_suite(gpus: int) -> list[Case]:
 
 DROPOUT0 = {"lora_dropout": 0.0}  # Axolotl's LoRA kernels (lora_*_kernel) only switch on without dropout
 BEST = {**LIGER, **MB8, **DROPOUT0}
+# packed rows on torch's flash varlen kernel instead of SDPA with a block-diagonal mask (the recipes' plugin)
+VARLEN = {"plugins": [*LIGER["plugins"], "axolotl_configs.varlen_attention.VarlenAttentionPlugin"]}
+BEST_VARLEN = {**BEST, **VARLEN}
 
 
 def peer_suite() -> list[Case]:
@@ -154,7 +159,40 @@ def peer_suite() -> list[Case]:
             Case("unsloth micro-batch 12", r, {**unsloth, "micro_batch_size": 12}, "Unsloth", tool="unsloth"),
             Case(f"{best} + activation offloading", r, {**BASELINE_2048, **BEST, "activation_offloading": True},
                  "Liger + micro-batch 8 + dropout 0 + activation offloading"),
-            Case("peft loop micro-batch 8", r, unsloth, "the same loop without Unsloth", tool="peft")]
+            Case("peft loop micro-batch 8", r, unsloth, "the same loop without Unsloth", tool="peft"),
+            # the deciding pair on Unsloth's users' path: its flash-varlen attention (torch >= 2.12, stood in for on
+            # torch 2.11 by --varlen-gqa) against the recipe on flash varlen too
+            *varlen_cases(r, best, unsloth)]
+
+
+def varlen_cases(r: str, best: str, unsloth: dict) -> list[Case]:
+    lever, gqa = "Liger + micro-batch 8 + dropout 0 + flash varlen", ["--varlen-gqa"]
+    peer = "Unsloth, varlen_attn given enable_gqa"
+    return [Case(f"{best} + varlen", r, {**BASELINE_2048, **BEST_VARLEN}, lever),
+            Case("unsloth micro-batch 8, varlen", r, unsloth, peer, tool="unsloth", args=gqa),
+            Case(f"{best} + varlen (run 2)", r, {**BASELINE_2048, **BEST_VARLEN}, lever, profile=True),
+            Case("unsloth micro-batch 8, varlen (run 2)", r, unsloth, peer, tool="unsloth", args=gqa, profile=True),
+            # Unsloth's memory comes from offloading the checkpointed layer inputs to pinned host memory
+            Case(f"{best} + varlen + offloading (legacy)", r,
+                 {**BASELINE_2048, **BEST_VARLEN, "activation_offloading": "legacy"}, f"{lever} + activation offloading (legacy)"),
+            Case(f"{best} + varlen + offloading (hidden_states)", r,
+                 {**BASELINE_2048, **BEST_VARLEN, "activation_offloading": "hidden_states"},
+                 f"{lever} + activation offloading (hidden_states)"),
+            # the allocator grows segments instead of caching fixed blocks: reserved memory near allocated
+            *[Case(f"{best} + varlen + offloading (hidden_states), expandable segments{run}", r,
+                   {**BASELINE_2048, **BEST_VARLEN, "activation_offloading": "hidden_states"},
+                   f"{lever} + activation offloading (hidden_states) + expandable segments", profile=bool(run),
+                   env={"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}) for run in ("", " (run 2)")],
+            # with the activations on the host, room for larger micro-batches on both sides
+            *[Case(f"2048 + Liger + micro-batch {mb} + dropout 0 + varlen + offloading (hidden_states), expandable segments",
+                   r, {**BASELINE_2048, **BEST_VARLEN, "micro_batch_size": mb, "activation_offloading": "hidden_states"},
+                   f"Liger + micro-batch {mb} + dropout 0 + flash varlen + activation offloading (hidden_states) + "
+                   "expandable segments", env={"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}) for mb in (16,)],
+            Case("unsloth micro-batch 16, varlen", r, {**unsloth, "micro_batch_size": 16}, peer, tool="unsloth", args=gqa),
+            # the 12 GB profile's shape: micro-batch 4
+            Case("2048 + Liger + micro-batch 4 + dropout 0 + varlen", r,
+                 {**BASELINE_2048, **BEST_VARLEN, **MB4}, "Liger + micro-batch 4 + dropout 0 + flash varlen"),
+            Case("unsloth micro-batch 4, varlen", r, {**unsloth, "micro_batch_size": 4}, peer, tool="unsloth", args=gqa)]
 
 
 SUITES = {"cost": cost_suite, "levers": lever_suite, "peer": peer_suite}
@@ -194,7 +232,8 @@ def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
            "--backend", case.tool, "--micro-batch", str(o["micro_batch_size"]), "--seq", str(o["sequence_len"]),
            "--dropout", str(o.get("lora_dropout", 0.0)), "--steps", str(steps), "--warmup", str(warmup),
            "--name", case.name, "--lever", case.lever, "--out", str(workdir / "row.json"),
-           *(["--no-4bit"] if extra.get("load_in_4bit") is False else []), *(["--profile"] if case.profile else [])]
+           *(["--no-4bit"] if extra.get("load_in_4bit") is False else []), *(["--profile"] if case.profile else []),
+           *case.args]
     env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0],
            **case.env}
     rc, wall = run_logged(cmd, env, workdir, timeout)
@@ -223,7 +262,8 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
     launch = [sys.executable] if case.gpus == 1 else [*accelerate_launch(case.gpus), "--mixed_precision", "bf16"]
     launch += ["-m", "axolotl.cli.train"]
     env = {**os.environ, **TOOL_ENV, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "CODELORA_THROUGHPUT_DIR": str(workdir), **({"CODELORA_PROFILE_STEP": str(steps + warmup + 1)} if case.profile else {})}
+           "CODELORA_THROUGHPUT_DIR": str(workdir), **({"CODELORA_PROFILE_STEP": str(steps + warmup + 1)} if case.profile else {}),
+           **case.env}
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # a 1-GPU case must not see the others: Transformers would
     if visible or case.gpus == 1:                      # spread the model over every visible GPU (device_map auto)
         ids = visible.split(",") if visible else [str(i) for i in range(case.gpus)]
@@ -250,6 +290,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
                peak_reserved_gib=round(max(r["peak_reserved"] for r in per_rank) / GIB, 2),
                peak_gib_per_gpu=[round(r["peak_allocated"] / GIB, 2) for r in per_rank],
                gpu=per_rank[0]["gpu"], world_size=per_rank[0]["world_size"], peak_tracking="per-step",
+               torch=per_rank[0].get("torch"), attention=per_rank[0].get("attention"),
                timed_steps=len(timed))
     if (workdir / "throughput-profile.json").exists():
         row["profile"] = json.loads((workdir / "throughput-profile.json").read_text())

@@ -14,8 +14,12 @@ WARMUP steps; `slots` = token positions fed (padding included), `trainable` = to
 every step's seconds, warm-up included (a compiler still at work shows there). --backend peft
 runs the same loop on Transformers + PEFT + bitsandbytes without Unsloth (in rows: Transformers masks each row's
 documents apart from their position ids): what the loop alone gives. --profile adds one step under
-torch.profiler after the timed ones (top kernels in the row). Appends one row to --out (the format of
-bench_qlora_cost.py's rows, `tool` naming the trainer).
+torch.profiler after the timed ones (top kernels in the row). --varlen-gqa gives torch's
+`torch.nn.attention.varlen.varlen_attn` the `enable_gqa` keyword torch 2.12 added (K/V heads repeated when it is set),
+in this process only, before Unsloth is imported: Unsloth 2026.10 takes its packed flash-varlen path only when that
+keyword exists, so on torch 2.11 this stands in for the newer torch its users install (the row says so, in
+`torch_shim`). Every row records the torch it ran on and the attention path Unsloth chose (`unsloth_attention`).
+Appends one row to --out (the format of bench_qlora_cost.py's rows, `tool` naming the trainer).
 """
 from __future__ import annotations
 
@@ -93,6 +97,47 @@ def installed(*packages: str) -> dict[str, str | None]:
     return found
 
 
+def give_varlen_enable_gqa() -> str | None:
+    """Wrap torch's varlen_attn with an `enable_gqa` keyword where it has none (torch < 2.12): K/V heads repeated
+    to the query's when set, then the original kernel. Returns what was done (None: the keyword was there)."""
+    import functools
+    import inspect
+
+    import torch
+    import torch.nn.attention.varlen as varlen
+
+    original = varlen.varlen_attn
+    sig = inspect.signature(original)
+    if "enable_gqa" in sig.parameters:
+        return None
+
+    @functools.wraps(original)
+    def varlen_attn(query, key, value, *args, enable_gqa: bool = False, **kwargs):
+        if enable_gqa and key.shape[-2] != query.shape[-2]:  # (tokens, heads, head_dim)
+            groups = query.shape[-2] // key.shape[-2]
+            key, value = key.repeat_interleave(groups, -2), value.repeat_interleave(groups, -2)
+        return original(query, key, value, *args, **kwargs)
+
+    extra = inspect.Parameter("enable_gqa", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool)
+    params = list(sig.parameters.values())
+    varlen_attn.__signature__ = sig.replace(parameters=[*params, extra] if params[-1].kind != inspect.Parameter.VAR_KEYWORD
+                                            else [*params[:-1], extra, params[-1]])
+    varlen.varlen_attn = varlen_attn
+    return f"torch {torch.__version__} varlen_attn given enable_gqa (K/V heads repeated), as torch 2.12 has it"
+
+
+def unsloth_attention() -> str:
+    """The packed-attention path Unsloth's dispatcher chose at import (unsloth/utils/attention_dispatch.py)."""
+    try:
+        from unsloth.utils import attention_dispatch as d
+    except Exception as e:  # noqa: BLE001 - another Unsloth layout: say so in the row
+        return f"unknown ({type(e).__name__})"
+    if getattr(d, "_TORCH_VARLEN_ATTN", None) is None:
+        return "per-segment SDPA (torch varlen_attn not taken)"
+    lean = " through aten flash (its lean path)" if getattr(d, "_LEAN_VARLEN", False) else ""
+    return f"torch varlen flash{lean}"
+
+
 def load(backend: str, model: str, seq: int, rank: int, alpha: int, dropout: float, four_bit: bool):
     import torch
 
@@ -140,6 +185,7 @@ def run(a) -> dict:
 
     cuda = torch.cuda.is_available()
     started = time.perf_counter()
+    shim = give_varlen_enable_gqa() if a.varlen_gqa else None
     model, tok, tool = load(a.backend, a.model, a.seq, a.rank, a.alpha, a.dropout, not a.no_4bit)
     device = next(p for p in model.parameters() if p.requires_grad).device
     pad = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
@@ -188,7 +234,12 @@ def run(a) -> dict:
            "step_s_each": [round(x, 3) for x in each],
            "packing_efficiency": round(sum(r["tokens"] for r in rows) / (len(rows) * a.seq), 4),
            "wall_s": round(time.perf_counter() - started, 1), "peak_tracking": "per-step",
-           "attention_libraries": installed("flash_attn", "xformers")}
+           "attention_libraries": installed("flash_attn", "xformers"), "torch": torch.__version__}
+    if a.backend == "unsloth":
+        row["unsloth_attention"] = unsloth_attention()
+        print(f"Unsloth packed attention: {row['unsloth_attention']}", file=sys.stderr)
+    if shim:
+        row["torch_shim"] = shim
     if cuda:
         row.update(peak_gib=round(peak / GIB, 2), peak_reserved_gib=round(reserved / GIB, 2),
                    gpu=torch.cuda.get_device_name())
@@ -210,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=4, help="optimizer steps timed after the warm-up")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--profile", action="store_true", help="one more step under torch.profiler (not timed)")
+    p.add_argument("--varlen-gqa", action="store_true",
+                   help="give torch < 2.12's varlen_attn the enable_gqa keyword (this process only; see above)")
     p.add_argument("--no-4bit", action="store_true", help="bf16 base, plain AdamW (CPU smoke runs only)")
     p.add_argument("--name", help="the row's name (default: tool, rank and micro-batch)")
     p.add_argument("--lever", default="peer")

@@ -19,7 +19,7 @@ from benchmarks.step_profile import profiler, top_kernels
 
 class ThroughputCallback(TrainerCallback):
     def __init__(self, out_dir: Path):
-        self.out_dir, self.steps, self.begin, self.peak = out_dir, [], None, 0
+        self.out_dir, self.steps, self.begin, self.peak, self.attention = out_dir, [], None, 0, None
         self.profile_step, self.prof = int(os.environ.get("CODELORA_PROFILE_STEP", 0)), None
 
     def _mark(self, state) -> dict:
@@ -34,6 +34,8 @@ class ThroughputCallback(TrainerCallback):
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         self.begin = self._mark(state)
+        model = kwargs.get("model")  # the attention function the model runs (sdpa, or a plugin's)
+        self.attention = getattr(getattr(model, "config", None), "_attn_implementation", None)
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.profile_step and state.global_step + 1 == self.profile_step and int(os.environ.get("RANK", 0)) == 0:
@@ -59,7 +61,8 @@ class ThroughputCallback(TrainerCallback):
             "begin": self.begin, "steps": self.steps, "world_size": int(os.environ.get("WORLD_SIZE", 1)),
             "peak_allocated": max(self.peak, torch.cuda.max_memory_allocated()) if cuda else 0,
             "peak_reserved": torch.cuda.max_memory_reserved() if cuda else 0,
-            "gpu": torch.cuda.get_device_name() if cuda else "cpu"}))
+            "gpu": torch.cuda.get_device_name() if cuda else "cpu", "torch": torch.__version__,
+            "attention": self.attention}))
 
 
 class ThroughputPlugin(BasePlugin):
