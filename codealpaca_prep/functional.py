@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from common.benchmark_sets import load_humaneval, load_mbpp
-from common.pysource import parse
+from common.benchmark_sets import load_humaneval, load_mbpp, load_mbppplus
+from common.pysource import clean_code, parse
 from sandbox import ERROR, FAIL, PASS, Limits, Test, run_many
 
 from .paraphrase import WordIndex, name_tokens, names_agree
@@ -31,6 +31,29 @@ TOP_K, FLOOR = 8, 0.1  # candidate tasks per row by content-word Jaccard (arity-
 PASS_WORDS = 0.3  # without MBPP+ inputs, a pass with words at least this similar counts (else the names must agree)
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 LIMITS = Limits(max_task_time=4.0, default_test_time=1.0, min_time=0.5, memory_bytes=1 << 30)
+PLUS_LIMITS = Limits(max_task_time=60.0, default_test_time=3.0)  # MBPP+'s plus inputs are large
+
+
+@lru_cache(maxsize=None)
+def _plus_tasks() -> dict[str, dict]:
+    """MBPP+ tasks by id: entry point, canonical solution, every input (base then plus), atol."""
+    return {t["task_id"]: {"entry_point": t["entry_point"], "reference": clean_code(t["canonical_solution"]),
+                           "inputs": t["base_input"] + t["plus_input"], "atol": t["atol"]} for t in load_mbppplus()}
+
+
+def _plus_expected(task_ids: tuple[str, ...], progress: bool) -> dict[str, list | None]:
+    """The canonical solutions' outputs on every input (None for a task whose solution did not pass here)."""
+    tasks = _plus_tasks()
+    todo = [t for t in task_ids if t not in _EXPECTED]
+    jobs = [{"program": tasks[t]["reference"], "record": True, "limits": Limits(default_test_time=30.0, max_task_time=600.0),
+             "tests": [Test(entry_point=tasks[t]["entry_point"], args=a, oracle="mbpp") for a in tasks[t]["inputs"]]}
+            for t in todo]
+    for t, res in zip(todo, run_many(jobs, progress=progress, desc="MBPP+ references") if jobs else []):
+        _EXPECTED[t] = [x.output for x in res.tests] if res.passed else None
+    return {t: _EXPECTED[t] for t in task_ids}
+
+
+_EXPECTED: dict[str, list | None] = {}
 
 
 @dataclass(frozen=True)
@@ -226,25 +249,32 @@ class FunctionalCheck:
 
     def plus_passes(self, pairs: list[tuple[str, str, str]], progress: bool = False) -> list[bool | None]:
         """For each (code, row function, task): does the program pass the MBPP+ version of the task (base and plus
-        inputs, graded exactly as the benchmark grades a model's answer)? None where MBPP+ has no such task."""
-        from evaluation.documents import mbppplus_docs
-        from evaluation.grading import grade
-
-        docs = {d["task_id"]: d for d in mbppplus_docs()}
+        inputs, each output compared with the canonical solution's as MBPP+ compares them, EvalPlus' oracles
+        included)? None where MBPP+ has no such task."""
         plus = [f"Mbpp/{key.split('/')[1]}" if key.lower().startswith("mbpp/") else None for _, _, key in pairs]
+        tasks = _plus_tasks()
         todo: dict[str, list[int]] = {}
         for i, task in enumerate(plus):
-            if task in docs:
+            if task in tasks:
                 todo.setdefault(task, []).append(i)
         out: list[bool | None] = [None] * len(pairs)
         if not todo:
             return out
         order = list(todo)
-        gens = [[self.program(pairs[i][0], docs[t]["entry_point"], pairs[i][1]) for i in todo[t]] for t in order]
-        verdicts = grade([docs[t] for t in order], gens, progress=progress)
-        for t, vs in zip(order, verdicts):
-            for i, v in zip(todo[t], vs):
-                out[i] = bool(v["passed"])
+        expected = _plus_expected(tuple(order), progress)
+        jobs, where = [], []
+        for t in order:
+            task = tasks[t]
+            if expected[t] is None:  # the canonical solution did not run here: decide nothing on it
+                continue
+            tests = [Test(entry_point=task["entry_point"], args=args, expected=exp, atol=task["atol"], oracle="mbpp")
+                     for args, exp in zip(task["inputs"], expected[t])]
+            for i in todo[t]:
+                jobs.append({"program": self.program(pairs[i][0], task["entry_point"], pairs[i][1]), "tests": tests,
+                             "limits": PLUS_LIMITS})
+                where.append(i)
+        for i, res in zip(where, run_many(jobs, progress=progress, desc="MBPP+ inputs") if jobs else []):
+            out[i] = res.passed
         return out
 
     def jobs(self, code: str, cands: list[tuple[str, str, float]]) -> list[tuple[dict, list[tuple[int, int, str]]]]:

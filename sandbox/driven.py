@@ -19,8 +19,8 @@ import random as _random
 import secrets
 import types
 from functools import lru_cache
+from pathlib import Path
 
-from common.cache import cache_dir
 
 from .verdict import Drained, Opaque, safe_repr
 
@@ -131,7 +131,8 @@ def secret_seed() -> str:
     from run to run here. CODEEVAL_TEST_SEED sets it (to reproduce another machine's run)."""
     if os.environ.get("CODEEVAL_TEST_SEED"):
         return os.environ["CODEEVAL_TEST_SEED"]
-    path = cache_dir() / "test_seed"
+    # the user's cache folder (common.cache's, spelled out: the sandbox imports nothing of the project's)
+    path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codelora" / "test_seed"
     try:
         return path.read_text().strip()
     except OSError:
