@@ -15,7 +15,10 @@ adapter's folder name for a merged adapter, with the base under `general.base_mo
 fields are those of the base model's own GGUF when BASE/tokenizer.gguf is there (`model_builders.gemma_gguf`
 writes it; else `--tokenizer-gguf`, else llama.cpp's converter reads the tokenizer of BASE); and
 `tokenizer.chat_template` renders the Alpaca prompt, so a chat client (`/v1/chat/completions`, `llama-cli -cnv`,
-`ollama run`) sends the model the prompt it was trained on.
+`ollama run`) sends the model the prompt it was trained on. Mind the tokenizer: for the Gemma folder the base
+GGUF's own tokenizer splits indentation before a docstring unlike the Transformers tokenizer the adapters were
+trained with (every HumanEval prompt; `benchmarks/gguf_tokenizer_agreement.py`); `--tokenizer-gguf none` keeps
+the converter's reading of BASE's tokenizer.json, which tokenizes all the benchmark prompts as Transformers does.
 
 The base is always loaded in --dtype (bf16 by default), never 4-bit: a QLoRA adapter is merged onto the
 dequantised base, as its training computed base @ x in bf16. Without --adapter the base alone is exported.

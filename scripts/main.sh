@@ -14,6 +14,7 @@ source "$(dirname "$0")/_lib.sh"
 step "install"; bash scripts/setup.sh
 export MODEL=${MODEL:-models/gemma-3-270m} ADAPTERS=${ADAPTERS-runs/gemma_grid/adapters/gemma3-270m-code-r8} \
        LIMIT=${LIMIT-20} RESULTS=${RESULTS:-outputs/main} GEN_KWARGS=${GEN_KWARGS-max_gen_toks=256}
+export LMEVAL_LOG_LEVEL=${LMEVAL_LOG_LEVEL:-WARNING}  # lm-eval's progress bar and warnings, not its INFO lines
 mkdir -p "$RESULTS"; printf 'step\tseconds\n' > "$RESULTS/timings.tsv"
 timed() {  # NAME COMMAND...: run it, append its seconds to $RESULTS/timings.tsv
   local name=$1 start=$SECONDS; shift; "$@"
