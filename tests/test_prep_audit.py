@@ -114,17 +114,13 @@ def test_kept_output_is_the_unfenced_code():
 
 
 @pytest.mark.parametrize("rows", [[], [{"instruction": "Say hi", "output": "Hello"}]])
-def test_empty_or_all_rejected_input_still_writes_every_reason(tmp_path, capsys, rows):
+def test_a_mostly_malformed_input_is_refused_naming_the_bad_row_and_writes_nothing(tmp_path, capsys, rows):
     src = tmp_path / "src.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n")
-    assert main(["--input", str(src), "--out", str(tmp_path / "out"), "--no-progress", "--no-test-decontamination"]) == 1
-    assert "no row of" in capsys.readouterr().err
-    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
-    bad = next(r for r in rejected if r["stage"] == "schema")
-    assert bad["row"] == "{not json" and bad["line"] == len(rows) + 1 and bad["index"] == len(rows)
-    assert len(rejected) == len(rows) + 1
-    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["kept"] == 0
-    assert "no rows kept" in (tmp_path / "out" / "data.md").read_text()
+    assert main(["--input", str(src), "--out", str(tmp_path / "out"), "--no-progress", "--no-test-decontamination"]) == 2
+    err = capsys.readouterr().err
+    assert f"line {len(rows) + 1} is not JSON" in err and "nothing was written" in err, err
+    assert not (tmp_path / "out").exists()
 
 
 @needs_data
