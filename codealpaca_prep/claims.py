@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from common.pysource import parse
 
-from .explain import own_nodes, sentences_of
+from .explain import _calls_itself, own_nodes, sentences_of
 
 Q = r"`([^`]+)`"  # a quoted code excerpt
 LOOPS = (ast.For, ast.While)
@@ -54,18 +54,6 @@ def _params(fn: ast.FunctionDef) -> list[str]:
     params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
     params += ["*" + fn.args.vararg.arg] if fn.args.vararg else []
     return params + (["**" + fn.args.kwarg.arg] if fn.args.kwarg else [])
-
-
-def _self_calls(fn: ast.FunctionDef, owner: str | None) -> bool:
-    for n in own_nodes(fn):
-        if isinstance(n, ast.Call):
-            f = n.func
-            if owner is None and isinstance(f, ast.Name) and f.id == fn.name:
-                return True
-            if owner is not None and isinstance(f, ast.Attribute) and f.attr == fn.name and isinstance(f.value, ast.Name) \
-                    and f.value.id in ("self", "cls", owner):
-                return True
-    return False
 
 
 # ------------------------------------------------------------------ claims about a function: (fn, owner, sentence)
@@ -121,7 +109,7 @@ def _calls(fn, owner, s) -> str | None:
 
 
 def _recursion(fn, owner, s) -> str | None:
-    if not _self_calls(fn, owner):
+    if not _calls_itself(fn, owner):
         return "claims recursion"
     m = re.search(r"it first checks (.*) before calling", s)
     if not m:
@@ -238,7 +226,7 @@ def _try(scope_nodes, s) -> str | None:
 
 def _straight(fn, owner, s) -> str | None:
     loops = any(isinstance(n, (*LOOPS, ast.comprehension)) for n in own_nodes(fn))
-    return "has a loop or recursion" if loops or _self_calls(fn, owner) else None
+    return "has a loop or recursion" if loops or _calls_itself(fn, owner) else None
 
 
 def _per_item(fn, owner, s) -> str | None:
@@ -247,7 +235,7 @@ def _per_item(fn, owner, s) -> str | None:
     nodes = own_nodes(fn)
     loops = [n for n in nodes if isinstance(n, (*LOOPS, ast.comprehension))]
     if len(loops) != 1 or not isinstance(loops[0], ast.For) or loops[0] not in fn.body or p not in _params(fn) \
-            or _src(loops[0].iter) not in (p, f"range(len({p}))", f"enumerate({p})") or _self_calls(fn, owner):
+            or _src(loops[0].iter) not in (p, f"range(len({p}))", f"enumerate({p})") or _calls_itself(fn, owner):
         return "loop count not derivable"
     if any(isinstance(n, ast.Name) and n.id == p and not isinstance(n.ctx, ast.Load) for n in nodes):
         return "the parameter is reassigned"
