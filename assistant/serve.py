@@ -148,31 +148,28 @@ class Server:
         return complete(self.base_url, self.model, prompt, max_tokens, stop, temperature)
 
 
-def complete(base_url: str, model: str, prompt: str, max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
-    """One OpenAI-style /completions request (seed 0) to any compatible server; its JSON answer."""
-    body = json.dumps({"model": model, "prompt": prompt, "max_tokens": max_tokens, "stop": list(stop),
-                       "temperature": temperature, "seed": 0}).encode()
-    url = f"{base_url.rstrip('/')}/completions"
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+def _post(base_url: str, path: str, payload: dict) -> dict:
+    """One JSON request to an OpenAI-compatible server; its JSON answer, or ServerError naming the URL."""
+    url = f"{base_url.rstrip('/')}/{path}"
+    req = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=600) as r:
             return json.load(r)
     except (urllib.error.URLError, ValueError) as e:
         raise ServerError(f"{url}: {e}") from None
+
+
+def complete(base_url: str, model: str, prompt: str, max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
+    """One OpenAI-style /completions request (seed 0) to any compatible server; its JSON answer."""
+    return _post(base_url, "completions", {"model": model, "prompt": prompt, "max_tokens": max_tokens,
+                                           "stop": list(stop), "temperature": temperature, "seed": 0})
 
 
 def chat(base_url: str, model: str, messages: list[dict], max_tokens: int = 512, stop=(), temperature: float = 0.0) -> dict:
     """One OpenAI-style /chat/completions request (seed 0): the server renders the messages with the GGUF's chat
     template (for an `assistant.export` GGUF, the Alpaca prompt)."""
-    body = json.dumps({"model": model, "messages": messages, "max_tokens": max_tokens, "stop": list(stop),
-                       "temperature": temperature, "seed": 0}).encode()
-    url = f"{base_url.rstrip('/')}/chat/completions"
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=600) as r:
-            return json.load(r)
-    except (urllib.error.URLError, ValueError) as e:
-        raise ServerError(f"{url}: {e}") from None
+    return _post(base_url, "chat/completions", {"model": model, "messages": messages, "max_tokens": max_tokens,
+                                                "stop": list(stop), "temperature": temperature, "seed": 0})
 
 
 _TIMING = re.compile(r"^\s*llama_perf_context_print:\s+(prompt eval|eval) time =\s+([\d.]+) ms /\s+(\d+) (?:tokens|runs)",
