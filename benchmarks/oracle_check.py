@@ -26,8 +26,12 @@ def documents(name: str) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmarks", nargs="*", choices=BENCHMARKS, default=list(BENCHMARKS))
+    p.add_argument("benchmarks", nargs="*", metavar="BENCHMARK", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     a = p.parse_args(argv)
+    unknown = sorted(set(a.benchmarks) - set(BENCHMARKS))
+    if unknown:
+        p.error(f"unknown benchmark(s) {', '.join(unknown)}: choose from {', '.join(BENCHMARKS)}")
+    a.benchmarks = a.benchmarks or list(BENCHMARKS)
     oracle, bad = OracleLM(), 0
     for name in a.benchmarks:
         docs = documents(name)
