@@ -206,13 +206,13 @@ def test_a_programs_odd_literals_neither_warn_nor_change_its_measures():
     unparsable (a syntax error, no measures) and otherwise fills the terminal with `<unknown>:2: SyntaxWarning`."""
     code = "def f(x):\n    return [1if x else 2 for _ in x]\n"
     probe = ("import json, sys; from common.pysource import parses; from evaluation.quality import quality; "
-             "from sandbox.runner import _shadowed; "
-             f"json.dump([parses({code!r}), quality({code!r}), sorted(_shadowed({code!r} + 'sum = 1'))], sys.stdout)")
+             "from sandbox.runner import _bound; "
+             f"json.dump([parses({code!r}), quality({code!r}), sorted(_bound({code!r} + 'sum = 1'))], sys.stdout)")
     proc = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c", probe], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0 and "SyntaxWarning" not in proc.stderr, proc.stderr[-2000:]
-    valid, measures, shadowed = json.loads(proc.stdout)
-    assert valid and measures["loc"] == 2.0 and measures["complexity"] == 3.0 and shadowed == ["sum"]
+    valid, measures, bound = json.loads(proc.stdout)
+    assert valid and measures["loc"] == 2.0 and measures["complexity"] == 3.0 and bound == ["_", "f", "sum", "x"]
 
 
 @pytest.mark.slow
