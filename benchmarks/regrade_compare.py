@@ -9,13 +9,13 @@ the sample's filtered response) is compared with the new one. Prints the counts 
 from __future__ import annotations
 
 import argparse
-import ast
 import glob
 import json
 import time
 from collections import defaultdict
 
 from evaluation.grading import grade
+from evaluation.verdicts import decoded, generations
 
 
 def logged(patterns: list[str]) -> dict[tuple[str, str], tuple[dict, str, bool]]:
@@ -25,9 +25,7 @@ def logged(patterns: list[str]) -> dict[tuple[str, str], tuple[dict, str, bool]]
         for path in sorted(glob.glob(pattern)):
             for line in open(path, encoding="utf-8"):
                 s = json.loads(line)
-                verdicts = s["filtered_resps"][0] if isinstance(s["filtered_resps"][0], list) else s["filtered_resps"]
-                for gen, v in zip(s["resps"][0], verdicts):
-                    v = ast.literal_eval(v) if isinstance(v, str) else v  # lm-eval logs the filter's dicts as reprs
+                for gen, v in zip(generations(s), decoded(s)):
                     seen.setdefault((s["doc"]["task_id"], v["code"]), (s["doc"], gen, bool(v["passed"])))
     return seen
 
