@@ -121,7 +121,7 @@ case ${1:?job name} in
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=$(( mem > 100000 ? 2 : 1 ))
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
-    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
+    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $tper \
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager \
       --passk-task "${GEMMA_PASSK:-}" \
       --recipes gemma3-270m-code-r8 gemma3-270m-code-r16 gemma3-270m-code-r32 gemma3-270m-code-r64 \
@@ -138,6 +138,9 @@ case ${1:?job name} in
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=${EXPERIMENT_PER_GPU:-$(( mem > 100000 ? 2 : 1 ))}  # 3 on an H200 is untried: 2 trainings used 77 %
+    # EXPERIMENT_TRAIN_PER_GPU: at most this many of those are trainings (default: all); on an H100, PER_GPU=2 with
+    # TRAIN_PER_GPU=1 lets an evaluation (a few GiB) run beside one training (~54 GiB)
+    tper=${EXPERIMENT_TRAIN_PER_GPU:-$per}
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them;
     # EXPERIMENT_BASE=1 runs them with these recipes, the best adapter picked among them; EXPERIMENT_BASE=greedy:
@@ -154,7 +157,7 @@ case ${1:?job name} in
     # EXPERIMENT_CURVE="a b": the recipes with learning curves (default: both r8 and code r32, where they are run)
     curve=(); for c in ${EXPERIMENT_CURVE:-gemma3-270m-code-r8 gemma3-270m-code_explained-r8 gemma3-270m-code-r32}; do
       [[ " ${recipes[*]} " == *" $c "* || " ${recipes[*]} " == *"*"* ]] && curve+=("$c"); done
-    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $per \
+    python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $tper \
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
       --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} ;;
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
