@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from common.quiet import quiet_libraries
+from evaluation.lm_eval_command import lm_eval_command, shell
 
 from . import llama_cpp_tools
 
@@ -187,6 +188,12 @@ def timings(log: str | Path) -> dict:
             "generation_tokens_per_s": gt / gs if gs else None, "prompt_tokens_per_s": pt / ps if ps else None}
 
 
+def grade_command(base_url: str, model: str) -> list[str]:
+    """How to grade a server at `base_url` with lm-eval (the command in this module's docstring)."""
+    args = f"base_url={base_url}/completions,model={model},tokenized_requests=False,tokenizer_backend=None,num_concurrent=1"
+    return lm_eval_command(args, "mbpp_custom_alpaca", "outputs/eval/gguf", model="local-completions")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.serve", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,9 +211,7 @@ def main(argv=None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"serving {a.gguf} at {server.base_url} (model {server.model!r}; log {server.log}); Ctrl-C stops it\n"
-          f"grade it: lm_eval run --model local-completions --model_args base_url={server.base_url}/completions,"
-          f"model={server.model},tokenized_requests=False,tokenizer_backend=None,num_concurrent=1 --include_path lm_eval_tasks "
-          f"--tasks mbpp_custom_alpaca\nchat: curl {server.base_url}/chat/completions -H 'Content-Type: application/json' "
+          f"grade it: {shell(grade_command(server.base_url, server.model))}\nchat: curl {server.base_url}/chat/completions -H 'Content-Type: application/json' "
           f"-d '{{\"messages\": [{{\"role\": \"user\", \"content\": \"Write a function add(a, b).\"}}]}}'", flush=True)
     try:
         while server.proc.poll() is None:

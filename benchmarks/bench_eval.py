@@ -32,6 +32,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages
+from evaluation.lm_eval_command import lm_eval_command  # noqa: E402
+
 PHASES = ("start-up", "model load", "tasks and prompts", "generation", "grading", "other")
 
 
@@ -170,6 +173,13 @@ def parse_case(spec: str) -> tuple[str, dict, dict]:
     return label, env, opts
 
 
+def case_command(a: argparse.Namespace, model_args: str, opts: dict, out: Path) -> list[str]:
+    """One case's lm-eval arguments (after `lm_eval`): the project's one command builder, lm-eval's seeds."""
+    return lm_eval_command(model_args, a.tasks, out, launcher=[], include_path=ROOT / "lm_eval_tasks",
+                           device=a.device, batch_size=opts.get("batch", a.batch), limit=a.limit,
+                           gen_kwargs=opts.get("gen_kwargs"), seed="0,1234,1234,1234")
+
+
 def host() -> dict:
     """The CPU cores and model and the GPUs: two machines with the same GPU have generated at different speeds."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -210,11 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     first, failed = None, False
     for label, env, opts in cases:
         out = work / label
-        lm_args = ["run", "--model", "hf", "--model_args", model_args, "--include_path", str(ROOT / "lm_eval_tasks"),
-                   "--tasks", a.tasks, "--device", a.device, "--batch_size", opts.get("batch", a.batch),
-                   "--log_samples", "--output_path", str(out), "--seed", "0,1234,1234,1234",
-                   *(["--limit", str(a.limit)] if a.limit else []),
-                   *(["--gen_kwargs", *opts["gen_kwargs"]] if opts.get("gen_kwargs") else [])]
+        lm_args = case_command(a, model_args, opts, out)
         print(f"[{time.strftime('%H:%M:%S')}] {label}: lm_eval {' '.join(lm_args)}", file=sys.stderr, flush=True)
         started = time.perf_counter()
         path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])

@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from evaluation.lm_eval_command import lm_eval_command
 from reporting.results import sample_verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def command(task: str, out: Path) -> list[str]:
+    """One run of the reference-solution model (lm-eval with the plugin's reference models), from the one builder."""
+    return lm_eval_command("", task, out, model="codeeval-oracle", launcher="plugin")
 
 
 def verdicts(folder: Path) -> tuple[dict[tuple, tuple], dict[str, int]]:
@@ -42,9 +47,7 @@ def main() -> None:
         for i in range(a.runs):
             out = Path(tmp) / f"run{i}"
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "evaluation.lm_eval_cli", "run", "--model", "codeeval-oracle",
-                            "--include_path", "lm_eval_tasks", "--tasks", a.task, "--log_samples", "--output_path",
-                            str(out)], cwd=ROOT, check=True, capture_output=True, text=True)
+            subprocess.run(command(a.task, out), cwd=ROOT, check=True, capture_output=True, text=True)
             found, in_process = verdicts(out)
             runs.append(found)
             passed = sum(v[0] for v in found.values())

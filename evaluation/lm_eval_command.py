@@ -1,5 +1,5 @@
-"""The one place an lm-eval command line is built (evaluate.sh, experiment.grid, assistant.grade, the benchmarks and
-the reports' provenance commands all call `lm_eval_command`).
+"""The one place an lm-eval command line is built (evaluate.sh, experiment.grid, assistant.grade and assistant.serve's
+hint, benchmarks/bench_eval.py and oracle_repeat.py, and the reports' provenance commands all call `lm_eval_command`).
 
     python -m evaluation.lm_eval_command --model-args ARGS --tasks T --output-path DIR [--device D] [--batch B]
         [--limit N] [--gen-kwargs G] [--seed S] [--print] [--record-json JSON]
@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 LAUNCHERS = {"lm_eval": ["lm_eval"], "python": [sys.executable, "-m", "lm_eval"],
+             "plugin": [sys.executable, "-m", "evaluation.lm_eval_cli"],  # lm-eval with the reference models
              "deterministic": [sys.executable, "-m", "evaluation.lm_eval_cli", "--deterministic"]}
 
 
@@ -24,23 +25,26 @@ def model_args_text(args: dict | str) -> str:
     return ",".join(f"{k}={v}" for k, v in args.items()) if isinstance(args, dict) else (args or "")
 
 
-def gen_kwargs_text(gen: dict | str | None) -> str | None:
+def gen_kwargs_text(gen: dict | list[str] | str | None) -> str | None:
+    """`k=v,k2=v2` from a dict, a list of `k=v` or the text itself (lm-eval splits each value on commas anyway)."""
     if not gen:
         return None
     if isinstance(gen, str):
         return gen
-    return ",".join(f"{k}={v}" for k, v in gen.items())
+    return ",".join(f"{k}={v}" for k, v in gen.items()) if isinstance(gen, dict) else ",".join(gen)
 
 
 def lm_eval_command(model_args: dict | str, tasks: str | list[str], output_path: str | Path, *, model: str = "hf",
                     launcher: list[str] | str = "lm_eval", include_path: str | Path = "lm_eval_tasks",
                     device: str | None = None, batch_size: str | int | None = None, limit: int | float | None = None,
-                    gen_kwargs: dict | str | None = None, seed: str | None = None, log_samples: bool = True,
+                    gen_kwargs: dict | list[str] | str | None = None, seed: str | None = None, log_samples: bool = True,
                     extra: list[str] = ()) -> list[str]:
-    """`lm_eval run ...` as a list of arguments; every setting that changes the numbers is an argument here."""
-    cmd = [*(LAUNCHERS[launcher] if isinstance(launcher, str) else launcher), "run", "--model", model,
-           "--model_args", model_args_text(model_args), "--include_path", str(include_path),
-           "--tasks", tasks if isinstance(tasks, str) else ",".join(tasks)]
+    """`lm_eval run ...` as a list of arguments; every setting that changes the numbers is an argument here.
+    `launcher` is a LAUNCHERS name or the words before `run` ([] for lm-eval's own arguments alone)."""
+    cmd = [*(LAUNCHERS[launcher] if isinstance(launcher, str) else launcher), "run", "--model", model]
+    if args := model_args_text(model_args):  # a reference model (codeeval-oracle) takes none
+        cmd += ["--model_args", args]
+    cmd += ["--include_path", str(include_path), "--tasks", tasks if isinstance(tasks, str) else ",".join(tasks)]
     if batch_size:  # the batch shapes change bfloat16 rounding: part of what reproduces a run
         cmd += ["--batch_size", str(batch_size)]
     if device:

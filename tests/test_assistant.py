@@ -169,6 +169,27 @@ def test_the_grade_summary_puts_pass_at_1_first_and_leaves_out_empty_metrics():
                                              "no value in this run (no sample defines them): complexity, pass@5"]
 
 
+def test_the_commands_to_grade_a_server_come_from_the_one_builder(tmp_path):
+    """assistant.serve's printed hint and assistant.grade's run are evaluation.lm_eval_command's argv; lm-eval's own
+    parser reads the endpoint, the text-only client and the task from them."""
+    from lm_eval._cli import HarnessCLI
+
+    from assistant.grade import lm_eval_command as grade_command
+    from assistant.serve import grade_command as hint
+    from evaluation.lm_eval_command import lm_eval_command
+
+    url = "http://127.0.0.1:8000/v1"
+    cmd = hint(url, "model q8")
+    args = f"base_url={url}/completions,model=model q8,tokenized_requests=False,tokenizer_backend=None,num_concurrent=1"
+    assert cmd == lm_eval_command(args, "mbpp_custom_alpaca", "outputs/eval/gguf", model="local-completions")
+    graded = grade_command(url, "m", "mbpp_custom_alpaca_chat", tmp_path, limit=2, chat=True)
+    for argv in (cmd, graded):
+        got = HarnessCLI()._parser.parse_args(argv[argv.index("run"):])
+        assert got.model_args["tokenized_requests"] is False and got.log_samples
+    assert got.model == "local-chat-completions" and got.model_args["base_url"] == f"{url}/chat/completions"
+    assert got.limit == 2 and got.tasks == ["mbpp_custom_alpaca_chat"] and got.apply_chat_template is True
+
+
 def test_mcnemar_exact():
     assert mcnemar_p(0, 0) == 1.0 and mcnemar_p(5, 5) == 1.0
     assert mcnemar_p(0, 6) == pytest.approx(2 / 64) and mcnemar_p(6, 0) == mcnemar_p(0, 6)

@@ -57,3 +57,44 @@ def test_decode_overhead_cases_generate_the_adapters_tokens(tmp_path, gemma_hf):
                 p.zero_()
     _, without = decode(model, ids, mask, 8, "no_grad", 1, "cpu")
     assert torch.equal(lean, peft) and not torch.equal(without, peft)
+
+
+def _lm_eval_reads(argv: list[str]):
+    """What lm-eval's own CLI parser reads from a command line (after the launcher's words, from `run` on)."""
+    from lm_eval._cli import HarnessCLI
+
+    return HarnessCLI()._parser.parse_args(argv[argv.index("run"):])
+
+
+def test_benchmarks_build_their_lm_eval_commands_with_the_one_builder(tmp_path):
+    """bench_eval's cases and oracle_repeat's runs are the command evaluation.lm_eval_command builds for the same
+    settings, and lm-eval's own parser reads from them the settings each benchmark means."""
+    import argparse
+    import sys
+
+    from benchmarks import bench_eval, oracle_repeat
+    from evaluation.lm_eval_command import lm_eval_command
+
+    a = argparse.Namespace(tasks="mbpp_custom_alpaca", device="cpu", batch="4", limit=3)
+    opts = {"batch": "8", "gen_kwargs": ["do_sample=False", "max_gen_toks=16"]}
+    cmd = bench_eval.case_command(a, "pretrained=m,dtype=float32", opts, tmp_path / "case")
+    assert cmd == lm_eval_command("pretrained=m,dtype=float32", "mbpp_custom_alpaca", tmp_path / "case", launcher=[],
+                                  include_path=ROOT / "lm_eval_tasks", device="cpu", batch_size="8", limit=3,
+                                  gen_kwargs="do_sample=False,max_gen_toks=16", seed="0,1234,1234,1234")
+    got = _lm_eval_reads(cmd)
+    assert (got.model, got.model_args, got.tasks) == ("hf", {"pretrained": "m", "dtype": "float32"},
+                                                      ["mbpp_custom_alpaca"])
+    assert got.batch_size == "8" and got.limit == 3 and got.device == "cpu" and got.log_samples
+    assert got.gen_kwargs == {"do_sample": False, "max_gen_toks": 16} and got.seed == [0, 1234, 1234, 1234]
+    assert got.output_path == str(tmp_path / "case") and got.include_path == str(ROOT / "lm_eval_tasks")
+    plain = bench_eval.case_command(argparse.Namespace(tasks="t", device="cuda", batch="256", limit=None), "x=1", {},
+                                    tmp_path)
+    assert "--limit" not in plain and "--gen_kwargs" not in plain and plain[plain.index("--batch_size") + 1] == "256"
+
+    oracle = oracle_repeat.command("mbppplus_custom", tmp_path / "run0")
+    assert oracle == lm_eval_command("", "mbppplus_custom", tmp_path / "run0", model="codeeval-oracle",
+                                     launcher="plugin")
+    assert oracle[:3] == [sys.executable, "-m", "evaluation.lm_eval_cli"] and "--model_args" not in oracle
+    got = _lm_eval_reads(oracle)
+    assert (got.model, got.tasks, got.include_path, got.log_samples) == ("codeeval-oracle", ["mbppplus_custom"],
+                                                                         "lm_eval_tasks", True)
