@@ -55,6 +55,31 @@ def test_lm_eval_task_files_are_in_sync():
     assert lm_eval_tasks_main(["--check"]) == 0
 
 
+def test_both_copies_of_the_group_come_from_one_generator_and_name_every_subtask():
+    """custom_suite.lm_eval_tasks: the group in lm_eval_tasks/ and its copy in custom_suite/ (for a lone
+    `--tasks custom_suite`) are one definition; every subtask a group names is a generated task of one category."""
+    from custom_suite.lm_eval_tasks import files, group_yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: ("function", loader.construct_scalar(node)))
+    read = lambda text: yaml.load(text, Loader)  # noqa: E731
+    out = files()
+    group = read(out["lm_eval_tasks/custom_suite_tasks/custom_suite.yaml"])
+    assert read(out["custom_suite/custom_suite.yaml"]) == group == read(group_yaml(""))
+    assert out["custom_suite/custom_suite.yaml"].startswith("# the custom_suite group again")
+    assert group["aggregate_metric_list"] == [{"metric": "pass@1", "aggregation": "mean", "weight_by_size": True,
+                                               "filter_list": ["sandbox"]}]
+    for suffix, template in (("", "_codeeval_template_yaml"), ("_alpaca", "_alpaca_yaml")):
+        names = read(out[f"lm_eval_tasks/custom_suite_tasks/custom_suite{suffix}.yaml"])["task"]
+        assert len(names) == len(CATEGORIES) == len(set(names))
+        for name, category in zip(names, CATEGORIES):
+            task = read(out[f"lm_eval_tasks/custom_suite_tasks/{name}.yaml"])
+            assert task["task"] == name and task["dataset_kwargs"] == {"category": category}
+            assert task["include"] == f"../{template}" and (ROOT / "lm_eval_tasks" / template).is_file()
+
+
 def _task(task_id: str) -> dict:
     return next(t for t in load_tasks() if t["id"] == task_id)
 
