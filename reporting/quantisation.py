@@ -71,6 +71,14 @@ def _row_name(run, served: dict | None) -> str:
     return f"HF {args.get('dtype', '?') if isinstance(args, dict) else '?'}" + (" (rerun)" if "rerun" in run.folder else "")
 
 
+def _model_name(run, served: dict | None) -> str:
+    """The model a section is about: the exported GGUF's folder, else the run's training, else its base model."""
+    if served:
+        return Path(served["gguf"]).parent.name
+    base = (run.record.get("base_model") or {}).get("path")
+    return run.training or (Path(base).name if base else run.label)
+
+
 def _command(run, served: dict | None, folder: str) -> str:
     """The command that made the row: assistant.grade's own (with --chat) for a served GGUF."""
     if not served:
@@ -115,7 +123,7 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
         ref = runs[pair[0]][0]
         rv = verdicts(ref)
         ref_name = _row_name(ref, served.get(pair[0]))
-        label = Path(served[pair[0]]["gguf"]).parent.name if pair[0] in served else ref.label
+        label = _model_name(ref, served.get(pair[0]))
         lines += [f"## {label}, against {ref_name}", "", "| weights | " + " | ".join(TASKS) + f" | all | paired with {ref_name}: "
                   "reference only / this only, p | identical generations | file MiB | gen tokens/s | peak RSS MiB | "
                   "command |", "| --- |" + " ---: |" * (len(TASKS) + 6) + " --- |"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .tables import (categories, error_analysis, leaderboard, passk_pairs, passk
 from .training import learning_curve, reproducibility, training_table
 from .writing import changes_by_type, variant_question
 
+TITLE = "Evaluation results"
 __all__ = ["aggregate_ratings", "build", "repo_relative", "compare_samples", "load_archived_runs", "load_runs", "passk_pairs",
            "quality_table", "rating_sheet", "sample_verdicts", "seed_table", "variant_question", "changes_by_type",
            "learning_curve", "leaderboard"]
@@ -64,7 +66,12 @@ def _manifests(paths: list[str]) -> dict[str, dict]:
     return {sha256_of(p): json.loads(Path(p).read_text()) for p in paths if Path(p).is_file()}
 
 
-def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = "Evaluation results",
+def _quoted(text: str) -> str:
+    """A shell word for `text`, in double quotes where nothing in it is special there (titles with an apostrophe)."""
+    return f'"{text}"' if not set(text) & set('"$`\\!') else shlex.quote(text)
+
+
+def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = TITLE,
           rerun_dirs: list[str] = (), samples: list[str] = (), training: str | None = None,
           launcher: str = "lm_eval", contamination: str | None = None) -> Path:
     """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
@@ -79,7 +86,8 @@ def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = "E
     stem = out.stem
     extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {' '.join(samples)}" if samples else "") \
         + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "") \
-        + (f" --manifest {' '.join(manifests)}" if manifests else "") + (f" --contamination {contamination}" if contamination else "")
+        + (f" --manifest {' '.join(manifests)}" if manifests else "") + (f" --contamination {contamination}" if contamination else "") \
+        + (f" --title {_quoted(title)}" if title != TITLE else "")  # the command rebuilds this file byte for byte
     rows = family(runs)
     sections = [
         ("Claims: adapters against the base, and against each other", claims_section(runs, rows)),
@@ -122,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, default=Path("outputs/eval/results.md"))
     b.add_argument("--manifest", nargs="*", default=[],
                    help="data manifests; each run's record names the one its adapter was trained on by sha256")
-    b.add_argument("--title", default="Evaluation results")
+    b.add_argument("--title", default=TITLE, help="the report's heading")
     b.add_argument("--rerun", nargs="*", default=[], help="result folders of repeated evaluations (reproducibility)")
     b.add_argument("--samples", nargs="+", default=[], help=".tar.xz archives of the samples files, laid out like the result folders")
     b.add_argument("--training", help="folder of TRAINING/trainer_state.json (loss curves)")

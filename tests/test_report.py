@@ -39,6 +39,29 @@ def test_report_has_every_section_and_plot(tmp_path):
     assert (tmp_path / "results_categories.png").stat().st_size > 1000
 
 
+def test_the_command_a_report_names_rebuilds_it_byte_for_byte(tmp_path):
+    """The `Built by` line is the whole command, title included: run again, it writes the same bytes (plots too)."""
+    import re
+    import shlex
+
+    from reporting.results import _quoted, main
+
+    title = "Fixture's report (2 × CPU)"
+    out = build([str(FIXTURES)], tmp_path / "results.md", [], title)
+    plot = tmp_path / "results_categories.png"
+    first, first_plot = out.read_bytes(), plot.read_bytes()
+    argv = shlex.split(re.search(r"Built by `([^`]*)`", out.read_text())[1])
+    assert argv[:4] == ["python", "-m", "reporting.results", "build"] and argv[argv.index("--title") + 1] == title
+    out.unlink()
+    plot.unlink()
+    assert main(argv[3:]) == 0
+    assert out.read_bytes() == first and plot.read_bytes() == first_plot
+    for text in ('say "$HOME" and `x`', "plain"):
+        assert shlex.split(_quoted(text)) == [text]
+    default = build([str(FIXTURES)], tmp_path / "default.md", [])
+    assert "--title" not in default.read_text().splitlines()[2]
+
+
 def test_rating_sheet_is_blind_and_aggregates(tmp_path):
     sheet, key = rating_sheet([str(FIXTURES)], tmp_path / "sheet.csv", n=6, seed=1)
     rows = list(csv.DictReader(open(sheet)))
