@@ -69,9 +69,10 @@ def cost_suite() -> list[Case]:
 
 
 # axolotl's defaults on the recipe's data and LoRA shape: the recipe's speed settings taken out again (a None
-# removes the key), the LoRA dropout it had before it took them
+# removes the key: no Liger, no activation offloading), the LoRA dropout it had before it took them
 BASELINE_2048 = {"sequence_len": 2048, "micro_batch_size": 1, "gradient_accumulation_steps": 4, "lora_dropout": 0.05,
-                 "plugins": ["axolotl_configs.check.RecipeCheck"], **{k: None for k in recipes.LIGER}}
+                 "plugins": ["axolotl_configs.check.RecipeCheck"], "activation_offloading": None,
+                 **{k: None for k in recipes.LIGER}}
 LIGER = {"plugins": ["axolotl.integrations.liger.LigerPlugin"], **recipes.LIGER}
 MB4 = {"micro_batch_size": 4, "gradient_accumulation_steps": 1}
 MB8 = {"micro_batch_size": 8, "gradient_accumulation_steps": 1}
