@@ -271,7 +271,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
         env["CUDA_VISIBLE_DEVICES"] = ",".join(ids[:case.gpus])
     row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
            "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
-           "lora_r": cfg.get("lora_r")}
+           "lora_r": cfg.get("lora_r"), "activation_offloading": cfg.get("activation_offloading", False)}
     rc, row["wall_s"] = run_logged([*launch, str(path)], env, workdir, timeout)
     ranks = sorted(workdir.glob("throughput-rank*.json"))
     if rc != 0 or not ranks:
