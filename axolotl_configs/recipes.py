@@ -41,6 +41,7 @@ BASE = {
     "bf16": "auto",
     "tf32": False,
     "gradient_checkpointing": True,
+    "activation_offloading": None,  # set per profile, where a row measured it
     "sdp_attention": True,
     "logging_steps": 10,
     "evals_per_epoch": 4,
@@ -93,7 +94,8 @@ MODELS = {
 }
 
 PROFILES = {
-    "full": {},  # a card with room for the full micro-batch (80 GB class)
+    # a card with room for the full micro-batch (80 GB class); checkpointed activations offloaded to the host
+    "full": {"activation_offloading": "hidden_states"},
     # 12 GB cards: half the micro-batch, the same 16,384 token slots per optimizer step
     "12gb": {"micro_batch_size": 4, "gradient_accumulation_steps": 2},
     # 16 GB cards without bf16: no bf16, no tf32; fp16 mixed precision instead
@@ -103,6 +105,14 @@ PROFILE_COMMENTS = {"12gb": "12 GB cards: peak reserved memory + CUDA context mu
                     "t4": "16 GB cards without bf16: fp16 mixed precision; peak reserved + context under 14.5 GiB"}
 # Per-key reasons of a profile's values: the rows that decided them.
 PROFILE_KEY_COMMENTS = {
+    "full": {"activation_offloading": "each decoder layer's checkpointed input goes to pinned host memory, copied on a "
+                                      "side stream while compute goes on: the same trainable tokens/s as without it at a "
+                                      "third less peak allocated memory (case `2048 + Liger + micro-batch 8 + dropout 0 + "
+                                      "varlen + offloading (hidden_states)` against the case without it, "
+                                      "benchmarks/bench_qlora_cost.py --suite peer; rows in runs/perf/, "
+                                      "reports/performance.md). Axolotl's other offloaders (`true`, `legacy`) measured "
+                                      "at less than half the speed. PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
+                                      "(scripts/train.sh sets it) lowers the reserved memory further at the same speed"},
     "12gb": {"micro_batch_size": "micro-batch 4: the largest whose peak reserved memory at r32 and r64 stays under 11 GiB "
                                  "(benchmarks/bench_qlora_cost.py; rows in runs/perf/qlora_cost.json, reports/performance.md)",
              "gradient_accumulation_steps": "4 x 2 x 2048 = 16,384 token slots per optimizer step, as the full recipe"},
@@ -146,6 +156,7 @@ FSDP = {
                     "auto_wrap_policy": "TRANSFORMER_BASED_WRAP", "transformer_layer_cls_to_wrap": "MistralDecoderLayer",
                     "state_dict_type": "FULL_STATE_DICT", "reshard_after_forward": True},
     "optimizer": "adamw_torch_fused",
+    "activation_offloading": None,  # not measured under FSDP2: the fsdp/ variants keep plain checkpointing
 }
 FSDP_COMMENTS = {"fsdp_version": "FSDP2: axolotl shards the 4-bit base per decoder layer (FSDP1 rejects the LoRA kernels)",
                  "fsdp_config": "cpu_ram_efficient_loading must stay off with a 4-bit base (axolotl: rank-0 quantisation deadlocks)",
@@ -184,7 +195,8 @@ def matrix() -> dict[str, tuple[dict, list[str], dict]]:
                     comments.update(PROFILE_KEY_COMMENTS.get(profile, {}) if model == "mistral7b" else {})
                     out[name] = (cfg, header, comments)
                     if model == "mistral7b" and profile == "full":
-                        fsdp = {**cfg, **FSDP, "output_dir": f"outputs/adapters/{name}-fsdp"}
+                        fsdp = {k: v for k, v in {**cfg, **FSDP, "output_dir": f"outputs/adapters/{name}-fsdp"}.items()
+                                if v is not None}
                         out[f"fsdp/{name}"] = (fsdp, [
                             f"{name} for several GPUs: data-parallel QLoRA with FSDP2 (micro-batch per GPU as in {name}).",
                             header[1],

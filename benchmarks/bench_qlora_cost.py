@@ -69,9 +69,10 @@ def cost_suite() -> list[Case]:
 
 
 # axolotl's defaults on the recipe's data and LoRA shape: the recipe's speed settings taken out again (a None
-# removes the key), the LoRA dropout it had before it took them
+# removes the key: no Liger, no activation offloading), the LoRA dropout it had before it took them
 BASELINE_2048 = {"sequence_len": 2048, "micro_batch_size": 1, "gradient_accumulation_steps": 4, "lora_dropout": 0.05,
-                 "plugins": ["axolotl_configs.check.RecipeCheck"], **{k: None for k in recipes.LIGER}}
+                 "plugins": ["axolotl_configs.check.RecipeCheck"], "activation_offloading": None,
+                 **{k: None for k in recipes.LIGER}}
 LIGER = {"plugins": ["axolotl.integrations.liger.LigerPlugin"], **recipes.LIGER}
 MB4 = {"micro_batch_size": 4, "gradient_accumulation_steps": 1}
 MB8 = {"micro_batch_size": 8, "gradient_accumulation_steps": 1}
@@ -270,7 +271,7 @@ def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
         env["CUDA_VISIBLE_DEVICES"] = ",".join(ids[:case.gpus])
     row = {**asdict(case), "steps": steps, "warmup": warmup, "sequence_len": cfg.get("sequence_len"),
            "micro_batch_size": cfg.get("micro_batch_size"), "grad_accum": cfg.get("gradient_accumulation_steps"),
-           "lora_r": cfg.get("lora_r")}
+           "lora_r": cfg.get("lora_r"), "activation_offloading": cfg.get("activation_offloading", False)}
     rc, row["wall_s"] = run_logged([*launch, str(path)], env, workdir, timeout)
     ranks = sorted(workdir.glob("throughput-rank*.json"))
     if rc != 0 or not ranks:

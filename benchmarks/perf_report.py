@@ -79,17 +79,28 @@ def fits(r: dict) -> str:
     return "yes" if r["peak_reserved_gib"] + CONTEXT_GIB <= bound else "**no**"
 
 
+def _settings_since(rows: list[dict]) -> list[str]:
+    """What the recipes took after these rows: a row that records no attention ran before the flash-varlen plugin,
+    one that records no activation_offloading before the full profile offloaded (the peer tables measure both)."""
+    later = [what for key, what in (("attention", "flash varlen attention"),
+                                   ("activation_offloading", "the full profile's activation offloading (`hidden_states`)"))
+             if any(key not in r for r in rows if "error" not in r)]
+    return [f"These rows predate {' and '.join(later)}; the tables against Unsloth below measure "
+            f"{'them' if len(later) > 1 else 'it'}."] if later else []
+
+
 def cost_section(rows: list[dict] | None, before: list[dict] | None = None) -> list[str]:
     out = ["## Cost of the Mistral-7B QLoRA recipes", ""]
     if not rows:
         return out + ["Not measured yet (`benchmarks/bench_qlora_cost.py --suite cost`).", ""]
-    out += ["Each recipe as committed (`axolotl_configs/`), on a Mistral-7B-shaped model with random weights and the "
+    out += ["Each recipe as committed when its row was measured (`axolotl_configs/`; the run conditions name the "
+            "commit), on a Mistral-7B-shaped model with random weights and the "
             "real tokenizer; *packed* is the recipe, *unpacked* turns sample packing off (rows padded to the longest "
             "in the micro-batch), *dropout 0.05* puts back the LoRA dropout the recipes had. Token slots/s counts "
             "every position fed, padding included; trainable/s counts response tokens (the loss is on responses "
             f"only). *Fits its card*: peak reserved + {CONTEXT_GIB} GiB of CUDA context ≤ 11 GiB for the 12 GB "
             "profile, ≤ 14.5 GiB for the T4's 16 GB (the T4 profile's fp16 memory, measured on the card below: its "
-            "speed on a T4 is not measured).", ""]
+            "speed on a T4 is not measured).", *_settings_since(rows), ""]
     out += _cost_table(rows)
     for label, bound in CARDS.values():
         prof = [r for r in rows if card(r["recipe"])[0] == label and "error" not in r]

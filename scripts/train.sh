@@ -6,6 +6,9 @@
 source "$(dirname "$0")/_lib.sh"
 pattern=${1:?usage: scripts/train.sh RECIPE_OR_GLOB [axolotl args...]}; shift
 bash scripts/prepare.sh
+# Growable allocator segments: with the full recipes' activation offloading, less GPU memory reserved at the same
+# speed (axolotl_configs/recipes.py, activation_offloading). A value you set yourself is kept.
+export PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:True}
 found=0
 for cfg in axolotl_configs/$pattern.yml; do
   [ -f "$cfg" ] || continue; found=1

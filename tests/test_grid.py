@@ -135,6 +135,7 @@ def test_qlora_cost_benchmark_measures_a_case_through_axolotl(tmp_path, workspac
     cpu = ["lora_qkv_kernel=false", "lora_o_kernel=false", "lora_mlp_kernel=false", "load_in_4bit=false",
            "adapter=lora", "bf16=false", "sdp_attention=false", "gradient_checkpointing=false", "sequence_len=256",
            "micro_batch_size=2", "plugins=[axolotl_configs.check.RecipeCheck]",  # Liger's kernels need a GPU
+           "activation_offloading=null",  # offloading needs the checkpointing turned off above (and CUDA streams)
            *(f"{k}=null" for k in LIGER)]
     proc = subprocess.run([sys.executable, "benchmarks/bench_qlora_cost.py", "--model", str(workspace_tiny),
                            "--suite", "cost", "--only", "mistral7b-code-r8 packed", "--steps", "1", "--warmup", "1",
@@ -284,3 +285,24 @@ def test_a_peer_row_keeps_what_the_peer_printed_about_its_setup(tmp_path):
     assert said[-1] == "Unsloth: Double buffering enabled (parallel H2D + compute) for backward pass."
     assert len(said) == 5 and not any("Loading weights" in m or "Warning" in m for m in said)
     assert tool_messages(tmp_path, "peft") == []
+
+
+def test_benchmark_cases_offload_activations_only_where_their_name_says_so():
+    """The full recipe offloads activations; the suites' cases built on axolotl's defaults take that out again, so a
+    case measures offloading exactly when its name says it does (the recipe YAML with the case's overrides applied,
+    a None removing the key, as bench_qlora_cost.py writes the config it runs)."""
+    import yaml
+    from benchmarks.bench_qlora_cost import SUITES
+
+    seen = set()
+    for suite in ("levers", "peer"):
+        for case in SUITES[suite]():
+            if case.tool != "axolotl":
+                continue
+            cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
+            cfg = {k: v for k, v in {**cfg, **case.overrides}.items() if v is not None}
+            seen.add(cfg.get("activation_offloading"))
+            assert bool(cfg.get("activation_offloading")) == ("offloading" in case.name), case.name
+    assert {None, True, "legacy", "hidden_states"} <= seen
+    cost = {c.name: c for c in SUITES["cost"]()}
+    assert "activation_offloading" not in cost["mistral7b-code-r32 packed"].overrides  # the recipe as committed

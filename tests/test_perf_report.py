@@ -79,6 +79,21 @@ def test_each_profile_is_held_to_its_cards_bound(tmp_path):
     assert "Speed levers" in text and "Not measured yet" in text
 
 
+def test_cost_rows_say_which_recipe_settings_they_predate(tmp_path):
+    """A cost row that records no attention ran before the flash-varlen plugin, one with no activation_offloading
+    before the full profile offloaded; rows that record both carry no such note."""
+    for sub in ("old", "half", "new"):
+        (tmp_path / sub).mkdir()
+    old = _built(tmp_path / "old", {"qlora_cost.json": [ROW]})
+    assert "These rows predate flash varlen attention and the full profile's activation offloading" in old
+    half = _built(tmp_path / "half", {"qlora_cost.json": [{**ROW, "attention": "codelora_varlen"}]})
+    assert "These rows predate the full profile's activation offloading (`hidden_states`); the tables against " \
+           "Unsloth below measure it." in half
+    new = _built(tmp_path / "new", {"qlora_cost.json": [{**ROW, "attention": "codelora_varlen",
+                                                          "activation_offloading": "hidden_states"}]})
+    assert "These rows predate" not in new and "| mistral7b-code-r8-12gb packed |" in new
+
+
 def test_multigpu_rows_give_scaling_efficiency(tmp_path):
     one = {**ROW, "recipe": "mistral7b-code-r32", "name": "mistral7b-code-r32 packed", "slots_per_s": 8000,
            "peak_gib": 7.0}
