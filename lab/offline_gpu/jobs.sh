@@ -159,7 +159,8 @@ case ${1:?job name} in
       [[ " ${recipes[*]} " == *" $c "* || " ${recipes[*]} " == *"*"* ]] && curve+=("$c"); done
     python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $tper \
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
-      --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} ;;
+      --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} \
+      ${EXPERIMENT_SEEDS:+--seeds $EXPERIMENT_SEEDS} ;;  # EXPERIMENT_SEEDS="43 44": each recipe again with those seeds
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
     for attn in sdpa eager; do
       python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"
