@@ -5,7 +5,7 @@
 # documents of each task (the same documents for both: the comparison is paired); the report
 # (outputs/main/results.md) says how many each passed and pairs the two. It needs no prepared data (the adapter is
 # committed): scripts/prepare.sh and train.sh are the way to a new one. Each step's seconds go to $RESULTS/timings.tsv.
-# LIMIT=20 keeps the run near 10 minutes on 2 cores after the install (the Gemma conversion, once, is ~2 of them;
+# LIMIT=20 keeps the run near 5 minutes on 2 idle cores after the install (reports/main/results_discussion.md; the Gemma conversion, once, is ~1¼ of them;
 # each graded request ~2-7 s): enough to see the adapter write code where the base writes none, far too few
 # documents to rank adapters (use LIMIT= and reports/quantisation.md for that).
 # Switches: MODEL=PATH (a Hugging Face folder), ADAPTERS="dir dir", LIMIT= (empty: full sets), TASKS=...,
