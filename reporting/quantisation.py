@@ -1,9 +1,11 @@
 """python -m reporting.quantisation --pair HF_RESULTS GGUF_RUN [GGUF_RUN ...] [--pair ...] --samples A.tar.xz
-    --bench runs/quantisation/bench.json --out reports/quantisation.md
+    --bench runs/quantisation/bench.json --tokenizers runs/quantisation/tokenizer_agreement.json --out reports/quantisation.md
 
 What exporting to GGUF and quantising costs: pass@1 of each GGUF run (`python -m assistant.grade`) beside the
 Hugging Face run it came from, paired document by document (McNemar's exact test on the documents one side
-passed and the other failed), with file size, generation tokens/s and peak RSS from `benchmarks/bench_gguf.py`."""
+passed and the other failed), with file size, generation tokens/s and peak RSS from `benchmarks/bench_gguf.py`,
+and, from `benchmarks/gguf_tokenizer_agreement.py --out`, which prompts a GGUF's tokenizer splits unlike
+Transformers: a row of such a GGUF is then also paired on those documents and on the others apart."""
 from __future__ import annotations
 
 import argparse
@@ -38,20 +40,21 @@ def doc_key(task: str, sample: dict) -> tuple[str, str]:
     return task, hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def verdicts(run) -> dict[tuple[str, str], tuple[bool, str]]:
-    """doc_key -> (passed, generation) for every logged sample of the run's Alpaca tasks."""
+def verdicts(run) -> dict[tuple[str, str], tuple[bool, str, str]]:
+    """doc_key -> (passed, generation, task id) for every logged sample of the run's Alpaca tasks."""
     out = {}
     for task, samples in run.samples.items():
         parent = parent_task(task)
         if parent is None:
             continue
         for s in samples:
-            out[doc_key(parent, s)] = (s.get("pass@1") == 1.0, s["resps"][0][0])
+            out[doc_key(parent, s)] = (s.get("pass@1") == 1.0, s["resps"][0][0], str(s["doc"].get("task_id")))
     return out
 
 
-def paired(hf: dict, gguf: dict, task: str | None = None) -> dict:
-    keys = [k for k in hf if k in gguf and (task is None or k[0] == task)]
+def paired(hf: dict, gguf: dict, task: str | None = None, where=None) -> dict:
+    """The documents both graded (of `task`; for which `where(key, verdict)` holds): discordant counts, McNemar's p."""
+    keys = [k for k in hf if k in gguf and (task is None or k[0] == task) and (where is None or where(k, gguf[k]))]
     b = sum(hf[k][0] and not gguf[k][0] for k in keys)
     c = sum(gguf[k][0] and not hf[k][0] for k in keys)
     return {"n": len(keys), "hf_only": b, "gguf_only": c, "p": mcnemar_p(b, c),
@@ -66,7 +69,9 @@ def _pct(passes: int, n: int) -> str:
 def _row_name(run, served: dict | None) -> str:
     if served:
         chat = " via chat" if served.get("endpoint") == "chat/completions" else ""
-        return f"GGUF {Path(served['gguf']).stem.removeprefix('model-')}{chat}"
+        meta = served.get("gguf_metadata")
+        tokenizer = f", `{meta['tokenizer.ggml.model']}` tokenizer" if meta else ""
+        return f"GGUF {Path(served['gguf']).stem.removeprefix('model-')}{chat}{tokenizer}"
     args = run.config.get("model_args") or {}
     return f"HF {args.get('dtype', '?') if isinstance(args, dict) else '?'}" + (" (rerun)" if "rerun" in run.folder else "")
 
@@ -90,9 +95,37 @@ def _command(run, served: dict | None, folder: str) -> str:
                          + (f" -- {' '.join(served['lm_eval_args'])}" if served.get("lm_eval_args") else ""))
 
 
-def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Path) -> Path:
+def _split_by_prompt(rv: dict, v: dict, differ: set[tuple[str, str]]) -> str:
+    """The pairing on the documents whose prompt the row's tokenizer splits as Transformers does and on the others."""
+    cells = []
+    for what, inside in (("as Transformers does", False), ("otherwise", True)):
+        q = paired(rv, v, where=lambda k, x: ((k[0], x[2]) in differ) == inside)
+        cells.append(f"on the {q['n']} documents whose prompt it splits {what}, {q['identical']} generations are "
+                     f"byte-identical and {q['hf_only']} / {q['gguf_only']} passed only in the reference / only here "
+                     f"(p = {q['p']:.2g})")
+        if not q["n"]:
+            cells[-1] = f"no paired document whose prompt it splits {what}"
+    return "; ".join(cells)
+
+
+def tokenizer_table(agreement: dict) -> list[str]:
+    lines = [f"`{agreement['command']}`: of the plugin's Alpaca prompts, how many the GGUF's tokenizer splits into the "
+             f"same token ids as the Transformers tokenizer of `{agreement['reference']}`.", "",
+             "| GGUF | tokenizer.ggml.model / pre | " + " | ".join(TASKS) + " | most common first difference |",
+             "| --- | --- |" + " ---: |" * len(TASKS) + " --- |"]
+    for r in agreement["rows"]:
+        cells = [f"{r['tasks'][t]['same']}/{r['tasks'][t]['of']}" if t in r["tasks"] else "–" for t in TASKS]
+        first = (f"{r['first_differences'][0][2]} × `{r['first_differences'][0][0]!r}` as {r['first_differences'][0][1]}"
+                 if r["first_differences"] else "–")
+        lines.append(f"| `{r['gguf']}` | `{r['tokenizer.ggml.model']}` / `{r['tokenizer.ggml.pre']}` | "
+                     + " | ".join(cells) + f" | {first} |")
+    return lines + [""]
+
+
+def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Path, tokenizers: str | None = None) -> Path:
     """pairs: [reference, other, ...] result folders; their samples beside them or in the `samples` archives (laid
-    out like the folders); a folder with a served.json is a GGUF graded by assistant.grade."""
+    out like the folders); a folder with a served.json is a GGUF graded by assistant.grade. tokenizers:
+    benchmarks/gguf_tokenizer_agreement.py's JSON."""
     served = {d: json.loads((Path(d) / "served.json").read_text()) for p in pairs for d in p
               if (Path(d) / "served.json").exists()}
     dirs = [d for p in pairs for d in p]
@@ -105,8 +138,13 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
             raise FileNotFoundError(f"{d}: no results_*.json")
     # a bench row speaks for the file it timed: the same path and size (a re-export at the path is another file)
     speed = {(Path(r["gguf"]).resolve(), r["gguf_bytes"]): r for r in json.loads(Path(bench).read_text())["rows"]} if bench else {}
+    agreement = json.loads(Path(tokenizers).read_text()) if tokenizers else None
+    # a row of the agreement speaks for the file at its path while that file has the same tokenizer fields
+    differ = {(Path(r["gguf"]).resolve(), r["tokenizer.ggml.model"], r["tokenizer.ggml.pre"]):
+              {(t, str(i)) for t, c in r["tasks"].items() for i in c["differ"]} for r in (agreement or {"rows": []})["rows"]}
     cmd = "python -m reporting.quantisation " + " ".join(f"--pair {' '.join(p)}" for p in pairs) + \
-        (f" --samples {' '.join(samples)}" if samples else "") + (f" --bench {bench}" if bench else "") + f" --out {out}"
+        (f" --samples {' '.join(samples)}" if samples else "") + (f" --bench {bench}" if bench else "") + \
+        (f" --tokenizers {tokenizers}" if tokenizers else "") + f" --out {out}"
     lines = ["# What GGUF export and quantisation cost", "", f"Built by `{cmd}`.", "",
              "pass@1 % (passed/graded), greedy, the Alpaca prompt, 512 new tokens at most. The first row of each table "
              "is the committed Transformers run on a GPU (bf16) that the others are paired with; an *HF* row below it "
@@ -118,7 +156,7 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
              "documents both graded, how many passed only in the reference / only in this row, McNemar's exact p, "
              "and how many generations are byte-identical. Speed and memory: `benchmarks/bench_gguf.py` on this "
              "machine's 2 cores, nothing else running (command under the last table).", ""]
-    verdict_lines = []
+    verdict_lines, split_lines = [], []
     for pair in pairs:
         ref = runs[pair[0]][0]
         rv = verdicts(ref)
@@ -148,24 +186,36 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
                       for t in TASKS for q in [paired(rv, v, t)] if q["p"] < 0.05]
             overall = (f"all tasks together {pr['hf_only']} documents passed only in the reference, {pr['gguf_only']} "
                        f"only here, p = {pr['p']:.2g}" + (" — beyond noise" if pr["p"] < 0.05 else " — within noise"))
+            meta = (sv or {}).get("gguf_metadata") or {}
+            split = differ.get((Path(sv["gguf"]).resolve(), meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))) if sv else None
+            if split:
+                split_lines.append(f"- {name} against {ref_name}: " + _split_by_prompt(rv, v, split) + ".")
             verdict_lines.append(f"- {label}, {name} vs {ref_name}: " + (
                 f"beyond noise (p < 0.05) on {', '.join(beyond)}" if beyond else "no single task beyond noise")
                 + f"; {overall}.")
         lines.append("")
     lines += ["## What each GGUF row served", "",
-              "The tokenizer a GGUF carries decides how the prompt is split: `assistant.export` now writes the base "
-              "model's own GGUF tokenizer (`llama` / `default` for Gemma), which splits the indentation before a "
-              "docstring unlike the Transformers tokenizer the adapter was trained with (every HumanEval prompt: "
-              "`python benchmarks/gguf_tokenizer_agreement.py --hf models/gemma-3-270m GGUF...`). Exports before "
-              "it carried llama.cpp's converter's reading of `tokenizer.json` (`gpt2` / `granite-embed-multi-311m`), "
-              "which splits all 1,062 MBPP, MBPP+ and HumanEval prompts as Transformers does.", ""]
+              "The tokenizer a GGUF carries decides how llama.cpp splits the prompt. For Gemma there are two: the base "
+              "model's own GGUF tokenizer (`llama` / `default`; `assistant.export`'s default, what llama.cpp and Ollama "
+              "users of Gemma have) and llama.cpp's converter's reading of the merged folder's `tokenizer.json` "
+              "(`gpt2` / `granite-embed-multi-311m`; `assistant.export --tokenizer-gguf none`)."
+              + (" The committed rows that do not record it below were exported on 2026-12-02, before the export wrote "
+                 "the base GGUF's tokenizer (and before assistant.grade recorded it), so they carry the converter's."
+                 if any(not sv.get("gguf_metadata") for sv in served.values()) else ""), ""]
     for d, sv in served.items():
         meta = sv.get("gguf_metadata")
         what = (f"`{meta['tokenizer.ggml.model']}` / `{meta['tokenizer.ggml.pre']}`, "
                 f"{'a' if meta['chat_template'] else 'no'} chat template, name \"{meta['general.name']}\""
                 if meta else "not recorded (graded before assistant.grade recorded it)")
         lines.append(f"- `{repo_relative(d)}` ({sv.get('endpoint', 'completions')}): {what}")
-    lines += ["", "## Beyond noise?", "", *verdict_lines, "",
+    lines.append("")
+    if agreement:
+        lines += tokenizer_table(agreement)
+    if split_lines:
+        lines += ["A row whose tokenizer splits some prompts unlike Transformers, paired apart on those documents and "
+                  "on the others, whose token ids are the same either way (what differs there comes from the weights, "
+                  "not the tokenizer):", "", *split_lines, ""]
+    lines += ["## Beyond noise?", "", *verdict_lines, "",
               "Documents are paired when their prompt and tests are the same; a custom-suite task replaced or "
               "re-tested since the reference run has no pair and is left out of *paired* (the other cells count every "
               "graded document). p < 0.05 is uncorrected for the number of comparisons.", ""]
@@ -191,12 +241,13 @@ def main(argv=None) -> int:
                    help="an HF results folder, then the assistant.grade output folders of its GGUF exports")
     p.add_argument("--samples", nargs="*", default=[], help=".tar.xz archives holding the HF runs' samples")
     p.add_argument("--bench", help="benchmarks/bench_gguf.py's JSON")
+    p.add_argument("--tokenizers", help="benchmarks/gguf_tokenizer_agreement.py's JSON (--out)")
     p.add_argument("--out", type=Path, default=Path("reports/quantisation.md"))
     a = p.parse_args(argv)
     bad = [x for x in a.pair if len(x) < 2]
     if bad:
         p.error(f"--pair {bad[0][0]}: name at least one GGUF run after the HF results folder")
-    print(build(a.pair, a.samples, a.bench, a.out))
+    print(build(a.pair, a.samples, a.bench, a.out, a.tokenizers))
     return 0
 
 

@@ -358,3 +358,37 @@ def test_quantisation_report_pairs_documents(tmp_path):
     assert "`python -m assistant.grade --gguf outputs/gguf/a/model-q8_0.gguf" in text
     assert ("adapter-r8, GGUF q8_0 vs HF bfloat16: beyond noise (p < 0.05) on humaneval_custom_alpaca (8 vs 1"
             in text)  # documents that differ only in test_helpers are the same document
+
+
+def test_quantisation_report_pairs_apart_the_prompts_a_tokenizer_splits_otherwise(tmp_path):
+    from reporting.quantisation import build
+
+    hf = _run(tmp_path / "hf", "2026-01-01T00-00-00", "hf", {"pretrained": "models/m", "peft": "a/adapter-r8", "dtype": "bfloat16"},
+              [True] * 8 + [False] * 4, ["same"] * 10 + ["x", "y"])
+    gguf = _run(tmp_path / "q8", "2026-01-02T00-00-00", "local-completions", "base_url=http://127.0.0.1:1/v1,model=q",
+                [False] * 8 + [False] * 3 + [True], ["same"] * 9 + ["z", "x", "y"])
+    meta = {"general.name": "a", "tokenizer.ggml.model": "llama", "tokenizer.ggml.pre": "default", "chat_template": True}
+    (gguf / "served.json").write_text(json.dumps({"gguf": str(tmp_path / "a" / "model-q8_0.gguf"), "gguf_bytes": 3 << 20,
+                                                  "threads": 1, "limit": None, "tasks": "codeeval_alpaca",
+                                                  "gguf_metadata": meta}))
+    agreement = tmp_path / "agreement.json"
+    agreement.write_text(json.dumps({"command": "python benchmarks/gguf_tokenizer_agreement.py ...", "reference": "models/m",
+                                     "rows": [{"gguf": str(tmp_path / "a" / "model-q8_0.gguf"), "tokenizer.ggml.model": "llama",
+                                               "tokenizer.ggml.pre": "default", "first_differences": [],
+                                               "tasks": {"humaneval_custom_alpaca": {"same": 10, "of": 12, "differ": [10, 11]}}}]}))
+    text = build([[str(hf), str(gguf)]], [], None, tmp_path / "q.md", str(agreement)).read_text()
+    assert "| GGUF q8_0, `llama` tokenizer | – | – | 8.3 (1/12) |" in text
+    assert f"| `{tmp_path / 'a' / 'model-q8_0.gguf'}` | `llama` / `default` | – | – | 10/12 | – | – |" in text
+    # documents 10 and 11 (split otherwise): both generations identical, the GGUF alone passed 11; the other ten:
+    # nine identical, eight passed only in HF
+    assert ("on the 10 documents whose prompt it splits as Transformers does, 9 generations are byte-identical and "
+            f"8 / 0 passed only in the reference / only here (p = {2 / 256:.2g}); on the 2 documents whose prompt it "
+            "splits otherwise, 2 generations are byte-identical and 0 / 1 passed only in the reference / only here "
+            "(p = 1)") in text
+    assert "--tokenizers " + str(agreement) in text
+    # another file at that path (another tokenizer) is not what the agreement measured
+    served = json.loads((gguf / "served.json").read_text())
+    served["gguf_metadata"]["tokenizer.ggml.model"] = "gpt2"
+    (gguf / "served.json").write_text(json.dumps(served))
+    text = build([[str(hf), str(gguf)]], [], None, tmp_path / "q.md", str(agreement)).read_text()
+    assert "| GGUF q8_0, `gpt2` tokenizer |" in text and "documents whose prompt it splits" not in text
