@@ -100,9 +100,9 @@ def _split_by_prompt(rv: dict, v: dict, differ: set[tuple[str, str]]) -> str:
     cells = []
     for what, inside in (("as Transformers does", False), ("otherwise", True)):
         q = paired(rv, v, where=lambda k, x: ((k[0], x[2]) in differ) == inside)
-        cells.append(f"on the {q['n']} documents whose prompt it splits {what}, {q['identical']} generations are "
-                     f"byte-identical and {q['hf_only']} / {q['gguf_only']} passed only in the reference / only here "
-                     f"(p = {q['p']:.2g})")
+        cells.append(f"on the {q['n']} documents whose prompt it splits {what}, byte-identical generations "
+                     f"{q['identical']}/{q['n']}, {q['hf_only']} / {q['gguf_only']} passed only in the reference / only "
+                     f"here (p = {q['p']:.2g})")
         if not q["n"]:
             cells[-1] = f"no paired document whose prompt it splits {what}"
     return "; ".join(cells)
@@ -115,8 +115,8 @@ def tokenizer_table(agreement: dict) -> list[str]:
              "| --- | --- |" + " ---: |" * len(TASKS) + " --- |"]
     for r in agreement["rows"]:
         cells = [f"{r['tasks'][t]['same']}/{r['tasks'][t]['of']}" if t in r["tasks"] else "–" for t in TASKS]
-        first = (f"{r['first_differences'][0][2]} × `{r['first_differences'][0][0]!r}` as {r['first_differences'][0][1]}"
-                 if r["first_differences"] else "–")
+        top = r["first_differences"][0] if r["first_differences"] else None
+        first = f"{top[2]} × `{top[0]!r}` as {top[1]}" if top else "–"
         lines.append(f"| `{r['gguf']}` | `{r['tokenizer.ggml.model']}` / `{r['tokenizer.ggml.pre']}` | "
                      + " | ".join(cells) + f" | {first} |")
     return lines + [""]
@@ -141,7 +141,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
     agreement = json.loads(Path(tokenizers).read_text()) if tokenizers else None
     # a row of the agreement speaks for the file at its path while that file has the same tokenizer fields
     differ = {(Path(r["gguf"]).resolve(), r["tokenizer.ggml.model"], r["tokenizer.ggml.pre"]):
-              {(t, str(i)) for t, c in r["tasks"].items() for i in c["differ"]} for r in (agreement or {"rows": []})["rows"]}
+              {(t, str(i)) for t, c in r["tasks"].items() for i in c["differ"]}
+              for r in (agreement or {"rows": []})["rows"]}
     cmd = "python -m reporting.quantisation " + " ".join(f"--pair {' '.join(p)}" for p in pairs) + \
         (f" --samples {' '.join(samples)}" if samples else "") + (f" --bench {bench}" if bench else "") + \
         (f" --tokenizers {tokenizers}" if tokenizers else "") + f" --out {out}"
@@ -155,7 +156,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
              "rendered into the Alpaca prompt by the GGUF's chat template. *paired*: on the "
              "documents both graded, how many passed only in the reference / only in this row, McNemar's exact p, "
              "and how many generations are byte-identical. Speed and memory: `benchmarks/bench_gguf.py` on this "
-             "machine's 2 cores, nothing else running (command under the last table).", ""]
+             "machine's 2 cores, nothing else running (command under the last table); a file it did not time (a "
+             "later export at the same path is another file) shows –.", ""]
     verdict_lines, split_lines = [], []
     for pair in pairs:
         ref = runs[pair[0]][0]
@@ -187,7 +189,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
             overall = (f"all tasks together {pr['hf_only']} documents passed only in the reference, {pr['gguf_only']} "
                        f"only here, p = {pr['p']:.2g}" + (" — beyond noise" if pr["p"] < 0.05 else " — within noise"))
             meta = (sv or {}).get("gguf_metadata") or {}
-            split = differ.get((Path(sv["gguf"]).resolve(), meta.get("tokenizer.ggml.model"), meta.get("tokenizer.ggml.pre"))) if sv else None
+            split = differ.get((Path(sv["gguf"]).resolve(), meta.get("tokenizer.ggml.model"),
+                                meta.get("tokenizer.ggml.pre"))) if sv else None
             if split:
                 split_lines.append(f"- {name} against {ref_name}: " + _split_by_prompt(rv, v, split) + ".")
             verdict_lines.append(f"- {label}, {name} vs {ref_name}: " + (
@@ -196,9 +199,13 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
         lines.append("")
     lines += ["## What each GGUF row served", "",
               "The tokenizer a GGUF carries decides how llama.cpp splits the prompt. For Gemma there are two: the base "
-              "model's own GGUF tokenizer (`llama` / `default`; `assistant.export`'s default, what llama.cpp and Ollama "
-              "users of Gemma have) and llama.cpp's converter's reading of the merged folder's `tokenizer.json` "
-              "(`gpt2` / `granite-embed-multi-311m`; `assistant.export --tokenizer-gguf none`)."
+              "model's own GGUF tokenizer (`llama` / `default`; `assistant.export`'s default) and llama.cpp's "
+              "converter's reading of the merged folder's `tokenizer.json` (`gpt2` / `granite-embed-multi-311m`; "
+              "`assistant.export --tokenizer-gguf none`). The export keeps the base GGUF's as its default: it is what "
+              "the base model's own GGUF carries, so any llama.cpp build that runs that file reads it, while the "
+              "converter's names its pre-tokenizer after the model its hash matched (an IBM Granite embedding model), "
+              "and llama.cpp refuses a file whose pre-tokenizer name it does not know; what the other split of the "
+              "prompt costs is measured below, on the documents it touches."
               + (" The committed rows that do not record it below were exported on 2026-12-02, before the export wrote "
                  "the base GGUF's tokenizer (and before assistant.grade recorded it), so they carry the converter's."
                  if any(not sv.get("gguf_metadata") for sv in served.values()) else ""), ""]
@@ -213,8 +220,8 @@ def build(pairs: list[list[str]], samples: list[str], bench: str | None, out: Pa
         lines += tokenizer_table(agreement)
     if split_lines:
         lines += ["A row whose tokenizer splits some prompts unlike Transformers, paired apart on those documents and "
-                  "on the others, whose token ids are the same either way (what differs there comes from the weights, "
-                  "not the tokenizer):", "", *split_lines, ""]
+                  "on the others, whose token ids are the same either way (what differs there is not the tokenizer's "
+                  "doing):", "", *split_lines, ""]
     lines += ["## Beyond noise?", "", *verdict_lines, "",
               "Documents are paired when their prompt and tests are the same; a custom-suite task replaced or "
               "re-tested since the reference run has no pair and is left out of *paired* (the other cells count every "

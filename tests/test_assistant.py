@@ -381,9 +381,9 @@ def test_quantisation_report_pairs_apart_the_prompts_a_tokenizer_splits_otherwis
     assert f"| `{tmp_path / 'a' / 'model-q8_0.gguf'}` | `llama` / `default` | – | – | 10/12 | – | – |" in text
     # documents 10 and 11 (split otherwise): both generations identical, the GGUF alone passed 11; the other ten:
     # nine identical, eight passed only in HF
-    assert ("on the 10 documents whose prompt it splits as Transformers does, 9 generations are byte-identical and "
+    assert ("on the 10 documents whose prompt it splits as Transformers does, byte-identical generations 9/10, "
             f"8 / 0 passed only in the reference / only here (p = {2 / 256:.2g}); on the 2 documents whose prompt it "
-            "splits otherwise, 2 generations are byte-identical and 0 / 1 passed only in the reference / only here "
+            "splits otherwise, byte-identical generations 2/2, 0 / 1 passed only in the reference / only here "
             "(p = 1)") in text
     assert "--tokenizers " + str(agreement) in text
     # another file at that path (another tokenizer) is not what the agreement measured
