@@ -245,14 +245,19 @@ def run_peer(case: Case, model: str, steps: int, warmup: int, workdir: Path, tim
             "overrides": case.overrides, "wall_s": wall, **said}
 
 
+def case_config(case: Case, extra: dict | None = None) -> dict:
+    """The recipe YAML with the case's overrides and `extra` applied; a None removes the key."""
+    cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
+    cfg.update(case.overrides)
+    cfg.update(extra or {})
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
 def run_case(case: Case, model: str, steps: int, warmup: int, workdir: Path, timeout: int,
              extra: dict | None = None) -> dict:
     if case.tool != "axolotl":
         return run_peer(case, model, steps, warmup, workdir, timeout, extra or {})
-    cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
-    cfg.update(case.overrides)
-    cfg.update(extra or {})
-    cfg = {k: v for k, v in cfg.items() if v is not None}
+    cfg = case_config(case, extra)
     cfg.update(base_model=model, max_steps=steps + warmup + int(case.profile), output_dir=str(workdir / "out"), save_strategy="no",
                val_set_size=0, test_datasets=None, evals_per_epoch=None, saves_per_epoch=None, logging_steps=1,
                dataset_prepared_path=str(workdir.parent / f"prepared-{cfg.get('sequence_len')}"))

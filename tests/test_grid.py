@@ -289,18 +289,15 @@ def test_a_peer_row_keeps_what_the_peer_printed_about_its_setup(tmp_path):
 
 def test_benchmark_cases_offload_activations_only_where_their_name_says_so():
     """The full recipe offloads activations; the suites' cases built on axolotl's defaults take that out again, so a
-    case measures offloading exactly when its name says it does (the recipe YAML with the case's overrides applied,
-    a None removing the key, as bench_qlora_cost.py writes the config it runs)."""
-    import yaml
-    from benchmarks.bench_qlora_cost import SUITES
+    case measures offloading exactly when its name says it does (the config bench_qlora_cost.py runs)."""
+    from benchmarks.bench_qlora_cost import SUITES, case_config
 
     seen = set()
     for suite in ("levers", "peer"):
         for case in SUITES[suite]():
             if case.tool != "axolotl":
                 continue
-            cfg = yaml.safe_load((ROOT / "axolotl_configs" / f"{case.recipe}.yml").read_text())
-            cfg = {k: v for k, v in {**cfg, **case.overrides}.items() if v is not None}
+            cfg = case_config(case)
             seen.add(cfg.get("activation_offloading"))
             assert bool(cfg.get("activation_offloading")) == ("offloading" in case.name), case.name
     assert {None, True, "legacy", "hidden_states"} <= seen
