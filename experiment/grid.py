@@ -292,8 +292,8 @@ class Grid:
             base_jobs = []  # the base model's runs first: they need no training
             if a.base_tasks and not a.no_base:
                 base_jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
-            if a.adapter_tasks and not a.no_base:
-                base_jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", a.adapter_tasks))
+            if (alpaca := a.base_alpaca_tasks or a.adapter_tasks) and not a.no_base:
+                base_jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", alpaca))
             if a.passk_task and not a.no_base:
                 base_jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
@@ -352,6 +352,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jobs-per-gpu", type=int, default=1, help="spread mode: jobs sharing one GPU at a time")
     p.add_argument("--base-tasks", default="codeeval_all", help="tasks for the base model with its own prompts")
     p.add_argument("--adapter-tasks", default="codeeval_alpaca", help="tasks for adapters (and the base) with the Alpaca prompt")
+    p.add_argument("--base-alpaca-tasks", default="",
+                   help="tasks for the base with the Alpaca prompt (default: --adapter-tasks), e.g. only a suite that changed")
     p.add_argument("--passk-task", default="", help="pass@k task for the base model, e.g. mbpp_custom_passk")
     p.add_argument("--passk-adapter-task", default="", help="pass@k task for the best adapter, e.g. mbpp_custom_alpaca_passk")
     p.add_argument("--best-by", default="mbpp_custom_alpaca", help="the task whose pass@1 picks the best adapter")

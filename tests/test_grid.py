@@ -303,3 +303,24 @@ def test_benchmark_cases_offload_activations_only_where_their_name_says_so():
     assert {None, True, "legacy", "hidden_states"} <= seen
     cost = {c.name: c for c in SUITES["cost"]()}
     assert "activation_offloading" not in cost["mistral7b-code-r32 packed"].overrides  # the recipe as committed
+
+
+def test_the_base_takes_its_own_alpaca_tasks_when_given(tmp_path):
+    """--base-alpaca-tasks: the base's Alpaca-prompt run takes only those tasks (e.g. a suite that changed), while the
+    adapters keep --adapter-tasks; without it the base's Alpaca run takes the adapters' tasks."""
+    def calls(extra):
+        grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--results", str(tmp_path), "--base-tasks", "custom_suite",
+                           "--adapter-tasks", "codeeval_alpaca", *extra]))
+        got = []
+        grid.evaluate = lambda label, tasks, *a, **k: got.append((label, tasks)) or True
+        grid.train = lambda recipe: True
+        grid.run = lambda *a, **k: True  # the recipe's preprocessing
+        grid.needs_training = lambda recipe: False
+        grid.adapter = lambda recipe: tmp_path / "adapter"
+        assert grid.main() == 0
+        return sorted(got)
+
+    base = Path(parse(["--recipes", "tiny-mistral-code-r8"]).base).name
+    assert calls(["--base-alpaca-tasks", "custom_suite_alpaca"]) == sorted([
+        (base, "custom_suite"), (f"{base}-alpaca", "custom_suite_alpaca"), ("tiny-mistral-code-r8", "codeeval_alpaca")])
+    assert (f"{base}-alpaca", "codeeval_alpaca") in calls([])

@@ -144,9 +144,11 @@ case ${1:?job name} in
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them;
     # EXPERIMENT_BASE=1 runs them with these recipes, the best adapter picked among them; EXPERIMENT_BASE=greedy:
-    # the base model's greedy runs and the best adapter's pass@k, not the base model's)
+    # the base model's greedy runs and the best adapter's pass@k, not the base model's; EXPERIMENT_BASE_TASKS=custom_suite:
+    # the base's runs on that task only, its own prompt and the Alpaca one, e.g. when only that suite changed)
     base=(--passk-task mbpp_custom_passk --passk-adapter-task mbpp_custom_alpaca_passk)
     [ "${EXPERIMENT_BASE:-}" = greedy ] && base=(--passk-adapter-task mbpp_custom_alpaca_passk)
+    [ "${EXPERIMENT_BASE:-}" = greedy-only ] && base=()  # the base's greedy runs, no pass@k at all
     if [ -n "${EXPERIMENT_RECIPES:-}" ]; then
       read -ra recipes <<< "$EXPERIMENT_RECIPES"; only=(--no-base); [ -n "${EXPERIMENT_BASE:-}" ] && only=("${base[@]}")
     else  # the grid's main comparisons first, so that a session cut short has them
@@ -159,6 +161,7 @@ case ${1:?job name} in
       [[ " ${recipes[*]} " == *" $c "* || " ${recipes[*]} " == *"*"* ]] && curve+=("$c"); done
     python3 -m experiment.grid --gpus ${GEMMA_GPUS:-0} --jobs-per-gpu $per --train-jobs-per-gpu $tper \
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
+      ${EXPERIMENT_BASE_TASKS:+--base-tasks $EXPERIMENT_BASE_TASKS --base-alpaca-tasks ${EXPERIMENT_BASE_TASKS}_alpaca} \
       --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} \
       ${EXPERIMENT_SEEDS:+--seeds $EXPERIMENT_SEEDS} ;;  # EXPERIMENT_SEEDS="43 44": each recipe again with those seeds
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
