@@ -12,7 +12,7 @@ import pytest
 from custom_suite import CATEGORIES
 from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
 from evaluation.extract import extract_code
-from evaluation.grading import classify, doc_metrics, grade, pass_at_k
+from evaluation.grading import ERROR_KINDS, classify, doc_metrics, grade, pass_at_k
 from sandbox import TaskResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,9 +68,10 @@ def test_tiny_mistral_end_to_end(tmp_path):
                        launcher=("-m", "lm_eval"))
     for task in tasks:
         r = results[task]
-        for key in ("pass@1", "syntax_valid", "syntax_valid_raw", "runs_clean", "in_process", "err_syntax", "err_wrong_answer"):
+        for key in ("pass@1", "syntax_valid", "syntax_valid_raw", "runs_clean", "verdict_in_process", "verdict_syntax",
+                    "verdict_wrong_answer"):
             assert 0.0 <= r[f"{key},sandbox"] <= 1.0, (task, key, r)
-        errors = sum(r[f"err_{k},sandbox"] for k in ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory"))
+        errors = sum(r[f"verdict_{k},sandbox"] for k in ERROR_KINDS)
         assert math.isclose(errors + r["pass@1,sandbox"], 1.0), (task, r)
 
 
@@ -110,7 +111,7 @@ def test_error_taxonomy_from_real_runs():
     verdicts = grade([doc], [gens], progress=False)[0]
     assert [v["error"] for v in verdicts] == [None, "syntax", "wrong_answer", "name_signature", "name_signature", "timeout", "exception"]
     m = doc_metrics(verdicts)
-    assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["err_timeout"], 1 / 7) and m["syntax_valid"] < 1
+    assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["verdict_timeout"], 1 / 7) and m["syntax_valid"] < 1
     assert classify(True, TaskResult(status="memory")) == "memory"
 
 
@@ -321,7 +322,7 @@ def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
     again = json.loads(results.read_text())
     for task, entry in original["results"].items():
         for key, value in entry.items():
-            if key.startswith("pass@1") or key.startswith("syntax_valid") or key.startswith("loc"):
+            if key.startswith("pass@1") or key.startswith("syntax_valid") or key.startswith("quality_loc"):
                 assert again["results"][task][key] == pytest.approx(value), (task, key)
     assert again["regraded"]["documents_changed"] == 0
 
