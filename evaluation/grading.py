@@ -259,6 +259,8 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     for kind in ERROR_KINDS:
         m[f"verdict_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
     for key, name in MEASURES.items():
+        if not any(key in v for v in verdicts):  # no sample of the run has it (evaluation.unmeasured): no row
+            continue
         values = [v[key] for v in verdicts if v.get(key) is not None and not math.isnan(v[key])]
         m[name] = float(np.mean(values)) if values else math.nan
     return m

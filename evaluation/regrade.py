@@ -7,8 +7,9 @@ could not run programs.
 Every results_<stamp>.json under a folder is taken with its samples_<task>_<stamp>.jsonl (`--log_samples`): each
 sample's logged document and generations (`resps`, before any filter) are graded again in the sandbox, and the
 sample's metrics and filtered response are rewritten; so are the tasks' aggregated metrics (as lm-eval computes
-them: the mean and its standard error for `mean` metrics, the NaN-skipping mean for the others) and the groups'
-size-weighted pass@1 with its pooled standard error. A run made before the metrics' rename (grading.RENAMED) is written back under today's names. The results
+them: the mean and its standard error for `mean` metrics, the NaN-skipping mean for the others; a measure no sample
+has is left out, as the tasks' drop_unmeasured does) and the groups' size-weighted pass@1 with its pooled standard
+error. A run made before the metrics' rename (grading.RENAMED) is written back under today's names. The results
 file records what was done under `regraded`. The generations are never touched.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from lm_eval.api.metrics import mean_stderr, pooled_sample_stderr
 
 from .grading import RENAMED, doc_metrics, grade, nanmean
+from .unmeasured import drop_unmeasured
 
 FILTER = "sandbox"
 
@@ -53,7 +55,7 @@ def _aggregate(rows: list[dict], config: dict) -> dict:
 
 def _reaggregate(entry: dict, rows: list[dict], config: dict) -> None:
     """ENTRY's task metrics aggregated again from ROWS: the ones it had go first, under a former name too, so that
-    a renamed metric keeps no old figure."""
+    neither a renamed metric nor one no longer measured keeps its old figure."""
     for m in config.get("metric_list", []):
         for name in {m["metric"], RENAMED.get(m["metric"], m["metric"])}:
             entry.pop(f"{name},{FILTER}", None)
@@ -93,11 +95,11 @@ def regrade(results_path: Path, write: bool = True, progress: bool = True) -> di
         rows = [json.loads(line) for line in path.open()]
         docs = [r["doc"] for r in rows]
         generations = [list(r["resps"][0]) for r in rows]
-        verdicts = grade(docs, generations, progress=progress)
+        verdicts = drop_unmeasured(grade(docs, generations, progress=progress), docs)
         before = [r.get("pass@1") for r in rows]
         for r, v in zip(rows, verdicts):
             metrics = doc_metrics(v)
-            for name in r.get("metrics", []):  # what lm-eval logged, perhaps under former names
+            for name in r.get("metrics", []):  # what lm-eval logged, perhaps under former names or no longer measured
                 r.pop(name, None)
             r.update(metrics, metrics=list(metrics))
             r["filtered_resps"] = [[str(x) for x in v]]
