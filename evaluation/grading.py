@@ -33,6 +33,15 @@ from sandbox.verdict import LENIENT_ORACLES
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
 PASS_AT_K = (1, 5, 10)
+# Measures that some samples have no value of (unparsable code, a program that failed), averaged over those that do:
+# the verdict's key -> the metric's name. lm-eval's table sorts metric names; none of these sorts before pass@1.
+MEASURES = {"pep8_per_line": "quality_pep8_per_line", "has_docstring": "quality_docstring",
+            "has_comment": "quality_comment", "complexity": "quality_complexity", "runtime_ratio": "runtime_ratio",
+            "loc": "quality_loc"}
+# Metric names before the tasks' version 3.0, former -> current: runs/ keeps results and samples under the former
+# names (err_*, in_process and the quality measures sorted before pass@1 in lm-eval's table)
+RENAMED = {**{f"err_{kind}": f"verdict_{kind}" for kind in ERROR_KINDS}, "in_process": "verdict_in_process",
+           **{key: name for key, name in MEASURES.items() if key != name}}
 SPLIT_AFTER = 2.0  # s: a reference's call tests still running then are shared out over the workers
 
 _ref_cache: dict[str, dict] = {}
@@ -246,12 +255,14 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     m["syntax_valid_raw"] = float(np.mean([v.get("syntax_valid_raw", v["syntax_valid"]) for v in verdicts]))
     m["runs_clean"] = float(np.mean([v["runs_clean"] for v in verdicts]))
     # samples with a test decided on the graded process's own answer (objects that are not data, e.g. a Vec2 ==)
-    m["in_process"] = float(np.mean([v.get("in_process_tests", 0) > 0 for v in verdicts]))
+    m["verdict_in_process"] = float(np.mean([v.get("in_process_tests", 0) > 0 for v in verdicts]))
     for kind in ERROR_KINDS:
-        m[f"err_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
-    for key in ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc"):
-        values = [v[key] for v in verdicts if v[key] is not None and not math.isnan(v[key])]
-        m[key] = float(np.mean(values)) if values else math.nan
+        m[f"verdict_{kind}"] = float(np.mean([v["error"] == kind for v in verdicts]))
+    for key, name in MEASURES.items():
+        if not any(key in v for v in verdicts):  # no sample of the run has it (evaluation.unmeasured): no row
+            continue
+        values = [v[key] for v in verdicts if v.get(key) is not None and not math.isnan(v[key])]
+        m[name] = float(np.mean(values)) if values else math.nan
     return m
 
 

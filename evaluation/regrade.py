@@ -7,9 +7,10 @@ could not run programs.
 Every results_<stamp>.json under a folder is taken with its samples_<task>_<stamp>.jsonl (`--log_samples`): each
 sample's logged document and generations (`resps`, before any filter) are graded again in the sandbox, and the
 sample's metrics and filtered response are rewritten; so are the tasks' aggregated metrics (as lm-eval computes
-them: the mean and its standard error for `mean` metrics, the NaN-skipping mean for the others) and the groups'
-size-weighted pass@1 with its pooled standard error. The results file records what was done under `regraded`.
-The generations are never touched.
+them: the mean and its standard error for `mean` metrics, the NaN-skipping mean for the others; a measure no sample
+has is left out, as the tasks' drop_unmeasured does) and the groups' size-weighted pass@1 with its pooled standard
+error. A run made before the metrics' rename (grading.RENAMED) is written back under today's names. The results
+file records what was done under `regraded`. The generations are never touched.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from lm_eval.api.metrics import mean_stderr, pooled_sample_stderr
 
-from .grading import doc_metrics, grade, nanmean
+from .grading import RENAMED, doc_metrics, grade, nanmean
+from .unmeasured import drop_unmeasured
 
 FILTER = "sandbox"
 
@@ -38,7 +40,7 @@ def _aggregate(rows: list[dict], config: dict) -> dict:
     """The task's results entry from its samples' metrics, as lm-eval aggregates them."""
     out = {}
     for m in config.get("metric_list", []):
-        name = m["metric"]
+        name = RENAMED.get(m["metric"], m["metric"])
         values = [r[name] for r in rows if name in r]
         if not values:
             continue
@@ -49,6 +51,16 @@ def _aggregate(rows: list[dict], config: dict) -> dict:
             out[f"{name},{FILTER}"] = nanmean(values)
             out[f"{name}_stderr,{FILTER}"] = "N/A"
     return out
+
+
+def _reaggregate(entry: dict, rows: list[dict], config: dict) -> None:
+    """ENTRY's task metrics aggregated again from ROWS: the ones it had go first, under a former name too, so that
+    neither a renamed metric nor one no longer measured keeps its old figure."""
+    for m in config.get("metric_list", []):
+        for name in {m["metric"], RENAMED.get(m["metric"], m["metric"])}:
+            entry.pop(f"{name},{FILTER}", None)
+            entry.pop(f"{name}_stderr,{FILTER}", None)
+    entry.update(_aggregate(rows, config))
 
 
 def _groups(results: dict, subtasks: dict[str, list[str]], sizes: dict[str, int]) -> None:
@@ -83,14 +95,17 @@ def regrade(results_path: Path, write: bool = True, progress: bool = True) -> di
         rows = [json.loads(line) for line in path.open()]
         docs = [r["doc"] for r in rows]
         generations = [list(r["resps"][0]) for r in rows]
-        verdicts = grade(docs, generations, progress=progress)
+        verdicts = drop_unmeasured(grade(docs, generations, progress=progress), docs)
         before = [r.get("pass@1") for r in rows]
         for r, v in zip(rows, verdicts):
-            r.update(doc_metrics(v))
+            metrics = doc_metrics(v)
+            for name in r.get("metrics", []):  # what lm-eval logged, perhaps under former names or no longer measured
+                r.pop(name, None)
+            r.update(metrics, metrics=list(metrics))
             r["filtered_resps"] = [[str(x) for x in v]]
         changed = sum(b != r["pass@1"] for b, r in zip(before, rows))
         entry = j["results"].setdefault(task, {})
-        entry.update(_aggregate(rows, j.get("configs", {}).get(task, {})))
+        _reaggregate(entry, rows, j.get("configs", {}).get(task, {}))
         summary[task] = {"documents": len(rows), "changed": changed,
                          "pass@1_before": sum(b or 0 for b in before) / max(1, len(rows)),
                          "pass@1_after": entry.get(f"pass@1,{FILTER}")}

@@ -1,5 +1,5 @@
 # What the task YAMLs call: datasets and prompts (evaluation.documents), sandbox grading and metrics
-# (evaluation.grading).
+# (evaluation.grading), and leaving out what no sample measured (evaluation.unmeasured).
 from evaluation.documents import (  # noqa: F401
     dataset_custom,
     dataset_humaneval,
@@ -13,3 +13,4 @@ from evaluation.documents import (  # noqa: F401
     target_mbpp_block,
 )
 from evaluation.grading import grade_filter, nanmean, process_results  # noqa: F401
+from evaluation.unmeasured import drop_unmeasured  # noqa: F401

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation import run_record
+from evaluation.grading import RENAMED
 from evaluation.lm_eval_command import lm_eval_command, shell
 from evaluation.verdicts import verdicts as sample_verdicts
 
-QUALITY = ("pep8_per_line", "has_docstring", "has_comment", "complexity", "runtime_ratio", "loc")
+FORMER = {name: former for former, name in RENAMED.items()}  # a metric's name before the tasks' version 3.0
 PASSK = ("mbpp_custom_passk", "mbpp_custom_alpaca_passk")
 BENCHMARKS = ("mbpp_custom", "mbpp_custom_3shot", "mbpp_custom_alpaca", "mbppplus_custom", "mbppplus_custom_3shot",
               "mbppplus_custom_alpaca", "humaneval_custom", "humaneval_custom_alpaca", "custom_suite",
@@ -85,7 +86,11 @@ class Run:
                 "lora_dropout": r.get("lora_dropout"), "profile": r.get("profile")}
 
     def metric(self, task: str, name: str) -> tuple[float | None, float | None]:
+        """The task's NAME (today's name) and its standard error; a run made before the rename has it under its
+        former name."""
         r = self.results.get(task, {})
+        if f"{name},sandbox" not in r:
+            name = FORMER.get(name, name)
         value = r.get(f"{name},sandbox")
         err = r.get(f"{name}_stderr,sandbox")
         value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value

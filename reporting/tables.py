@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from evaluation.grading import MEASURES
 from evaluation.verdicts import WRITTEN
 
 from .runs import FORMATS, PASSK, Run, _fmt, _format_of, _natural, _table, _tasks, main_runs, sample_verdicts
@@ -91,7 +92,8 @@ def variant_comparison(runs: list[Run]) -> list[str]:
             if a.metric(t, "pass@1")[0] is None and b.metric(t, "pass@1")[0] is None:
                 continue
             lines.append(f"| {rank} | {t} | {_fmt(a.metric(t, 'pass@1')[0])} | {_fmt(b.metric(t, 'pass@1')[0])} | "
-                         f"{_fmt(a.metric(t, 'loc')[0], pct=False)} | {_fmt(b.metric(t, 'loc')[0], pct=False)} |")
+                         f"{_fmt(a.metric(t, 'quality_loc')[0], pct=False)} | "
+                         f"{_fmt(b.metric(t, 'quality_loc')[0], pct=False)} |")
     return lines
 
 
@@ -209,7 +211,8 @@ def quality_table(runs: list[Run]) -> list[str]:
     for r in sorted(runs, key=_natural):
         for t in _tasks([r]):
             w = written_quality(r, t)
-            g = (lambda k: w[k]) if w else (lambda k: r.metric(t, k)[0])  # noqa: E731
+            # a verdict's measure, else the run's metric of it (named otherwise: grading.MEASURES)
+            g = (lambda k: w[k]) if w else (lambda k: r.metric(t, MEASURES.get(k, k))[0])  # noqa: E731
             lines.append(f"| {r.label} | {t} | {_fmt(g('syntax_valid'))} | "
                          f"{_fmt(w['syntax_valid_raw']) if w else '–'} | {_fmt(g('runs_clean'))} | "
                          f"{_fmt(g('pep8_per_line'), pct=False)} | {_fmt(g('has_docstring'))} | {_fmt(g('has_comment'))} | "

@@ -38,15 +38,15 @@ def _measure(key: str):
         w = _written_one(x)
         if not w["ok"]:
             return None
-        if key.startswith("err_"):
-            return float(w["error"] == key[4:])
+        if key.startswith("verdict_"):  # an error kind (grading.ERROR_KINDS), as the metrics name it
+            return float(w["error"] == key[len("verdict_"):])
         v = w[key]
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
     return f
 
 
-WRITING = (("wrong name / signature", "%", _measure("err_name_signature")),
-           ("syntax error", "%", _measure("err_syntax")),
+WRITING = (("wrong name / signature", "%", _measure("verdict_name_signature")),
+           ("syntax error", "%", _measure("verdict_syntax")),
            ("lines of code", "", _measure("loc")),
            ("docstring", "%", _measure("has_docstring")),
            ("comment", "%", _measure("has_comment")),

@@ -160,13 +160,14 @@ def test_the_grade_summary_puts_pass_at_1_first_and_leaves_out_empty_metrics():
     from assistant.grade import summary
 
     nan = float("nan")
-    results = {"results": {"mbpp_custom_alpaca": {"alias": "mbpp_custom_alpaca", "complexity,sandbox": nan,
-                                                  "err_syntax,sandbox": 0.5, "pass@1,sandbox": 0.25,
+    results = {"results": {"mbpp_custom_alpaca": {"alias": "mbpp_custom_alpaca", "quality_complexity,sandbox": nan,
+                                                  "verdict_syntax,sandbox": 0.5, "pass@1,sandbox": 0.25,
                                                   "pass@1_stderr,sandbox": 0.1, "pass@5,sandbox": nan},
                            "other_task": {"acc,none": 1.0}},
                "n-samples": {"mbpp_custom_alpaca": {"effective": 4}}}
-    assert summary(results).splitlines() == ["mbpp_custom_alpaca (4 documents): pass@1 0.250, err_syntax 0.500",
-                                             "no value in this run (no sample defines them): complexity, pass@5"]
+    assert summary(results).splitlines() == [
+        "mbpp_custom_alpaca (4 documents): pass@1 0.250, verdict_syntax 0.500",
+        "no value in this run (no sample defines them): pass@5, quality_complexity"]
 
 
 def test_the_commands_to_grade_a_server_come_from_the_one_builder(tmp_path):

@@ -12,22 +12,25 @@ import pytest
 from custom_suite import CATEGORIES
 from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, prompt_alpaca, prompt_mbpp_3shot, prompt_zeroshot
 from evaluation.extract import extract_code
-from evaluation.grading import classify, doc_metrics, grade, pass_at_k
+from evaluation.grading import ERROR_KINDS, classify, doc_metrics, grade, pass_at_k
 from sandbox import TaskResult
+from test_metric_names import assert_pass_at_1_first_and_no_nan
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 FULL = ["mbpp_custom", "mbpp_custom_3shot", "mbppplus_custom", "humaneval_custom", "custom_suite"]
 
 
-def _lm_eval(tmp_path, *args, launcher=("-m", "evaluation.lm_eval_cli")):
+def _lm_eval(tmp_path, *args, launcher=("-m", "evaluation.lm_eval_cli"), table=False):
+    """The run's results (and with TABLE, the table lm-eval printed)."""
     out = tmp_path / "out"
     cmd = [sys.executable, *launcher, "run", "--include_path", "lm_eval_tasks", "--output_path", str(out), *args]
     proc = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(out.rglob("results_*.json"))
     assert files, proc.stderr[-2000:]
-    return json.loads(files[-1].read_text())["results"]
+    results = json.loads(files[-1].read_text())["results"]
+    return (results, proc.stdout) if table else results
 
 
 @pytest.mark.slow
@@ -63,14 +66,16 @@ def test_tiny_mistral_end_to_end(tmp_path):
     model = build(tmp_path / "tiny")
     tasks = FULL[:-1] + ["mbpp_custom_alpaca", "mbppplus_custom_alpaca", "humaneval_custom_alpaca", "custom_suite_strings",
                          "custom_suite_alpaca_classes"]
-    results = _lm_eval(tmp_path, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32", "--tasks",
-                       ",".join(tasks), "--limit", "2", "--gen_kwargs", "max_gen_toks=24", "--log_samples",
-                       launcher=("-m", "lm_eval"))
+    results, printed = _lm_eval(tmp_path, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
+                                "--tasks", ",".join(tasks), "--limit", "2", "--gen_kwargs", "max_gen_toks=24",
+                                "--log_samples", launcher=("-m", "lm_eval"), table=True)
+    assert_pass_at_1_first_and_no_nan(printed, tasks)  # lm-eval's own table, through its own CLI
     for task in tasks:
         r = results[task]
-        for key in ("pass@1", "syntax_valid", "syntax_valid_raw", "runs_clean", "in_process", "err_syntax", "err_wrong_answer"):
+        for key in ("pass@1", "syntax_valid", "syntax_valid_raw", "runs_clean", "verdict_in_process", "verdict_syntax",
+                    "verdict_wrong_answer"):
             assert 0.0 <= r[f"{key},sandbox"] <= 1.0, (task, key, r)
-        errors = sum(r[f"err_{k},sandbox"] for k in ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory"))
+        errors = sum(r[f"verdict_{k},sandbox"] for k in ERROR_KINDS)
         assert math.isclose(errors + r["pass@1,sandbox"], 1.0), (task, r)
 
 
@@ -110,7 +115,7 @@ def test_error_taxonomy_from_real_runs():
     verdicts = grade([doc], [gens], progress=False)[0]
     assert [v["error"] for v in verdicts] == [None, "syntax", "wrong_answer", "name_signature", "name_signature", "timeout", "exception"]
     m = doc_metrics(verdicts)
-    assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["err_timeout"], 1 / 7) and m["syntax_valid"] < 1
+    assert math.isclose(m["pass@1"], 1 / 7) and math.isclose(m["verdict_timeout"], 1 / 7) and m["syntax_valid"] < 1
     assert classify(True, TaskResult(status="memory")) == "memory"
 
 
@@ -321,7 +326,7 @@ def test_regrade_repeats_lm_evals_figures_and_follows_the_generations(tmp_path):
     again = json.loads(results.read_text())
     for task, entry in original["results"].items():
         for key, value in entry.items():
-            if key.startswith("pass@1") or key.startswith("syntax_valid") or key.startswith("loc"):
+            if key.startswith("pass@1") or key.startswith("syntax_valid") or key.startswith("quality_loc"):
                 assert again["results"][task][key] == pytest.approx(value), (task, key)
     assert again["regraded"]["documents_changed"] == 0
 
