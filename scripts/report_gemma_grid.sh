@@ -20,7 +20,7 @@
 #                             model's zero-shot and 3-shot MBPP / MBPP+ / HumanEval runs from gemma_grid_3 (the same
 #                             weights and eager attention: the primary comparison pairs the adapters with them)
 # What each run is comes from its run.json (scripts/backfill_run_records.py wrote those of these runs). A file
-# runs/contamination/*.json (benchmark tasks the grid-4 training data holds) adds the clean-task section.
+# runs/contamination/grid4_prepared.json (benchmark tasks the grid-4 training data holds) adds the clean-task section.
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
@@ -47,7 +47,7 @@ python3 -m reporting.results build $D/gemma-3-270m-alpaca $D/gemma3-270m-code-r8
   --launcher "python -m evaluation.lm_eval_cli --deterministic" --manifest runs/data_manifest.json --out reports/results_grid2.md \
   --title "Gemma 3 270M: the grid trained a second time (2 × H200, 2026-11-26, deterministic launcher)"
 step "build reports/results_grid4.md"
-CONTAMINATION=$(compgen -G 'runs/contamination/*.json' | head -1 || true)
+CONTAMINATION=runs/contamination/grid4_prepared.json  # the check of the data grid 4 was trained on
 G4=runs/gemma_grid_4; D=$G4/results
 python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/gemma-3-270m-alpaca $G1/results/gemma-3-270m-passk \
   $D/gemma3-270m-code-r8 $D/gemma3-270m-code_explained-r8 \
