@@ -242,6 +242,11 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
 
 
+def has_value(x) -> bool:
+    """A measure's value is there: neither None (not measured) nor NaN (undefined for this sample)."""
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
 def doc_metrics(verdicts: list[dict]) -> dict:
     """Per-document metrics from its samples' verdicts (lm-eval's process_results)."""
     n = len(verdicts)
@@ -261,13 +266,13 @@ def doc_metrics(verdicts: list[dict]) -> dict:
     for key, name in MEASURES.items():
         if not any(key in v for v in verdicts):  # no sample of the run has it (evaluation.unmeasured): no row
             continue
-        values = [v[key] for v in verdicts if v.get(key) is not None and not math.isnan(v[key])]
+        values = [v[key] for v in verdicts if has_value(v.get(key))]
         m[name] = float(np.mean(values)) if values else math.nan
     return m
 
 
 def nanmean(values) -> float:
-    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    values = [v for v in values if has_value(v)]
     return float(np.mean(values)) if values else math.nan
 
 

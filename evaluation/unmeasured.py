@@ -11,19 +11,12 @@ agree on what was measured (the union of what each found) before any measure is 
 """
 from __future__ import annotations
 
-import math
-
-from .grading import MEASURES
-
-
-def _has_value(verdict: dict, key: str) -> bool:
-    value = verdict.get(key)
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+from .grading import MEASURES, has_value
 
 
 def measured(resps: list[list[dict]]) -> set[str]:
     """The measures (verdict keys) with a value in some verdict of RESPS (per document, its samples' verdicts)."""
-    return {key for verdicts in resps for v in verdicts for key in MEASURES if _has_value(v, key)}
+    return {key for verdicts in resps for v in verdicts for key in MEASURES if has_value(v.get(key))}
 
 
 def across_ranks(found: set[str]) -> set[str]:

@@ -14,7 +14,7 @@ from evaluation.documents import humaneval_docs, mbpp_docs, mbppplus_docs, promp
 from evaluation.extract import extract_code
 from evaluation.grading import ERROR_KINDS, classify, doc_metrics, grade, pass_at_k
 from sandbox import TaskResult
-from test_metric_names import assert_pass_at_1_first_and_no_nan
+from lm_eval_table import assert_pass_at_1_first_and_no_nan
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}

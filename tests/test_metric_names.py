@@ -13,32 +13,12 @@ import yaml
 from evaluation.grading import MEASURES, RENAMED, doc_metrics, nanmean
 from evaluation.regrade import _reaggregate
 from evaluation.unmeasured import drop_unmeasured, measured
+from lm_eval_table import assert_pass_at_1_first_and_no_nan
 from lm_eval_tasks.__main__ import _Loader
 from reporting.runs import Run, load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-
-
-def table(stdout: str) -> dict[str, list[tuple[str, str]]]:
-    """lm-eval's printed tables: task or group -> its (metric, value) rows, in the order printed."""
-    rows: dict[str, list[tuple[str, str]]] = {}
-    task = None
-    for line in stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 9 or cells[4] == "Metric" or cells[4].startswith("-"):
-            continue
-        task = cells[0] or task
-        rows.setdefault(task, []).append((cells[4], cells[6]))
-    return rows
-
-
-def assert_pass_at_1_first_and_no_nan(stdout: str, tasks: list[str]) -> dict[str, list[tuple[str, str]]]:
-    rows = table(stdout)
-    for task in tasks:
-        assert rows[task][0][0] == "pass@1", (task, rows[task])
-        assert not [m for m, v in rows[task] if "nan" in v.lower()], (task, rows[task])
-    return rows
 
 
 def verdict(**measures) -> dict:
