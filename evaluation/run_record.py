@@ -73,17 +73,25 @@ def checkpoint_of(adapter: str | Path | None) -> tuple[int | None, int | None]:
     return int(m[1]), max(steps) if steps else None
 
 
+def _under(path: str, root: Path | None) -> str:
+    """PATH relative to ROOT when it lies under it; otherwise as given."""
+    p = Path(path)
+    return str(p.relative_to(root)) if root and p.is_absolute() and p.is_relative_to(root) else path
+
+
 def describe(cmd: list[str], *, recipe: dict | None = None, training: str | None = None,
-             data_manifest: str | Path | None = None, backend: dict | None = None, **more) -> dict:
-    """The record of an lm-eval run from its command line and what the caller knows (recipe, training, backend)."""
+             data_manifest: str | Path | None = None, backend: dict | None = None, root: Path | None = None,
+             **more) -> dict:
+    """The record of an lm-eval run from its command line and what the caller knows (recipe, training, backend).
+    ROOT: model and adapter paths under it are recorded relative to it, so that a record names no machine's folder."""
     args = _kv(_option(cmd, "--model_args"))
     base = args.get("pretrained")
     adapter = args.get("peft")
     step, last = checkpoint_of(adapter)
     manifest = sha256_of(data_manifest) if data_manifest else None
     return {"schema": SCHEMA, "made": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "base_model": {"path": base, "sha256": sha256_of(base)} if base else None,
-            "adapter": {"path": adapter, "sha256": sha256_of(adapter, "adapter_model.safetensors")} if adapter else None,
+            "base_model": {"path": _under(base, root), "sha256": sha256_of(base)} if base else None,
+            "adapter": {"path": _under(adapter, root), "sha256": sha256_of(adapter, "adapter_model.safetensors")} if adapter else None,
             "recipe": {**(recipe or {}), "checkpoint_step": step, "last_step": last} if recipe or step else None,
             "training": training,
             "backend": {"name": "transformers" if _option(cmd, "--model") == "hf" else _option(cmd, "--model"),

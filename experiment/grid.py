@@ -33,7 +33,8 @@ RESULTS/recipes/NAME.yml. Every evaluation writes RESULTS/LABEL/run.json (evalua
 adapter with their sha256, the recipe with its coordinates and overrides, the training, the data manifest's sha256,
 tasks and the command.
 A result folder (RESULTS/LABEL/*/results_*.json) that exists is skipped, so a killed grid continues where it
-stopped. Logs: RESULTS/logs/. The sandbox grades on the host's CPU cores in every mode.
+stopped. Logs: RESULTS/logs/; a job silent for --stall-minutes is killed and counted failed. The sandbox grades
+on the host's CPU cores in every mode.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ import argparse
 import fnmatch
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -102,6 +104,25 @@ def write_repeat(recipe: Path, overrides: dict, folder: Path) -> Path:
 
 
 REPEATS: dict[Path, tuple[Path, dict]] = {}  # a repeat's YAML -> (its recipe, the overrides)
+
+
+def run_watched(cmd: list[str], log: Path, stall_s: float, **popen) -> int | None:
+    """Run CMD with its output appended to LOG; kill it (and what it started) when LOG has not grown for STALL_S
+    seconds (0: never). None: it was killed so. A training that ran out of GPU memory was seen to hang on its way
+    out, holding its memory, instead of exiting."""
+    with open(log, "a") as f:
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True, **popen)
+        size, grew = -1, time.monotonic()
+        while True:
+            try:
+                return proc.wait(timeout=min(10.0, stall_s / 4) if stall_s else None)
+            except subprocess.TimeoutExpired:
+                if (now := log.stat().st_size) != size:
+                    size, grew = now, time.monotonic()
+                elif time.monotonic() - grew > stall_s:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    return None
 
 
 def pick_slot(jobs: dict[str, int], trainings: dict[str, int], per_slot: int, train_per_slot: int,
@@ -175,12 +196,12 @@ class Grid:
         log = self.logs / f"{label}.log"
         started = time.time()
         print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}", flush=True)
-        with open(log, "w") as f:
-            f.write(" ".join(cmd) + "\n")
-            f.flush()
-            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
-        print(f"[grid {time.strftime('%H:%M:%S')}] {'done' if rc == 0 else f'FAILED ({rc})'} {label} "
-              f"in {time.time() - started:.0f} s (log: {log})", flush=True)
+        log.write_text(" ".join(cmd) + "\n")
+        rc = run_watched(cmd, log, self.a.stall_minutes * 60, cwd=ROOT, env=env)
+        verdict = "done" if rc == 0 else f"FAILED ({rc})" if rc is not None else \
+            f"STALLED (no output for {self.a.stall_minutes:g} min, killed)"
+        print(f"[grid {time.strftime('%H:%M:%S')}] {verdict} {label} in {time.time() - started:.0f} s (log: {log})",
+              flush=True)
         if gpu:
             self.release(slot, training)
         if rc != 0:
@@ -213,7 +234,7 @@ class Grid:
             extra = {"recipe": coords, "training": recipe.stem,
                      "data_manifest": manifest if manifest.exists() else None}
         launcher = [sys.executable] if cmd[0] == "-m" else []
-        run_record.write(self.results / label, run_record.describe([*launcher, *cmd], **extra))
+        run_record.write(self.results / label, run_record.describe([*launcher, *cmd], root=ROOT, **extra))
 
     def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None,
                  batch: str | None = None, recipe: Path | None = None) -> bool:
@@ -385,6 +406,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="batch size of the base model's run on --base-tasks (default: --batch); few-shot prompts are "
                         "long, and eager attention holds batch × heads × prompt² scores at once")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
+    p.add_argument("--stall-minutes", type=float, default=30,
+                   help="kill a job whose log has not grown for this long and count it failed (0: never)")
     a = p.parse_args(argv)
     for spec in a.repeat:
         try:

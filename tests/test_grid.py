@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,23 @@ def test_the_base_takes_its_own_alpaca_tasks_when_given(tmp_path):
     assert calls(["--base-alpaca-tasks", "custom_suite_alpaca"]) == sorted([
         (base, "custom_suite"), (f"{base}-alpaca", "custom_suite_alpaca"), ("tiny-mistral-code-r8", "codeeval_alpaca")])
     assert (f"{base}-alpaca", "codeeval_alpaca") in calls([])
+
+
+def test_a_job_that_falls_silent_is_killed_with_what_it_started_and_counted_failed(tmp_path):
+    """--stall-minutes: a job whose log stops growing (a training that hung on its way out after running out of GPU
+    memory) is killed, its children too, and the grid goes on; a job that keeps writing runs to its end."""
+    grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--results", str(tmp_path), "--stall-minutes", "0.02"]))
+    pid_file = tmp_path / "child.pid"
+    hang = ("import subprocess, sys, time; c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']);"
+            f" open({str(pid_file)!r}, 'w').write(str(c.pid)); print('loaded', flush=True); time.sleep(120)")
+    assert grid.run("hung", ["-c", hang], gpu=False) is False
+    assert grid.failed == ["hung"] and "loaded" in (tmp_path / "logs" / "hung.log").read_text()
+    stat = Path(f"/proc/{int(pid_file.read_text())}/stat")
+    for _ in range(50):  # killed: gone, or a zombie until whatever adopted it reaps it
+        if not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the hung job's child is still running")
+    busy = "import time\nfor i in range(12):\n    print(i, flush=True); time.sleep(0.25)"  # 3 s, longer than 1.2
+    assert grid.run("busy", ["-c", busy], gpu=False) is True and grid.failed == ["hung"]

@@ -323,6 +323,17 @@ def test_claims_again_without_contaminated_tasks(small_grid, tmp_path):
     clean = text.split("## Benchmark tasks no training row is contaminated with")[1].split("\n## ")[0]
     assert "Left out: 2 benchmark tasks" in clean  # fix/39 lists no row
     assert "| base (3-shot) → fix-code-r32 **(primary)** | mbpp_custom | 40 → 38 |" in clean
+    # the held tasks' pass rates against the rest, pooled over a configuration's trainings, and the base model's
+    assert "| fix-code-r8 (3 trainings) | mbpp_custom | 5 / 6 (83.3 %) | 5 / 114 (4.4 %) |" in clean
+    assert "| fix-code-r32 (4 trainings) | mbpp_custom | 6 / 8 (75.0 %) | 43 / 152 (28.3 %) |" in clean  # epoch 1 left out
+    assert " (zero-shot) | mbpp_custom | 2 / 2 (100.0 %) | 0 / 38 (0.0 %) |" in clean
+    assert " (3-shot) | mbpp_custom | 2 / 2 (100.0 %) | 2 / 38 (5.3 %) |" in clean
+    # an earlier training set's tasks: the same rates in a section of their own, nothing left out of the claims
+    text = build([str(small_grid)], tmp_path / "r3.md", [], "Small grid", earlier=str(contamination)).read_text()
+    earlier = text.split("## Benchmark tasks an earlier training set held")[1].split("\n## ")[0]
+    assert "2 benchmark tasks that ? of ? rows of that data held" in earlier
+    assert "| fix-code-r8 (3 trainings) | mbpp_custom | 5 / 6 (83.3 %) | 5 / 114 (4.4 %) |" in earlier
+    assert "## Benchmark tasks no training row" not in text and "--earlier-contamination" in text.split("\n")[2]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"rows": []}))
     with pytest.raises(SystemExit, match="bad.json: expected"):
@@ -356,6 +367,10 @@ def test_a_run_records_what_it_is_before_lm_eval_starts(tmp_path):
     with pytest.raises(SystemExit):
         command_main(["--model-args", "x", "--tasks", "t", "--output-path", str(out), "--record-json", "{not json"])
     json.loads(json.dumps(rec))  # a record is plain JSON
+    # a grid names its adapters by absolute path; the record keeps them relative to the repository it ran in
+    rooted = describe(cmd, root=tmp_path)
+    assert rooted["adapter"]["path"] == "adapters/a/checkpoint-44" and rooted["base_model"]["path"] == "models/x"
+    assert rooted["adapter"]["sha256"] == rec["adapter"]["sha256"] and rec["adapter"]["path"] == str(adapter)
 
 
 def test_a_served_run_records_its_gguf_and_adapter(tmp_path):

@@ -2,7 +2,7 @@
 # Merge a Gemma grid run brought back by lab/offline_gpu/receive.sh into an archive (GEMMA_ARCHIVE, default
 # runs/gemma_grid; created when missing), so that the next GPU session resumes from it and
 # scripts/report_gemma_grid.sh can rebuild the report: the LABELs' result JSONs (into results/), their samples (into
-# samples.tar.xz), every log of the run (into logs.tar.xz, in a folder named for the run's first log's UTC time, so
+# samples.tar.xz) with their run.json, every log of the run (into logs.tar.xz, in a folder named for the run's first log's UTC time, so
 # that two sessions of one day keep their own experiment.log), the trainer_state.json of each adapter
 # trained in the run (into training/) and the adapters' sha256.
 #   [GEMMA_ARCHIVE=DIR] lab/offline_gpu/archive_gemma.sh outputs/gpu/tmp/codelora LABEL...
@@ -24,6 +24,7 @@ for label in "$@"; do
     rm -rf "$R/results/$label" "$tmp/samples/$label"
     mkdir -p "$R/results/$label/$model" "$tmp/samples/$label/$model"
     cp "$f" "$R/results/$label/$model/"
+    [ -f "$src/eval/$label/run.json" ] && cp "$src/eval/$label/run.json" "$R/results/$label/"  # what the run is
     cp "$(dirname "$f")"/samples_*.jsonl "$tmp/samples/$label/$model/"
   done
   [ "$found" = 1 ] || { echo "no results for $label in $src/eval" >&2; exit 1; }

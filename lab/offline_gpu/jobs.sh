@@ -138,8 +138,10 @@ case ${1:?job name} in
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
     mem=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits -i 0)
     per=${EXPERIMENT_PER_GPU:-$(( mem > 100000 ? 2 : 1 ))}  # 3 on an H200 is untried: 2 trainings used 77 %
-    # EXPERIMENT_TRAIN_PER_GPU: at most this many of those are trainings (default: all); on an H100, PER_GPU=2 with
-    # TRAIN_PER_GPU=1 lets an evaluation (a few GiB) run beside one training (~54 GiB)
+    # EXPERIMENT_TRAIN_PER_GPU: at most this many of those are trainings (default: all). Not PER_GPU=2 with
+    # TRAIN_PER_GPU=1 on an H100: an adapter's evaluation at --batch 256 holds ~47 GiB, a training ~26 GiB plus a
+    # 16 GiB cross-entropy over Gemma's 262k vocabulary, and the trainings beside an evaluation ran out of memory
+    # (2026-12-07, NOTES.md)
     tper=${EXPERIMENT_TRAIN_PER_GPU:-$per}
     export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
     # EXPERIMENT_RECIPES="a b": only those this session (no base model, no pass@k: a later session's full run has them;

