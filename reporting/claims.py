@@ -24,15 +24,17 @@ PRIMARY_BENCH = "mbpp_custom"
 DROP: set[str] = set()  # task ids left out of every comparison (contamination.clean_section sets it, then clears it)
 
 
+def samples_of(run: Run, task: str) -> list[dict]:
+    """RUN's logged samples of TASK, or of its subtasks for a group (custom_suite_lists for custom_suite), not those
+    of another prompt format (custom_suite_alpaca) or of sampling."""
+    return [x for t, samples in run.samples.items() for x in samples
+            if t == task or (t.startswith(task + "_") and not t[len(task) + 1:].startswith(("3shot", "alpaca", "passk")))]
+
+
 def passes(run: Run, task: str) -> dict[str, float] | None:
     """doc_hash -> greedy pass@1 (0 or 1) of TASK's documents (its subtasks' for a group), but those in DROP; None
     where the run did not log TASK or sampled."""
-    out = {}
-    for t, samples in run.samples.items():
-        if t == task or (t.startswith(task + "_") and not t[len(task) + 1:].startswith(("3shot", "alpaca", "passk"))):
-            for x in samples:
-                if x["doc"].get("task_id") not in DROP:
-                    out[x["doc_hash"]] = x.get("pass@1")
+    out = {x["doc_hash"]: x.get("pass@1") for x in samples_of(run, task) if x["doc"].get("task_id") not in DROP}
     if not out or any(v not in (0.0, 1.0) for v in out.values()):
         return None
     return out

@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 
 from . import claims
-from .runs import Run
+from .runs import Run, _natural, trainings
+
+FORMATS = (("zero-shot", ""), ("3-shot", "_3shot"), ("Alpaca", "_alpaca"))
 
 
 def _load(path: str | Path) -> dict:
@@ -56,4 +58,58 @@ def clean_section(runs: list[Run], rows: list[claims.Comparison], path: str | Pa
     changed = sum(claims.verdict(c) != claims.verdict(before[(c.kind, c.title, c.bench)]) for c in clean
                   if (c.kind, c.title, c.bench) in before)
     return lines + ["", f"Each comparison recomputed on the documents of the tasks no training row holds, Holm over "
-                    f"the same family; {changed} of {len(clean)} conclusions change."]
+                    f"the same family; {changed} of {len(clean)} conclusions change.", "", *held_rates(runs, drop)]
+
+
+def held_rates(runs: list[Run], held: set[str]) -> list[str]:
+    """Pass rates on the HELD tasks against the other tasks of each benchmark: each configuration with its trainings
+    pooled, and the base model on each prompt it ran. A gap the base model shows too is the tasks' ease, not what
+    the training rows taught."""
+    rows = []
+    for bench in claims.BENCHES:
+        groups = [(name, ts, bench + "_alpaca") for name, ts in sorted(trainings(runs).items(), key=lambda kv: _natural(kv[0]))]
+        groups += [(f"{r.label} ({fmt})", [r], bench + suffix) for r in sorted(runs, key=_natural) if not r.adapter
+                   for fmt, suffix in FORMATS]
+        for label, group, task in groups:
+            tables = [t for r in group if (t := _by_task(r, task))]  # the trainings evaluated on TASK
+            if not tables:
+                continue
+            if group[0].adapter:
+                label += f" ({len(tables)} training{'s' * (len(tables) > 1)})"
+            held_v = [v for t in tables for tid, vs in t.items() if tid in held for v in vs]
+            rest_v = [v for t in tables for tid, vs in t.items() if tid not in held for v in vs]
+            if not held_v:
+                continue
+            rows.append(f"| {label} | {bench} | {_rate(held_v)} | {_rate(rest_v)} |")
+    if not rows:
+        return []
+    return ["**Passes on the tasks that training rows held and on the rest** (passed / documents × trainings)", "",
+            "| model / configuration | benchmark | the tasks held | the other tasks |", "| --- | --- | ---: | ---: |",
+            *rows, "", "Held tasks can simply be easier than the rest: the base model's gap measures that. Adapters "
+            "trained on data that no longer holds them (an earlier set's tasks) show how much of their gap stays "
+            "without the rows."]
+
+
+def _by_task(run: Run, task: str) -> dict[str, list[float]] | None:
+    """task id -> greedy verdicts (0/1) of RUN's logged documents of TASK; None where it did not log TASK or sampled."""
+    out: dict[str, list[float]] = {}
+    for x in claims.samples_of(run, task):
+        out.setdefault(x["doc"].get("task_id"), []).append(x.get("pass@1"))
+    if not out or any(v not in (0.0, 1.0) for vs in out.values() for v in vs):
+        return None
+    return out
+
+
+def _rate(verdicts: list[float]) -> str:
+    return f"{int(sum(verdicts))} / {len(verdicts)} ({100 * sum(verdicts) / len(verdicts):.1f} %)" if verdicts else "–"
+
+
+def earlier_section(runs: list[Run], path: str | Path | None) -> list[str]:
+    """The held-versus-rest pass rates on the tasks an earlier training set held (its contamination file), for runs
+    trained on data that no longer holds them: do the passes on those tasks stay without the rows?"""
+    if not path:
+        return []
+    data = _load(path)
+    return [f"The tasks of `{path}` (made by `{data.get('made_by', '?')}`): {len(contaminated(path))} benchmark tasks "
+            f"that {data.get('rows_contaminated', '?')} of {data.get('rows_checked', '?')} rows of that data held.", "",
+            *held_rates(runs, contaminated(path))]

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .claims import claims_section, family, training_noise
-from .contamination import clean_section
+from .contamination import clean_section, earlier_section
 from .paired import seed_table
 from .ratings import aggregate_ratings, rating_sheet
 from .runs import PASSK, Run, _natural, compare_samples, load_archived_runs, load_runs, repo_relative, sample_verdicts
@@ -73,12 +73,13 @@ def _quoted(text: str) -> str:
 
 def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = TITLE,
           rerun_dirs: list[str] = (), samples: list[str] = (), training: str | None = None,
-          launcher: str = "lm_eval", contamination: str | None = None) -> Path:
+          launcher: str = "lm_eval", contamination: str | None = None, earlier: str | None = None) -> Path:
     """samples: .tar.xz archives of the samples_*.jsonl files laid out like the result folders (kept compressed in
     the repo; a samples file is named by its run's timestamp, so several archives never clash); rerun_dirs:
     evaluations repeated from saved files, compared document by document with the first runs; launcher: what ran
     lm-eval, for runs whose record has no command; contamination: a JSON of benchmark tasks the training data is
-    contaminated with ({"tasks": {task_id: [row ids]}})."""
+    contaminated with ({"tasks": {task_id: [row ids]}}); earlier: such a JSON of an earlier training set, whose tasks'
+    pass rates are set against the rest's."""
     runs, reruns = load_archived_runs([dirs, rerun_dirs], samples)
     if not runs:
         raise SystemExit(f"no results_*.json under {', '.join(dirs)}")
@@ -87,6 +88,7 @@ def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = TI
     extra = (f" --rerun {' '.join(rerun_dirs)}" if rerun_dirs else "") + (f" --samples {' '.join(samples)}" if samples else "") \
         + (f" --training {training}" if training else "") + (f" --launcher '{launcher}'" if launcher != "lm_eval" else "") \
         + (f" --manifest {' '.join(manifests)}" if manifests else "") + (f" --contamination {contamination}" if contamination else "") \
+        + (f" --earlier-contamination {earlier}" if earlier else "") \
         + (f" --title {_quoted(title)}" if title != TITLE else "")  # the command rebuilds this file byte for byte
     rows = family(runs)
     sections = [
@@ -97,6 +99,7 @@ def build(dirs: list[str], out: Path, manifests: list[str] = (), title: str = TI
         ("Data-variant comparison (code vs code + explanation)", variant_comparison(runs)),
         ("Over training seeds", seed_table(runs)),
         ("Benchmark tasks no training row is contaminated with", clean_section(runs, rows, contamination)),
+        ("Benchmark tasks an earlier training set held", earlier_section(runs, earlier)),
         ("What the explanations changed in the answers", variant_question(runs)),
         ("Task types and error types that changed", changes_by_type(runs)),
         ("Per category and topic", categories(runs, out.parent, f"{stem}_categories.png")),
@@ -137,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--launcher", default="lm_eval",
                    help="what ran lm-eval, for runs whose run.json has no command, e.g. 'python -m evaluation.lm_eval_cli --deterministic'")
     b.add_argument("--contamination", help="JSON of the benchmark tasks the training data is contaminated with")
+    b.add_argument("--earlier-contamination", dest="earlier", metavar="JSON",
+                   help="such a JSON of an earlier training set: pass rates on its tasks against the rest")
     s = sub.add_parser("rating-sheet", help="a blind human-rating CSV and its key")
     s.add_argument("dirs", nargs="+")
     s.add_argument("--out", type=Path, default=Path("reports/rating_sheet.csv"))
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", type=Path, default=Path("reports/results_ratings.md"))
     a = p.parse_args(argv)
     if a.cmd == "build":
-        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training, a.launcher, a.contamination))
+        print(build(a.dirs, a.out, a.manifest, a.title, a.rerun, a.samples, a.training, a.launcher, a.contamination, a.earlier))
     elif a.cmd == "rating-sheet":
         print(*rating_sheet(a.dirs, a.out, a.n, a.seed))
     else:
