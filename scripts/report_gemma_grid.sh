@@ -19,8 +19,13 @@
 #                             a fourth (retrain3, 1 × H100, 2026-12-05): its learning curve, epochs 1-3; the base
 #                             model's zero-shot and 3-shot MBPP / MBPP+ / HumanEval runs from gemma_grid_3 (the same
 #                             weights and eager attention: the primary comparison pairs the adapters with them)
+#   reports/results_grid5.md  gemma_grid_5: the experiment again on the clean data (runs/gemma_grid_5/data_manifest.json:
+#                             no training row solves or paraphrases a benchmark task), in progress: two of the twelve
+#                             trainings (1 × H100, 2026-12-07); the base model on the new custom suite, its MBPP / MBPP+ /
+#                             HumanEval runs from gemma_grid_3
 # What each run is comes from its run.json (scripts/backfill_run_records.py wrote those of these runs). A file
-# runs/contamination/grid4_prepared.json (benchmark tasks the grid-4 training data holds) adds the clean-task section.
+# runs/contamination/grid4_prepared.json (benchmark tasks the grid-4 training data holds) adds the clean-task section
+# to grid 4's report, and to grid 5's the pass rates on those tasks without the rows that held them.
 source "$(dirname "$0")/_lib.sh"
 G1=runs/gemma_grid; G3=runs/gemma_grid_3; D=$G3/results
 step "build reports/results.md"
@@ -65,3 +70,10 @@ python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/g
   --samples $G4/samples.tar.xz $G3/samples.tar.xz $G1/samples.tar.xz --training $G4/training --manifest $G4/data_manifest.json --out reports/results_grid4.md \
   ${CONTAMINATION:+--contamination $CONTAMINATION} \
   --title "Gemma 3 270M on the audited data: code r8 and code_explained r8, three seeds each, with learning curves; code r32 with dropout 0.05 and 0 and code_explained r32, three seeds each; code r16 and r64, one seed; the base model on today's suite; code r32's pass@10 and learning curve (1 × H200, 2026-12-03 and 12-04; 1 × H100, 2026-12-05)"
+step "build reports/results_grid5.md"
+G5=runs/gemma_grid_5; D=$G5/results
+python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/gemma-3-270m-alpaca \
+  $D/gemma3-270m-code-r8-seed44 $D/gemma3-270m-code-r32-seed43 \
+  --samples $G5/samples.tar.xz $G3/samples.tar.xz --training $G5/training --manifest $G5/data_manifest.json \
+  --contamination runs/contamination/grid5_prepared.json --earlier-contamination $CONTAMINATION --out reports/results_grid5.md \
+  --title "Gemma 3 270M on the clean data, in progress: code r8 (seed 44) and code r32 (seed 43), the base model on the new custom suite (1 × H100, 2026-12-07)"
