@@ -19,6 +19,7 @@ from .stats import holm, paired_difference, sign_flip, t_interval, welch
 
 BENCHES = ("mbpp_custom", "mbppplus_custom", "humaneval_custom", "custom_suite")
 PRIMARY_BENCH = "mbpp_custom"
+PROMPTS = {"": "zero-shot", "_3shot": "3-shot", "_alpaca": "Alpaca"}  # a task's suffix -> the prompt it names
 
 
 DROP: set[str] = set()  # task ids left out of every comparison (contamination.clean_section sets it, then clears it)
@@ -102,7 +103,7 @@ def against_base(runs: list[Run], alpaca: bool = False) -> list[Comparison]:
             first = [b[d] for d in order]
             d = paired_difference(first, per_doc)
             base_rate = sum(first) / len(first)
-            prompt = {"": "zero-shot", "_3shot": "3-shot", "_alpaca": "Alpaca"}[base_task[len(bench):]]
+            prompt = PROMPTS[base_task[len(bench):]]
             out.append(Comparison("format" if alpaca else "base", f"base ({prompt}) → {name}", bench,
                                   f"{base_run.label} {base_task}", name, len(order), base_rate, sum(per_run) / len(per_run),
                                   d, sign_flip([a - c for a, c in zip(per_doc, first)]), (1, len(ts)),

@@ -12,8 +12,6 @@ from pathlib import Path
 from . import claims
 from .runs import Run, _natural, trainings
 
-FORMATS = (("zero-shot", ""), ("3-shot", "_3shot"), ("Alpaca", "_alpaca"))
-
 
 def _load(path: str | Path) -> dict:
     data = json.loads(Path(path).read_text())
@@ -22,21 +20,22 @@ def _load(path: str | Path) -> dict:
     return data
 
 
-def contaminated(path: str | Path) -> set[str]:
-    return {task for task, rows in _load(path)["tasks"].items() if rows}
+def _held(data: dict) -> set[str]:
+    """The task ids at least one training row holds."""
+    return {task for task, rows in data["tasks"].items() if rows}
 
 
 def clean_section(runs: list[Run], rows: list[claims.Comparison], path: str | Path | None) -> list[str]:
     if not path:
         return []
-    drop = contaminated(path)
+    data = _load(path)
+    drop = _held(data)
     claims.DROP.update(drop)
     try:
         clean = claims.family(runs)
     finally:
         claims.DROP.clear()
     before = {(c.kind, c.title, c.bench): c for c in rows}
-    data = _load(path)
     trained_on = {r.record.get("data_manifest_sha256") for r in runs if r.trained} - {None}
     sha = data.get("data_sha256")
     which = ("the data every adapter here was trained on (its data manifest's sha256 is the one each run.json records)"
@@ -65,11 +64,12 @@ def held_rates(runs: list[Run], held: set[str]) -> list[str]:
     """Pass rates on the HELD tasks against the other tasks of each benchmark: each configuration with its trainings
     pooled, and the base model on each prompt it ran. A gap the base model shows too is the tasks' ease, not what
     the training rows taught."""
+    configurations = sorted(trainings(runs).items(), key=lambda kv: _natural(kv[0]))
+    bases = [r for r in sorted(runs, key=_natural) if not r.adapter]
     rows = []
     for bench in claims.BENCHES:
-        groups = [(name, ts, bench + "_alpaca") for name, ts in sorted(trainings(runs).items(), key=lambda kv: _natural(kv[0]))]
-        groups += [(f"{r.label} ({fmt})", [r], bench + suffix) for r in sorted(runs, key=_natural) if not r.adapter
-                   for fmt, suffix in FORMATS]
+        groups = [(name, ts, bench + "_alpaca") for name, ts in configurations]
+        groups += [(f"{r.label} ({prompt})", [r], bench + suffix) for r in bases for suffix, prompt in claims.PROMPTS.items()]
         for label, group, task in groups:
             tables = [t for r in group if (t := _by_task(r, task))]  # the trainings evaluated on TASK
             if not tables:
@@ -110,6 +110,7 @@ def earlier_section(runs: list[Run], path: str | Path | None) -> list[str]:
     if not path:
         return []
     data = _load(path)
-    return [f"The tasks of `{path}` (made by `{data.get('made_by', '?')}`): {len(contaminated(path))} benchmark tasks "
+    held = _held(data)
+    return [f"The tasks of `{path}` (made by `{data.get('made_by', '?')}`): {len(held)} benchmark tasks "
             f"that {data.get('rows_contaminated', '?')} of {data.get('rows_checked', '?')} rows of that data held.", "",
-            *held_rates(runs, contaminated(path))]
+            *held_rates(runs, held)]
