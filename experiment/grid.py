@@ -13,8 +13,11 @@ Modes
 
 What runs, in order of dependencies
   1. `axolotl.cli.preprocess` once per dataset_prepared_path (so concurrent trainings never race on it);
-  2. each recipe's training (skipped when outputs/adapters/NAME/adapter_model.safetensors exists), then its
-     evaluation on --adapter-tasks with the Alpaca prompt it was trained on;
+  2. each recipe's training (skipped when outputs/adapters/NAME/adapter_model.safetensors exists; trainings start
+     in --recipes order, seed repeats after), then its evaluation on --adapter-tasks with the Alpaca prompt it was
+     trained on. Trainings take the GPU first; with --results-first an adapter's evaluation goes before the next
+     training (one job per GPU and a session that may end: evaluated adapters, not only trained ones);
+     --evaluate-only trains nothing (adapters brought from elsewhere);
   3. the base model on --base-tasks (its own prompts) and --adapter-tasks (the adapters' prompt, for comparison);
   4. pass@k (--passk-task for the base model, --passk-adapter-task for the adapter with the best pass@1 on
      --best-by, as soon as the adapters' runs are done), and --rerun ADAPTER: its evaluation again, from the saved files, into LABEL-rerun; with
@@ -151,18 +154,36 @@ class Grid:
         self.train_per_slot = a.train_jobs_per_gpu or self.per_slot
         self.lock = threading.Condition()
         self.to_train: set[str] = set()  # recipes whose training has not started yet
+        self.order: dict[str, int] = {}  # each recipe's place in --recipes: trainings start in that order
+        self.waiting: list[str | None] = []  # jobs waiting for a slot: a training's recipe, None for an evaluation
         self.failed: list[str] = []
 
-    def acquire(self, training: bool) -> str:
-        """A slot for the job. Trainings go first: while trainings are still to start (waiting for their
-        preprocessing, say), an evaluation takes only room that they cannot all use."""
+    def acquire(self, training: bool, name: str = "") -> str:
+        """A slot for the job. Trainings start in the order of --recipes. By default trainings go first: while
+        trainings are still to start (waiting for their preprocessing, say), an evaluation takes only room that they
+        cannot all use. With --results-first a waiting evaluation goes before any training."""
+        me = name if training else None
         with self.lock:
-            while (slot := pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)) is None \
-                    or (not training and self.keeps_training_room(slot)):
-                self.lock.wait()
+            self.waiting.append(me)
+            try:
+                while (slot := self.free_slot(training, name)) is None:
+                    self.lock.wait()
+            finally:
+                self.waiting.remove(me)
+                self.lock.notify_all()
             self.jobs[slot] += 1
             self.trainings[slot] += training
             return slot
+
+    def free_slot(self, training: bool, name: str) -> str | None:
+        if training:
+            first = min((n for n in self.waiting if n is not None), key=lambda n: self.order.get(n, len(self.order)))
+            if name != first or (self.a.results_first and None in self.waiting):
+                return None
+        slot = pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)
+        if slot is not None and not training and not self.a.results_first and self.keeps_training_room(slot):
+            return None
+        return slot
 
     def keeps_training_room(self, slot: str) -> bool:
         """Would an evaluation on `slot` leave less room than the trainings still to start can take now?"""
@@ -185,7 +206,7 @@ class Grid:
 
     def run(self, label: str, cmd: list[str], training: bool = False, gpu: bool = True) -> bool:
         """One job, logged to RESULTS/logs/LABEL.log; gpu=False: CPU work, outside the GPU slots."""
-        slot = self.acquire(training) if gpu else ""
+        slot = self.acquire(training, label.removeprefix("train-")) if gpu else ""
         if training:
             self.training_settled(label.removeprefix("train-"))
         env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
@@ -215,6 +236,9 @@ class Grid:
         if not self.needs_training(recipe):
             print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
             return True
+        if self.a.evaluate_only:
+            print(f"[grid] skip {recipe.stem} (no adapter, and --evaluate-only trains nothing)", flush=True)
+            return False
         return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], training=True)
 
     def adapter(self, recipe: Path) -> Path:
@@ -289,7 +313,8 @@ class Grid:
         todo = [r for r in recipes if r not in evaluated]
         prepared = {}  # one preprocessing per dataset that a training still needs
         for r in todo:
-            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
+            if not a.evaluate_only:
+                prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
@@ -307,7 +332,8 @@ class Grid:
             if not list((ROOT / recipe_cfg(recipe)["dataset_prepared_path"]).glob("*")):
                 self.run(f"preprocess-{recipe.stem}", ["-m", "axolotl.cli.preprocess", str(recipe)], gpu=False)
 
-        self.to_train = {r.stem for r in todo if self.needs_training(r)}  # evaluations let these start first
+        self.to_train = {r.stem for r in todo if self.needs_training(r) and not a.evaluate_only}
+        self.order = {r.stem: i for i, r in enumerate(todo)}
         curves = []
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
             base_jobs = []  # the base model's runs first: they need no training
@@ -319,7 +345,8 @@ class Grid:
                 base_jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
-            jobs = [pool.submit(recipe_job, r, ready[recipe_cfg(r)["dataset_prepared_path"]]) for r in todo]
+            done = pool.submit(lambda: None)  # --evaluate-only: nothing to preprocess
+            jobs = [pool.submit(recipe_job, r, ready.get(recipe_cfg(r)["dataset_prepared_path"], done)) for r in todo]
             # a rerun of an adapter that exists needs nothing else: it runs beside the first evaluation
             by_name = {r.stem: r for r in recipes}
             reruns = [by_name.get(n, ROOT / "axolotl_configs" / f"{n}.yml") for n in a.rerun]
@@ -406,6 +433,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="batch size of the base model's run on --base-tasks (default: --batch); few-shot prompts are "
                         "long, and eager attention holds batch × heads × prompt² scores at once")
     p.add_argument("--limit", type=int, default=0, help="documents per task (0: all); for smoke runs")
+    p.add_argument("--results-first", action="store_true",
+                   help="an adapter's evaluation goes before any later training, so that a grid cut short has "
+                        "results, not only adapters (default: trainings first, which keeps the GPUs busiest)")
+    p.add_argument("--evaluate-only", action="store_true",
+                   help="train nothing: evaluate the selected recipes whose adapters exist, skip (and name) the rest")
     p.add_argument("--stall-minutes", type=float, default=30,
                    help="kill a job whose log has not grown for this long and count it failed (0: never)")
     a = p.parse_args(argv)

@@ -165,6 +165,10 @@ run.json, by its adapter's or model's folder name)."""
                 run.samples[task] = [json.loads(line) for line in sf.open()]
             runs.append(run)
     seen = Counter(r.label for r in runs)
+    for r in runs:  # one label in two archives: name the archive (runs/ARCHIVE/results/LABEL/MODEL/results_*.json)
+        if seen[r.label] > 1 and r.path.parents[2].name == "results" and len(r.path.parents) > 3:
+            r.label = f"{r.label} ({r.path.parents[3].name})"
+    seen = Counter(r.label for r in runs)
     for r in runs:  # one folder holding two evaluations: tell them apart by their results file
         if seen[r.label] > 1:
             r.label = f"{r.label} ({r.path.parent.name}/{r.path.stem[-8:]})"

@@ -345,3 +345,59 @@ def test_a_job_that_falls_silent_is_killed_with_what_it_started_and_counted_fail
         pytest.fail("the hung job's child is still running")
     busy = "import time\nfor i in range(12):\n    print(i, flush=True); time.sleep(0.25)"  # 3 s, longer than 1.2
     assert grid.run("busy", ["-c", busy], gpu=False) is True and grid.failed == ["hung"]
+
+
+
+def _take(grid, got, name, training):
+    """A job asking for a slot in a thread of its own; `got` lists the jobs in the order they were given one."""
+    import threading
+
+    def job():
+        grid.acquire(training=training, name=name)
+        got.append(name)
+
+    waiting = len(grid.waiting)
+    t = threading.Thread(target=job, daemon=True)
+    t.start()
+    _until(lambda: len(grid.waiting) > waiting)  # it is waiting before the next one asks
+    return t
+
+
+def _until(condition, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "the grid did not get there"
+        time.sleep(0.01)
+
+
+def test_trainings_start_in_the_order_given_and_results_first_puts_evaluations_ahead(tmp_path):
+    for results_first in (False, True):
+        grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--gpus", "0", "--results", str(tmp_path)]
+                          + ["--results-first"] * results_first))
+        grid.acquire(training=False)  # the GPU's one place is taken
+        grid.order, grid.to_train = {"a": 0, "b": 1}, {"a", "b"}
+        got = []
+        threads = [_take(grid, got, "b", True), _take(grid, got, "a", True), _take(grid, got, "eval", False)]
+        assert got == []
+        kinds = {"a": True, "b": True, "eval": False}
+        previous = False
+        for n in range(1, 4):  # free the place, see who takes it
+            grid.release("0", previous)
+            _until(lambda: len(got) == n)
+            previous = kinds[got[-1]]
+            grid.training_settled(got[-1])
+        # "a" before "b" (their places in --recipes, though "b" asked first); the evaluation waits for both
+        # trainings to start by default, and goes first with --results-first
+        assert got == (["eval", "a", "b"] if results_first else ["a", "b", "eval"])
+        for t in threads:
+            t.join(1)
+
+
+def test_evaluate_only_trains_nothing_and_says_what_it_skipped(tmp_path, capsys):
+    grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--gpus", "0", "--results", str(tmp_path),
+                       "--evaluate-only"]))
+    grid.run = lambda *a, **k: pytest.fail("--evaluate-only started a job")
+    recipe = tmp_path / "r.yml"
+    recipe.write_text(f"output_dir: {tmp_path / 'no-adapter'}\ndataset_prepared_path: x\n")
+    assert grid.train(recipe) is False
+    assert "skip r (no adapter, and --evaluate-only trains nothing)" in capsys.readouterr().out

@@ -388,3 +388,15 @@ def test_a_served_run_records_its_gguf_and_adapter(tmp_path):
     assert rec["backend"]["quantisation"] == "q4_k_m" and rec["training"] == "gemma3-270m-code-r8"
     assert rec["recipe"]["rank"] == 8 and rec["limit"] == 50 and rec["generation"] == {"max_gen_toks": "256"}
     assert rec["command"].startswith("python -m assistant.grade --gguf outputs/gguf/a/model-q4_k_m.gguf")
+
+
+def test_one_label_in_two_archives_is_named_by_its_archive(tmp_path):
+    """The same base label from two grids reads `LABEL (ARCHIVE)`, not a fragment of a timestamp."""
+    from reporting.runs import load_runs
+
+    base = {"model": {"path": "models/x"}}
+    for grid in ("grid_a", "grid_b"):
+        _run(tmp_path / "runs" / grid / "results", "gemma-3-270m", {"mbpp_custom": _ones(0)}, base)
+    _run(tmp_path / "runs" / "grid_a" / "results", "only-here", {"mbpp_custom": _ones(1)}, base)
+    labels = {r.label for r in load_runs([tmp_path / "runs" / g / "results" for g in ("grid_a", "grid_b")])}
+    assert labels == {"gemma-3-270m (grid_a)", "gemma-3-270m (grid_b)", "only-here"}

