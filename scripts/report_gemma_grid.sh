@@ -21,8 +21,8 @@
 #                             weights and eager attention: the primary comparison pairs the adapters with them)
 #   reports/results_grid5.md  gemma_grid_5: the experiment again on the clean data (runs/gemma_grid_5/data_manifest.json:
 #                             no training row solves or paraphrases a benchmark task), in progress: two of the twelve
-#                             trainings (1 × H100, 2026-12-07); the base model on the new custom suite, its MBPP / MBPP+ /
-#                             HumanEval runs from gemma_grid_3
+#                             trainings evaluated, three more trained (1 × H100, 2026-12-07, two sessions); the base model
+#                             on the new custom suite, its MBPP / MBPP+ / HumanEval runs from gemma_grid_3
 # What each run is comes from its run.json (scripts/backfill_run_records.py wrote those of these runs). A file
 # runs/contamination/grid4_prepared.json (benchmark tasks the grid-4 training data holds) adds the clean-task section
 # to grid 4's report, and to grid 5's the pass rates on those tasks without the rows that held them.
