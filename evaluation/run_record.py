@@ -96,7 +96,9 @@ def describe(cmd: list[str], *, recipe: dict | None = None, training: str | None
             "training": training,
             "backend": {"name": "transformers" if _option(cmd, "--model") == "hf" else _option(cmd, "--model"),
                         "dtype": args.get("dtype"), "quantisation": None, "device": _option(cmd, "--device"),
-                        "batch_size": _option(cmd, "--batch_size"), **(backend or {})},
+                        "batch_size": _option(cmd, "--batch_size"),
+                        "attn_implementation": args.get("attn_implementation"),  # None: the model's default
+                        **(backend or {})},
             "data_manifest_sha256": manifest,
             "tasks": (_option(cmd, "--tasks") or "").split(","), "limit": _option(cmd, "--limit"),
             "generation": _kv(_option(cmd, "--gen_kwargs")) or None, "seed": _option(cmd, "--seed"),

@@ -371,6 +371,10 @@ def test_a_run_records_what_it_is_before_lm_eval_starts(tmp_path):
     rooted = describe(cmd, root=tmp_path)
     assert rooted["adapter"]["path"] == "adapters/a/checkpoint-44" and rooted["base_model"]["path"] == "models/x"
     assert rooted["adapter"]["sha256"] == rec["adapter"]["sha256"] and rec["adapter"]["path"] == str(adapter)
+    # the attention implementation changes what greedy decoding writes: it is part of what the run is
+    assert rec["backend"]["attn_implementation"] is None
+    eager = lm_eval_command("pretrained=models/x,attn_implementation=eager", "mbpp_custom", tmp_path / "out2")
+    assert describe(eager)["backend"]["attn_implementation"] == "eager"
 
 
 def test_a_served_run_records_its_gguf_and_adapter(tmp_path):
