@@ -64,6 +64,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @lru_cache
+def say(line: str) -> None:
+    """One line of progress, written at once: lines of jobs running side by side never interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def recipe_cfg(recipe: Path) -> dict:
     return yaml.safe_load(recipe.read_text())
 
@@ -216,13 +222,12 @@ class Grid:
             cmd = [sys.executable, *cmd]
         log = self.logs / f"{label}.log"
         started = time.time()
-        print(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}", flush=True)
+        say(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}")
         log.write_text(" ".join(cmd) + "\n")
         rc = run_watched(cmd, log, self.a.stall_minutes * 60, cwd=ROOT, env=env)
         verdict = "done" if rc == 0 else f"FAILED ({rc})" if rc is not None else \
             f"STALLED (no output for {self.a.stall_minutes:g} min, killed)"
-        print(f"[grid {time.strftime('%H:%M:%S')}] {verdict} {label} in {time.time() - started:.0f} s (log: {log})",
-              flush=True)
+        say(f"[grid {time.strftime('%H:%M:%S')}] {verdict} {label} in {time.time() - started:.0f} s (log: {log})")
         if gpu:
             self.release(slot, training)
         if rc != 0:
@@ -234,10 +239,10 @@ class Grid:
 
     def train(self, recipe: Path) -> bool:
         if not self.needs_training(recipe):
-            print(f"[grid] skip training {recipe.stem} (adapter exists)", flush=True)
+            say(f"[grid] skip training {recipe.stem} (adapter exists)")
             return True
         if self.a.evaluate_only:
-            print(f"[grid] skip {recipe.stem} (no adapter, and --evaluate-only trains nothing)", flush=True)
+            say(f"[grid] skip {recipe.stem} (no adapter, and --evaluate-only trains nothing)")
             return False
         return self.run(f"train-{recipe.stem}", ["-m", "axolotl.cli.train", str(recipe)], training=True)
 
@@ -263,7 +268,7 @@ class Grid:
     def evaluate(self, label: str, tasks: str, adapter: Path | None = None, dtype: str | None = None,
                  batch: str | None = None, recipe: Path | None = None) -> bool:
         if self.has_results(label):
-            print(f"[grid] skip {label} (results exist)", flush=True)
+            say(f"[grid] skip {label} (results exist)")
             return True
         args = f"pretrained={self.a.base},dtype={dtype or self.a.dtype}" + (f",peft={adapter}" if adapter else "") \
             + (f",{self.a.model_args}" if self.a.model_args else "")
@@ -279,7 +284,7 @@ class Grid:
         LABEL-checkpoint-STEP; the validation loss beside it is in the adapter's trainer_state.json."""
         checkpoints = sorted(self.adapter(recipe).glob("checkpoint-*"), key=lambda c: int(c.name.split("-")[-1]))
         if not checkpoints:
-            print(f"[grid] {recipe.stem}: no checkpoint-* folders for a learning curve", flush=True)
+            say(f"[grid] {recipe.stem}: no checkpoint-* folders for a learning curve")
             self.failed.append(f"{recipe.stem}-curve")
             return False
         return all([self.evaluate(f"{recipe.stem}-{c.name}", self.a.curve_tasks, c, recipe=recipe) for c in checkpoints])
@@ -309,7 +314,7 @@ class Grid:
         evaluated = [r for r in recipes if a.adapter_tasks and self.has_results(r.stem)
                      and (r.stem not in a.curve or list(self.results.glob(f"{r.stem}-checkpoint-*/*/results_*.json")))]
         for r in evaluated:
-            print(f"[grid] skip {r.stem} (results exist)", flush=True)
+            say(f"[grid] skip {r.stem} (results exist)")
         todo = [r for r in recipes if r not in evaluated]
         prepared = {}  # one preprocessing per dataset that a training still needs
         for r in todo:
@@ -359,7 +364,7 @@ class Grid:
                 scored = [(s, r) for r in recipes if (s := self.pass1(r.stem, a.best_by)) is not None]
                 if scored:
                     score, best = max(scored, key=lambda sr: sr[0])
-                    print(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
+                    say(f"[grid] best adapter on {a.best_by}: {best.stem} ({score:.4f})")
                     later.append(pool.submit(lambda r: self.train(r) and self.evaluate(
                         f"{r.stem}-passk", a.passk_adapter_task, self.adapter(r), recipe=r), best))
             for recipe in (r for r in reruns if r not in early):
@@ -370,7 +375,7 @@ class Grid:
         if self.failed:
             print(f"[grid] failed: {', '.join(self.failed)} (logs in {self.logs})", file=sys.stderr)
             return 1
-        print("[grid] all done")
+        say("[grid] all done")
         return 0
 
 
