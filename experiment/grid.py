@@ -63,13 +63,18 @@ from evaluation.lm_eval_command import lm_eval_command
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@lru_cache
+_SAY = threading.Lock()
+
+
 def say(line: str) -> None:
-    """One line of progress, written at once: lines of jobs running side by side never interleave."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    """One line of progress, whole: jobs report from their own threads, and print() writes a line's text and its
+    newline apart, so two lines could run together."""
+    with _SAY:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
+@lru_cache
 def recipe_cfg(recipe: Path) -> dict:
     return yaml.safe_load(recipe.read_text())
 
