@@ -217,9 +217,10 @@ class Grid:
 
     def run(self, label: str, cmd: list[str], training: bool = False, gpu: bool = True) -> bool:
         """One job, logged to RESULTS/logs/LABEL.log; gpu=False: CPU work, outside the GPU slots."""
-        slot = self.acquire(training, label.removeprefix("train-")) if gpu else ""
+        recipe = label.removeprefix("train-")
+        slot = self.acquire(training, recipe) if gpu else ""
         if training:
-            self.training_settled(label.removeprefix("train-"))
+            self.training_settled(recipe)
         env = {**os.environ, **TOOL_ENV, "CUDA_VISIBLE_DEVICES": slot}
         if gpu and self.a.mode == "dp":
             cmd = [*accelerate_launch(len(self.a.gpus)), *cmd]
@@ -321,10 +322,9 @@ class Grid:
         for r in evaluated:
             say(f"[grid] skip {r.stem} (results exist)")
         todo = [r for r in recipes if r not in evaluated]
-        prepared = {}  # one preprocessing per dataset that a training still needs
-        for r in todo:
-            if not a.evaluate_only:
-                prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
+        prepared = {}  # one preprocessing per dataset that a training still needs (none: --evaluate-only)
+        for r in [] if a.evaluate_only else todo:
+            prepared.setdefault(recipe_cfg(r)["dataset_prepared_path"], r)
         base = Path(a.base).name
 
         def recipe_job(recipe: Path, ready) -> None:
