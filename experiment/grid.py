@@ -167,12 +167,14 @@ class Grid:
         self.to_train: set[str] = set()  # recipes whose training has not started yet
         self.order: dict[str, int] = {}  # each recipe's place in --recipes: trainings start in that order
         self.waiting: list[str | None] = []  # jobs waiting for a slot: a training's recipe, None for an evaluation
+        self.to_evaluate: set[str] = set()  # --results-first: evaluations due that need no training, not yet started
         self.failed: list[str] = []
 
     def acquire(self, training: bool, name: str = "") -> str:
         """A slot for the job. Trainings start in the order of --recipes. By default trainings go first: while
         trainings are still to start (waiting for their preprocessing, say), an evaluation takes only room that they
-        cannot all use. With --results-first a waiting evaluation goes before any training."""
+        cannot all use. With --results-first an evaluation goes before any training: one waiting, or one due (its
+        adapter exists) whose job has not asked yet."""
         me = name if training else None
         with self.lock:
             self.waiting.append(me)
@@ -184,12 +186,14 @@ class Grid:
                 self.lock.notify_all()
             self.jobs[slot] += 1
             self.trainings[slot] += training
+            if not training:
+                self.to_evaluate.discard(name)
             return slot
 
     def free_slot(self, training: bool, name: str) -> str | None:
         if training:
             first = min((n for n in self.waiting if n is not None), key=lambda n: self.order.get(n, len(self.order)))
-            if name != first or (self.a.results_first and None in self.waiting):
+            if name != first or (self.a.results_first and (None in self.waiting or self.to_evaluate)):
                 return None
         slot = pick_slot(self.jobs, self.trainings, self.per_slot, self.train_per_slot, training)
         if slot is not None and not training and not self.a.results_first and self.keeps_training_room(slot):
@@ -207,6 +211,12 @@ class Grid:
         """The recipe's training has started, or will not run (idempotent)."""
         with self.lock:
             self.to_train.discard(recipe)
+            self.lock.notify_all()
+
+    def evaluation_settled(self, label: str) -> None:
+        """The evaluation has started, or will not run (idempotent)."""
+        with self.lock:
+            self.to_evaluate.discard(label)
             self.lock.notify_all()
 
     def release(self, slot: str, training: bool) -> None:
@@ -228,7 +238,8 @@ class Grid:
             cmd = [sys.executable, *cmd]
         log = self.logs / f"{label}.log"
         started = time.time()
-        say(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {f'GPU {slot}' if gpu else 'the CPU'}")
+        where = f"GPU {slot}" if gpu and self.a.device != "cpu" else "the CPU"
+        say(f"[grid {time.strftime('%H:%M:%S')}] start {label} on {where}")
         log.write_text(" ".join(cmd) + "\n")
         rc = run_watched(cmd, log, self.a.stall_minutes * 60, cwd=ROOT, env=env)
         verdict = "done" if rc == 0 else f"FAILED ({rc})" if rc is not None else \
@@ -333,8 +344,11 @@ class Grid:
                 trained = self.train(recipe)
             finally:
                 self.training_settled(recipe.stem)
-            if trained and a.adapter_tasks:
-                self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe), recipe=recipe)
+            try:
+                if trained and a.adapter_tasks:
+                    self.evaluate(recipe.stem, a.adapter_tasks, self.adapter(recipe), recipe=recipe)
+            finally:
+                self.evaluation_settled(recipe.stem)
             if trained and recipe.stem in a.curve:  # beside the pass@k runs, which need only the adapters' pass@1
                 curves.append(pool.submit(self.learning_curve, recipe))
 
@@ -344,15 +358,21 @@ class Grid:
 
         self.to_train = {r.stem for r in todo if self.needs_training(r) and not a.evaluate_only}
         self.order = {r.stem: i for i, r in enumerate(todo)}
+        base_labels = [(base, a.base_tasks), (f"{base}-alpaca", a.base_alpaca_tasks or a.adapter_tasks),
+                       (f"{base}-passk", a.passk_task)]
+        base_labels = [(label, tasks) for label, tasks in base_labels if tasks and not a.no_base]
+        if a.results_first:  # known before any job starts, so that no training slips in ahead of them
+            self.to_evaluate = {r.stem for r in todo if a.adapter_tasks and not self.needs_training(r)} \
+                | {label for label, _ in base_labels}
+
+        def base_job(label: str, tasks: str) -> bool:
+            try:
+                return self.evaluate(label, tasks, batch=a.base_batch if label == base else None)
+            finally:
+                self.evaluation_settled(label)
         curves = []
         with ThreadPoolExecutor(max_workers=2 * len(recipes) + 4) as pool:
-            base_jobs = []  # the base model's runs first: they need no training
-            if a.base_tasks and not a.no_base:
-                base_jobs.append(pool.submit(self.evaluate, base, a.base_tasks, batch=a.base_batch))
-            if (alpaca := a.base_alpaca_tasks or a.adapter_tasks) and not a.no_base:
-                base_jobs.append(pool.submit(self.evaluate, f"{base}-alpaca", alpaca))
-            if a.passk_task and not a.no_base:
-                base_jobs.append(pool.submit(self.evaluate, f"{base}-passk", a.passk_task))
+            base_jobs = [pool.submit(base_job, label, tasks) for label, tasks in base_labels]  # need no training
             # one preprocessing per dataset_prepared_path, so that concurrent trainings never race on it
             ready = {path: pool.submit(preprocess, recipe) for path, recipe in prepared.items()}
             done = pool.submit(lambda: None)  # --evaluate-only: nothing to preprocess

@@ -30,6 +30,7 @@ def test_grid_trains_evaluates_reruns_and_resumes(tmp_path, workspace_tiny):
            "--results", str(tmp_path)]
     first = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=1200)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    assert "start tiny-mistral-code-r8 on the CPU" in first.stdout and "on GPU" not in first.stdout  # --device cpu
     for label in ("tiny-mistral", "tiny-mistral-alpaca", "tiny-mistral-code-r8", "tiny-mistral-code-r8-rerun",
                   "tiny-mistral-code-r8-float64", "tiny-mistral-code-r8-float64-rerun",
                   "tiny-mistral-code-r8-checkpoint-2"):  # the learning curve: the recipe saves at step 2
@@ -391,6 +392,22 @@ def test_trainings_start_in_the_order_given_and_results_first_puts_evaluations_a
         assert got == (["eval", "a", "b"] if results_first else ["a", "b", "eval"])
         for t in threads:
             t.join(1)
+
+
+def test_results_first_keeps_the_slot_for_an_evaluation_due_before_its_job_asks(tmp_path):
+    # an adapter from an earlier session: its evaluation is due from the start, though its job asks for a slot only
+    # after it has looked for the adapter; a training that asks first must not take the slot
+    grid = Grid(parse(["--recipes", "tiny-mistral-code-r8", "--gpus", "0", "--results", str(tmp_path),
+                       "--results-first"]))
+    grid.order, grid.to_train, grid.to_evaluate = {"a": 0}, {"a"}, {"due"}
+    got = []
+    threads = [_take(grid, got, "a", True)]
+    with grid.lock:  # the slot is free, but the due evaluation has not asked yet
+        assert grid.free_slot(True, "a") is None and got == []
+    assert grid.acquire(training=False, name="due") == "0" and grid.to_evaluate == set()
+    grid.release("0", False)
+    _until(lambda: got == ["a"])
+    threads[0].join(1)
 
 
 def test_evaluate_only_trains_nothing_and_says_what_it_skipped(tmp_path, capsys):
