@@ -31,6 +31,7 @@ class Run:
     n_samples: dict
     meta: dict
     record: dict = field(default_factory=dict)  # run.json: what the run is (evaluation.run_record)
+    versions: dict = field(default_factory=dict)  # task -> its metadata.version, as lm-eval recorded it
     samples: dict[str, list[dict]] = field(default_factory=dict)  # task -> logged samples
 
     @property
@@ -154,7 +155,7 @@ run.json, by its adapter's or model's folder name)."""
                       n_samples={t: v.get("effective") for t, v in j.get("n-samples", {}).items()},
                       meta={k: j.get(k) for k in ("git_hash", "date", "lm_eval_version", "transformers_version",
                                                   "total_evaluation_time_seconds")},
-                      record=rec)
+                      record=rec, versions=j.get("versions") or {})
             where = res.parent
             if samples_root:  # the archive mirrors either the given folder or its parent
                 rel = res.parent.relative_to(d)

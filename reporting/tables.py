@@ -11,18 +11,31 @@ from evaluation.verdicts import WRITTEN
 
 from .runs import FORMATS, PASSK, Run, _fmt, _format_of, _natural, _table, _tasks, main_runs, sample_verdicts
 
+def task_version(r: Run, t: str) -> str | None:
+    """The version the run graded task `t` at: its subtasks' where it is a group (the group keeps its own)."""
+    subs = sorted({str(v) for k, v in r.versions.items()
+                   if k.startswith(t + "_") and k[len(t) + 1:].split("_")[0] not in ("alpaca", "3shot")})
+    return "/".join(subs) if subs else (str(r.versions[t]) if t in r.versions else None)
+
+
 def leaderboard(runs: list[Run]) -> list[str]:
-    """pass@1 per benchmark, one table per prompt format."""
+    """pass@1 per benchmark, one table per prompt format; a task run at two versions (other tests or scoring)
+    names each cell's version, since such rows do not compare."""
     tasks = _tasks(runs)
     out = []
+    mixed = {t for t in tasks
+             if len({task_version(r, t) for r in runs if r.metric(t, "pass@1")[0] is not None} - {None}) > 1}
 
     def cell(r: Run, t: str) -> str:
         v, e = r.metric(t, "pass@1")
         n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
         greedy = [x.get("pass@1") for k, ss in r.samples.items() if k == t or k.startswith(t + "_") for x in ss]
+        if v is None:
+            return "–"
+        version = f" v{task_version(r, t)}" if t in mixed else ""
         if len(greedy) == n and all(x in (0.0, 1.0) for x in greedy):  # the logged samples: how many passed
-            return f"{_fmt(v, e)} ({int(sum(greedy))}/{n})" if v is not None else "–"
-        return f"{_fmt(v, e)} ({n})" if v is not None else "–"
+            return f"{_fmt(v, e)} ({int(sum(greedy))}/{n}){version}"
+        return f"{_fmt(v, e)} ({n}){version}"
 
     for title, suffix in FORMATS:
         cols = [t for t in tasks if _format_of(t) == suffix]
@@ -30,6 +43,9 @@ def leaderboard(runs: list[Run]) -> list[str]:
         if rows:
             out += [f"**{title}**", "", "| model / adapter | " + " | ".join(f"{t} pass@1 %" for t in cols) + " |",
                     "| --- |" + " ---: |" * len(cols), *rows, ""]
+    if out and mixed:
+        out += [f"vN: the version of the task the run graded, where these runs graded {', '.join(sorted(mixed))} at "
+                "more than one (a new version changed its tests or scoring: those rows do not compare).", ""]
     return out[:-1] if out else ["No benchmark results among these runs."]
 
 

@@ -227,7 +227,7 @@ def test_welch_t_interval_and_holm_match_their_definitions():
 DOCS = [f"fix/{i}" for i in range(40)]
 
 
-def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict) -> None:
+def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict, versions: dict | None = None) -> None:
     """root/label: an lm-eval results file, its samples and a run.json, as a grid writes them."""
     import json
 
@@ -246,7 +246,8 @@ def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict) -> 
                                      "doc_hash": f"h{doc}", "prompt_hash": f"{task}{doc}", "pass@1": float(p),
                                      "resps": [["def f(): pass"]], "filtered_resps": [[repr(verdict)]]}) + "\n")
     (folder / f"results_{stamp}.json").write_text(json.dumps(
-        {"config": {"model": "hf", "model_args": {"pretrained": "models/x"}}, "results": results, "n-samples": n}))
+        {"config": {"model": "hf", "model_args": {"pretrained": "models/x"}}, "results": results, "n-samples": n,
+         "versions": versions or {}}))
     (root / label / "run.json").write_text(json.dumps(record))
 
 
@@ -404,3 +405,20 @@ def test_one_label_in_two_archives_is_named_by_its_archive(tmp_path):
     _run(tmp_path / "runs" / "grid_a" / "results", "only-here", {"mbpp_custom": _ones(1)}, base)
     labels = {r.label for r in load_runs([tmp_path / "runs" / g / "results" for g in ("grid_a", "grid_b")])}
     assert labels == {"gemma-3-270m (grid_a)", "gemma-3-270m (grid_b)", "only-here"}
+
+
+def test_leaderboard_names_the_task_version_where_runs_graded_two():
+    """A task graded at two versions (the custom suite's tests changed) says so in each cell; one version: no mark."""
+    from reporting.runs import Run
+    from reporting.tables import leaderboard
+
+    def run(label, versions):
+        return Run(label=label, path=Path(label), config={}, n_samples={"custom_suite": 156, "mbpp_custom": 500},
+                   meta={}, versions=versions,
+                   results={"custom_suite": {"pass@1,sandbox": 0.0}, "mbpp_custom": {"pass@1,sandbox": 0.02}})
+    old = run("old", {"custom_suite": 1.0, "custom_suite_math": 1.0, "custom_suite_alpaca_math": 9.0, "mbpp_custom": 3.0})
+    new = run("new", {"custom_suite": 1.0, "custom_suite_math": 3.0, "mbpp_custom": 3.0})
+    text = "\n".join(leaderboard([old, new]))
+    assert "| old | 2.0 (500) | 0.0 (156) v1.0 |" in text and "| new | 2.0 (500) | 0.0 (156) v3.0 |" in text, text
+    assert "graded custom_suite at more than one" in text  # the alpaca subtask's 9.0 is another task's version
+    assert "| new | 2.0 (500) | 0.0 (156) |" in "\n".join(leaderboard([new]))
