@@ -20,8 +20,8 @@
 #                             model's zero-shot and 3-shot MBPP / MBPP+ / HumanEval runs from gemma_grid_3 (the same
 #                             weights and eager attention: the primary comparison pairs the adapters with them)
 #   reports/results_grid5.md  gemma_grid_5: the experiment again on the clean data (runs/gemma_grid_5/data_manifest.json:
-#                             no training row solves or paraphrases a benchmark task), in progress: two of the twelve
-#                             trainings evaluated, three more trained (1 × H100, 2026-12-07, two sessions); the base model
+#                             no training row solves or paraphrases a benchmark task), in progress: six of the twelve
+#                             trainings evaluated (1 × H100, 2026-12-07, three sessions); the base model
 #                             on the new custom suite, its MBPP / MBPP+ / HumanEval runs from gemma_grid_3
 # What each run is comes from its run.json (scripts/backfill_run_records.py wrote those of these runs). A file
 # runs/contamination/grid4_prepared.json (benchmark tasks the grid-4 training data holds) adds the clean-task section
@@ -73,7 +73,8 @@ python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/g
 step "build reports/results_grid5.md"
 G5=runs/gemma_grid_5; D=$G5/results
 python3 -m reporting.results build $G3/results/gemma-3-270m $D/gemma-3-270m $D/gemma-3-270m-alpaca \
-  $D/gemma3-270m-code-r8-seed44 $D/gemma3-270m-code-r32-seed43 \
+  $D/gemma3-270m-code-r8 $D/gemma3-270m-code-r8-seed44 $D/gemma3-270m-code-r32-seed43 $D/gemma3-270m-code-r32-seed44 \
+  $D/gemma3-270m-code_explained-r8-seed43 $D/gemma3-270m-code_explained-r32-seed44 \
   --samples $G5/samples.tar.xz $G3/samples.tar.xz --training $G5/training --manifest $G5/data_manifest.json \
   --contamination runs/contamination/grid5_prepared.json --earlier-contamination $CONTAMINATION --out reports/results_grid5.md \
-  --title "Gemma 3 270M on the clean data, in progress: code r8 (seed 44) and code r32 (seed 43), the base model on the new custom suite (1 × H100, 2026-12-07)"
+  --title "Gemma 3 270M on the clean data, in progress: code r8 (seeds 42, 44), code r32 (seeds 43, 44), code_explained r8 (seed 43) and r32 (seed 44), the base model on the new custom suite (1 × H100, 2026-12-07)"
