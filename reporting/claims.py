@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .paired import adapter_pairs
-from .runs import Run, _natural, main_runs, trainings
+from .runs import Run, _natural, main_runs, part_of, trainings
 from .stats import holm, paired_difference, sign_flip, t_interval, welch
 
 BENCHES = ("mbpp_custom", "mbppplus_custom", "humaneval_custom", "custom_suite")
@@ -28,8 +28,7 @@ DROP: set[str] = set()  # task ids left out of every comparison (contamination.c
 def samples_of(run: Run, task: str) -> list[dict]:
     """RUN's logged samples of TASK, or of its subtasks for a group (custom_suite_lists for custom_suite), not those
     of another prompt format (custom_suite_alpaca) or of sampling."""
-    return [x for t, samples in run.samples.items() for x in samples
-            if t == task or (t.startswith(task + "_") and not t[len(task) + 1:].startswith(("3shot", "alpaca", "passk")))]
+    return [x for t, samples in run.samples.items() for x in samples if part_of(t, task)]
 
 
 def passes(run: Run, task: str) -> dict[str, float] | None:

@@ -204,6 +204,13 @@ def _tasks(runs: list[Run]) -> list[str]:
     return [t for t in BENCHMARKS if t in present]
 
 
+def part_of(name: str, task: str) -> bool:
+    """Is lm-eval task NAME the task TASK, or a subtask of it as a group (custom_suite_lists of custom_suite), not
+    another prompt format of it (custom_suite_alpaca) or its sampling variant (mbpp_custom_passk)?"""
+    return name == task or (name.startswith(task + "_")
+                            and not name[len(task) + 1:].startswith(("3shot", "alpaca", "passk")))
+
+
 def _format_of(task: str) -> str:
     return "_3shot" if task.endswith("_3shot") else "_alpaca" if task.endswith("_alpaca") else ""
 

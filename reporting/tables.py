@@ -9,12 +9,13 @@ from pathlib import Path
 from evaluation.grading import MEASURES
 from evaluation.verdicts import WRITTEN
 
-from .runs import FORMATS, PASSK, Run, _fmt, _format_of, _natural, _table, _tasks, main_runs, sample_verdicts
+from .runs import (FORMATS, PASSK, Run, _fmt, _format_of, _natural, _table, _tasks, main_runs, part_of,
+                   sample_verdicts)
+
 
 def task_version(r: Run, t: str) -> str | None:
     """The version the run graded task `t` at: its subtasks' where it is a group (the group keeps its own)."""
-    subs = sorted({str(v) for k, v in r.versions.items()
-                   if k.startswith(t + "_") and k[len(t) + 1:].split("_")[0] not in ("alpaca", "3shot")})
+    subs = sorted({str(v) for k, v in r.versions.items() if k != t and part_of(k, t)})
     return "/".join(subs) if subs else (str(r.versions[t]) if t in r.versions else None)
 
 

@@ -227,7 +227,7 @@ def test_welch_t_interval_and_holm_match_their_definitions():
 DOCS = [f"fix/{i}" for i in range(40)]
 
 
-def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict, versions: dict | None = None) -> None:
+def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict) -> None:
     """root/label: an lm-eval results file, its samples and a run.json, as a grid writes them."""
     import json
 
@@ -246,8 +246,7 @@ def _run(root: Path, label: str, passes: dict[str, list[int]], record: dict, ver
                                      "doc_hash": f"h{doc}", "prompt_hash": f"{task}{doc}", "pass@1": float(p),
                                      "resps": [["def f(): pass"]], "filtered_resps": [[repr(verdict)]]}) + "\n")
     (folder / f"results_{stamp}.json").write_text(json.dumps(
-        {"config": {"model": "hf", "model_args": {"pretrained": "models/x"}}, "results": results, "n-samples": n,
-         "versions": versions or {}}))
+        {"config": {"model": "hf", "model_args": {"pretrained": "models/x"}}, "results": results, "n-samples": n}))
     (root / label / "run.json").write_text(json.dumps(record))
 
 
@@ -416,9 +415,10 @@ def test_leaderboard_names_the_task_version_where_runs_graded_two():
         return Run(label=label, path=Path(label), config={}, n_samples={"custom_suite": 156, "mbpp_custom": 500},
                    meta={}, versions=versions,
                    results={"custom_suite": {"pass@1,sandbox": 0.0}, "mbpp_custom": {"pass@1,sandbox": 0.02}})
-    old = run("old", {"custom_suite": 1.0, "custom_suite_math": 1.0, "custom_suite_alpaca_math": 9.0, "mbpp_custom": 3.0})
+    old = run("old", {"custom_suite": 1.0, "custom_suite_math": 1.0, "custom_suite_alpaca_math": 9.0, "mbpp_custom": 3.0,
+                      "mbpp_custom_passk": 9.0})
     new = run("new", {"custom_suite": 1.0, "custom_suite_math": 3.0, "mbpp_custom": 3.0})
     text = "\n".join(leaderboard([old, new]))
     assert "| old | 2.0 (500) | 0.0 (156) v1.0 |" in text and "| new | 2.0 (500) | 0.0 (156) v3.0 |" in text, text
-    assert "graded custom_suite at more than one" in text  # the alpaca subtask's 9.0 is another task's version
+    assert "graded custom_suite at more than one" in text  # the 9.0s are other tasks' versions
     assert "| new | 2.0 (500) | 0.0 (156) |" in "\n".join(leaderboard([new]))
