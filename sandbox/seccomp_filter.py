@@ -28,10 +28,12 @@ KERNEL = ("kexec_load", "kexec_file_load", "init_module", "finit_module", "delet
 CLOCKS = ("settimeofday", "stime", "clock_settime", "clock_adjtime", "adjtimex")
 # Covert channels between programs graded at the same time: every sandbox binds the same host inodes read-only,
 # and a file lock or an inotify watch on one of them is seen by a concurrent program (a sample copying another's
-# answers). Graded code needs neither; fcntl's record locks are denied below by command.
+# answers). Graded code needs neither; fcntl's record locks, leases and directory notifications (dnotify:
+# F_NOTIFY, with F_SETSIG to queue each event) are denied below by command.
 SHARED_INODES = ("flock", "inotify_init", "inotify_init1", "inotify_add_watch", "fanotify_mark")
 DENIED = KEYRINGS + TRACING + MOUNTS_AND_NAMESPACES + KERNEL + CLOCKS + SHARED_INODES
 FCNTL_LOCKS = (5, 6, 7, 36, 37, 38)  # F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW
+FCNTL_NOTICES = (10, 1024, 1026)  # F_SETSIG, F_SETLEASE, F_NOTIFY
 
 # clone(2) flags that make a new namespace (CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET, Docker's mask;
 # CLONE_NEWTIME, 0x80, is only for clone3/unshare: in clone's flags those bits are the exit signal)
@@ -67,7 +69,7 @@ def _build() -> tuple[bytes, tuple[str, ...]]:
     for flag in CLONE_NEW_FLAGS:
         f.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-    for cmd in FCNTL_LOCKS:
+    for cmd in FCNTL_LOCKS + FCNTL_NOTICES:
         f.add_rule(seccomp.ERRNO(errno.EPERM), "fcntl", seccomp.Arg(1, seccomp.EQ, cmd))
     for arg in _personality_rules(seccomp):
         f.add_rule(seccomp.ERRNO(errno.EPERM), "personality", arg)
@@ -99,7 +101,7 @@ def available() -> str | None:
 def denied() -> dict:
     """What the filter denies, for the sandbox's recorded provenance."""
     skip = set(unknown())
-    return {"EPERM": [n for n in DENIED if n not in skip] + ["clone with CLONE_NEW* flags", "fcntl record locks",
+    return {"EPERM": [n for n in DENIED if n not in skip] + ["clone with CLONE_NEW* flags", "fcntl record locks, leases, F_NOTIFY and F_SETSIG",
                                                             "personality other than Docker's defaults"],
             "ENOSYS": ["clone3"], "not known to this libseccomp": sorted(skip),
             "other ABIs (x32, i386)": "killed"}

@@ -604,16 +604,20 @@ def test_humaneval_draws_cannot_be_replayed(monkeypatch):
 
 
 def test_file_locks_and_inotify_cannot_carry_answers_between_concurrent_programs():
-    """Every sandbox binds the same host files: a lock (flock, fcntl) or an inotify watch on one would be a channel
+    """Every sandbox binds the same host files: a lock (flock, fcntl), a lease, an inotify watch or a directory
+    notification (dnotify: F_NOTIFY on a bound folder, F_SETSIG to queue each read) on one would be a channel
     between programs graded at the same time. They are denied; a sender and a receiver graded together: the
     receiver, which computes nothing, fails."""
     probe = ("import errno, fcntl, os, ctypes\ndef f():\n    fd = os.open(os.__file__, os.O_RDONLY)\n    out = []\n"
-             "    for call in (lambda: fcntl.flock(fd, fcntl.LOCK_SH), lambda: fcntl.lockf(fd, fcntl.LOCK_SH)):\n"
+             "    d = os.open(os.path.dirname(os.__file__), os.O_RDONLY)\n"
+             "    for call in (lambda: fcntl.flock(fd, fcntl.LOCK_SH), lambda: fcntl.lockf(fd, fcntl.LOCK_SH),\n"
+             "                 lambda: fcntl.fcntl(fd, 1024, fcntl.F_RDLCK),\n"
+             "                 lambda: fcntl.fcntl(d, 1026, 0x1 | 0x80000000), lambda: fcntl.fcntl(d, 10, 40)):\n"
              "        try:\n            call()\n            out.append(0)\n        except OSError as e:\n"
              "            out.append(e.errno)\n"
              "    libc = ctypes.CDLL(None, use_errno=True)\n    out.append(0 if libc.inotify_init1(0) >= 0 else ctypes.get_errno())\n"
              "    return out")
-    assert run_program(probe, [Test(code="assert f() == [1, 1, 1]")], limits=FAST).passed  # EPERM, three times
+    assert run_program(probe, [Test(code="assert f() == [1, 1, 1, 1, 1, 1]")], limits=FAST).passed  # EPERM each
     tests = [Test(code=c, entry_point="remove_Occ") for c in
              ('assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"',
               'assert remove_Occ("PHP","P") == "H"')]
