@@ -482,6 +482,21 @@ def f():
     assert result.status == FAIL and result.etype == "Malformed" and "hash flooding" in result.msg, (result.etype, result.msg)
 
 
+def test_a_flooded_list_is_refused_before_a_test_makes_a_set_of_it():
+    """MBPP's `assert set(f(...)) == set(...)` and MBPP+'s set oracle build a set of the answer in the grader: a
+    list of distinct ints that hash alike would hold the grader (and every program graded beside it) for minutes.
+    The decoder refuses such a list or tuple; a list that repeats one value is an answer like any other."""
+    from sandbox.verdict import Malformed, value
+
+    modulus = (1 << 61) - 1
+    flood = [{"i": "%x" % (1 + k * modulus)} for k in range(5000)]
+    for tag in ("l", "t"):
+        with pytest.raises(Malformed, match="hash flooding"):
+            value({tag: flood})
+    assert value({"l": [{"i": "0"}] * 5000}) == [0] * 5000
+    assert value({"t": [{"l": []}] * 100}) == ([],) * 100  # unhashable items: nothing to flood
+
+
 def _random_node(rng: random.Random, depth: int = 0):
     """A random JSON value, biased towards the typed wrappers and near-misses of them."""
     tags = ["i", "f", "c", "b", "l", "t", "s", "fs", "d", "it", "o", "x"]
