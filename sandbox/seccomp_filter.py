@@ -101,7 +101,8 @@ def available() -> str | None:
 def denied() -> dict:
     """What the filter denies, for the sandbox's recorded provenance."""
     skip = set(unknown())
-    return {"EPERM": [n for n in DENIED if n not in skip] + ["clone with CLONE_NEW* flags", "fcntl record locks, leases, F_NOTIFY and F_SETSIG",
+    return {"EPERM": [n for n in DENIED if n not in skip] + ["clone with CLONE_NEW* flags",
+                                                            "fcntl record locks, leases, F_NOTIFY and F_SETSIG",
                                                             "personality other than Docker's defaults"],
             "ENOSYS": ["clone3"], "not known to this libseccomp": sorted(skip),
             "other ABIs (x32, i386)": "killed"}

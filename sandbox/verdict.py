@@ -86,23 +86,23 @@ def _unflooded(items: list, what: str) -> list:
     """Refuse distinct items whose hashes collide (hash flooding: building a set of them, as the program's own set
     or as a test's `set(answer)` in the grader, would take quadratic time). Equal items may repeat: they are told
     apart by repr, a str, whose hash is seeded and cannot be flooded. Unhashable items cannot be set members."""
-    keyed = [x for x in items if _hashable(x)] if len(items) > MAX_BUCKET else []
-    if len(keyed) > MAX_BUCKET:
-        counts = Counter(hash(x) for x in keyed)
-        crowded = {h for h, n in counts.items() if n > MAX_BUCKET}
-        if crowded:
-            distinct = Counter(h for h, _ in {(hash(x), repr(x)) for x in keyed if hash(x) in crowded})
-            if max(distinct.values(), default=0) > MAX_BUCKET:
-                raise Malformed(f"a {what} whose items share hashes (hash flooding)")
+    if len(items) <= MAX_BUCKET:
+        return items
+    keyed = [(h, x) for x in items if (h := _hash(x)) is not None]
+    crowded = {h for h, n in Counter(h for h, _ in keyed).items() if n > MAX_BUCKET}
+    if crowded:
+        distinct = Counter(h for h, _ in {(h, repr(x)) for h, x in keyed if h in crowded})
+        if max(distinct.values()) > MAX_BUCKET:
+            raise Malformed(f"a {what} whose items share hashes (hash flooding)")
     return items
 
 
-def _hashable(x) -> bool:
+def _hash(x) -> int | None:
+    """hash(x), None where x is unhashable."""
     try:
-        hash(x)
+        return hash(x)
     except TypeError:
-        return False
-    return True
+        return None
 
 
 def _value(raw, depth: int):
