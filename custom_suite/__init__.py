@@ -12,10 +12,10 @@ CATEGORIES = ("strings", "lists", "dicts_sets", "math", "recursion_dp", "sorting
               "classes", "file_io", "iterators_generators", "errors_validation", "dates_times")
 REQUIRED = ("id", "difficulty", "instruction", "signature", "reference", "tests")  # tests: one assert per line
 # Available to every test: raises(ExceptionType, fn, *args) is True when the call raises that exception;
-# error_message(ExceptionType, fn, *args) is the exception's first argument (None when nothing is raised);
-# builtin_calls(names, fn, *args) is (fn(*args), how many calls it made to the builtins named: "sorted", "list.sort",
-# "heapq.heappush", ...), counted by a profile hook in the graded process: the way a test checks "without calling
-# sort" or "using a heap" by what the program called, not by timing.
+# error_message(ExceptionType, fn, *args) is the exception's first argument (None when nothing is raised).
+# A task asks only for what its tests decide from what the program returns or raises: how it gets there ("without
+# sorting", "using a heap") is nothing the graded process could be trusted to report on itself, so a task that means
+# it asks for behaviour that needs it (sort-13: a lazy merge of endless iterators).
 TEST_SETUP = '''
 def raises(exc, fn, *args, **kwargs):
     try:
@@ -33,31 +33,6 @@ def error_message(exc, fn, *args, **kwargs):
     except exc as e:
         return e.args[0] if e.args else ""
     return None
-
-
-def builtin_calls(names, fn, *args, **kwargs):
-    import sys
-
-    count = 0
-
-    def hook(frame, event, arg):
-        nonlocal count
-        if event == "c_call":
-            owner = getattr(arg, "__self__", None)
-            if type(owner).__name__ == "module":
-                module = owner.__name__.lstrip("_")
-                name = arg.__name__ if module == "builtins" else f"{module}.{arg.__name__}"
-            else:
-                name = f"{type(owner).__name__}.{arg.__name__}"
-            count += name in names
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        out = fn(*args, **kwargs)
-    finally:
-        sys.setprofile(previous)
-    return out, count
 '''
 
 

@@ -97,11 +97,23 @@ def _passes(task_id: str, program: str) -> bool:
     ("sort-08", "def count_between(sorted_nums, lo, hi):\n    return sum(1 for x in sorted_nums if lo <= x <= hi)"),
     ("file-11", "def file_stats(path):\n    text = open(path, encoding='utf-8').read()\n"
                 "    return {'lines': text.count('\\n'), 'words': len(text.split()), 'chars': len(text)}"),
-    ("lists-11", "def merge_sorted(a, b):\n    return sorted(a + b)"),  # "without sorting"
-    ("lists-11", "def merge_sorted(a, b):\n    out = a + b\n    out.sort()\n    return out"),
+    ("lists-11", "def merge_sorted(a, b):\n    return sorted(set(a + b))"),  # "duplicates kept"
+    ("lists-11", "def merge_sorted(a, b):\n    a.extend(b)\n    a.sort()\n    return a"),  # "a and b unchanged"
+    ("sort-10", "def three_way_sort(colors):\n    rank = {'red': 0, 'white': 1, 'blue': 2}\n"
+                "    return sorted(colors, key=rank.get)"),  # other values: TypeError, not ValueError
     ("sort-10", "def three_way_sort(colors):\n    rank = {'red': 0, 'white': 1, 'blue': 2}\n    for c in colors:\n"
-                "        if c not in rank:\n            raise ValueError(c)\n    return sorted(colors, key=rank.get)"),
-    ("sort-13", "def merge_many(lists):\n    return sorted(x for lst in lists for x in lst)"),  # "using a heap"
+                "        if c not in rank:\n            raise ValueError(c)\n    colors.sort(key=rank.get)\n"
+                "    return colors"),  # "leaving colors unchanged"
+    # sort-13 "lazy": sorting everything never ends on endless inputs; nor does an eager heap merge; reading a
+    # thousand values of each input, then sorting, reads too far ahead
+    ("sort-13", "def merge_many(iterables):\n    return iter(sorted(x for it in iterables for x in it))"),
+    ("sort-13", "import heapq\n\ndef merge_many(iterables):\n    its = [iter(i) for i in iterables]\n"
+                "    heap = [(next(it), n) for n, it in enumerate(its)]\n    heapq.heapify(heap)\n    out = []\n"
+                "    while heap:\n        v, n = heapq.heappop(heap)\n        out.append(v)\n"
+                "        for w in its[n]:\n            heapq.heappush(heap, (w, n))\n            break\n"
+                "    return iter(out)"),
+    ("sort-13", "import itertools\n\ndef merge_many(iterables):\n"
+                "    return iter(sorted(x for it in iterables for x in itertools.islice(it, 1000)))"),
     ("lists-03", "def rotate_right(items, k):\n    if not items:\n        return []\n    k %= len(items)\n"
                  "    return items[-k:] + items[:-k] if k else items"),  # "a new list": the input itself for k = 0
 ])
@@ -166,8 +178,12 @@ def test_the_originality_check_finds_what_the_old_tasks_copied():
         assert any(p.startswith(task["id"] + ":") for p in problems), problems
 
 
-def test_a_heap_merge_from_heapq_passes_the_heap_task():
-    assert _passes("sort-13", "import heapq\n\ndef merge_many(lists):\n    return list(heapq.merge(*lists))")
+def test_a_heap_merge_from_heapq_and_a_sort_where_the_task_allows_one_pass():
+    assert _passes("sort-13", "import heapq\n\ndef merge_many(iterables):\n    return heapq.merge(*iterables)")
+    assert _passes("lists-11", "def merge_sorted(a, b):\n    return sorted(a + b)")
+    assert _passes("sort-10", "def three_way_sort(colors):\n    rank = {'red': 0, 'white': 1, 'blue': 2}\n"
+                              "    if any(c not in rank for c in colors):\n        raise ValueError(colors)\n"
+                              "    return sorted(colors, key=rank.get)")
 
 
 @pytest.mark.slow
