@@ -22,8 +22,10 @@ per running program when running as root (`cgroup.py`: pids, as RLIMIT_NPROC doe
 its processes together), a new session so the whole group is SIGKILLed at its deadline, and the grader's own
 wall-clock deadlines.
 Not protected: kernel exploits (the namespaces share the host kernel, narrowed by the seccomp filter), CPU and
-memory-bandwidth contention with the grader, and what the view itself holds (the interpreter's files, the system's
-shared libraries, the allowed packages, the time zone database: nothing of a benchmark's).
+memory-bandwidth contention with the grader, what the view itself holds (the interpreter's files, the system's
+shared libraries, the allowed packages, the time zone database: nothing of a benchmark's), and the host's page
+cache of those files: a program that reads chosen pages of a cold file marks them, and a later program can tell by
+how long reading them takes (the calls that would tell it directly, mincore, cachestat and RWF_NOWAIT, are denied).
 """
 from __future__ import annotations
 

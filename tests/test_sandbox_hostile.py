@@ -643,6 +643,25 @@ def test_file_locks_and_inotify_cannot_carry_answers_between_concurrent_programs
     assert not rx.passed, rx.stderr
 
 
+def test_page_cache_probes_cannot_tell_a_later_program_what_an_earlier_one_read():
+    """A program marks pages of a cold host file by reading them; a later one would ask which pages are cached:
+    preadv2 with RWF_NOWAIT (EAGAIN: not cached), mincore on a mapping, cachestat. Each is denied (EPERM); a plain
+    preadv still reads."""
+    probe = ("import ctypes, os\ndef f():\n    fd = os.open(os.__file__, os.O_RDONLY)\n    out = []\n"
+             "    try:\n        os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)\n        out.append(0)\n"
+             "    except OSError as e:\n        out.append(e.errno)\n"
+             "    libc = ctypes.CDLL(None, use_errno=True)\n    libc.mmap.restype = ctypes.c_void_p\n"
+             "    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,"
+             " ctypes.c_long]\n    page = libc.mmap(None, 4096, 1, 1, fd, 0)\n    vec = ctypes.create_string_buffer(1)\n"
+             "    out.append(0 if libc.mincore(ctypes.c_void_p(page), 4096, vec) == 0 else ctypes.get_errno())\n"
+             "    stat, span = ctypes.create_string_buffer(64), (ctypes.c_uint64 * 2)(0, 4096)\n"
+             "    out.append(0 if libc.syscall(451, fd, span, stat, 0) == 0 else ctypes.get_errno())  # cachestat\n"
+             "    out.append(os.preadv(fd, [bytearray(1)], 0))\n"
+             "    return out")
+    r = run_program(probe, [Test(code="assert f() == [1, 1, 1, 1]")], limits=FAST)  # EPERM thrice; 1 byte read
+    assert r.passed, (r.status, r.msg, r.stderr)
+
+
 def test_a_reference_that_did_not_pass_decides_nothing():
     """A reference that timed out leaves no trace and no expected output: a forged end or a None must not pass."""
     from sandbox.decide import TestResult as Result
