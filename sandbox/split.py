@@ -11,6 +11,7 @@ the call runs in the graded process, which says what it returned or raised; the 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from .verdict import SAFE_FUNCS, SAFE_NAMES
 
 HELPERS = ("raises", "error_message")
+_BUILTINS = frozenset(vars(builtins))
 _PROGRAM = "<program>"  # the file name a program is parsed under on the host
 # Its "invalid decimal literal" and kin are the program's: not the user's to see, nor to turn into errors (-W error).
 warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(_PROGRAM) + "$")
@@ -63,16 +65,24 @@ def bound_names(tree: ast.AST) -> set[str]:
 
 
 class _Skeleton:
-    def __init__(self, helpers: bool, shadowed: frozenset[str]):
-        self.helpers, self.shadowed = helpers, shadowed
+    def __init__(self, helpers: bool, shadowed: frozenset[str], test_names: frozenset[str] = frozenset()):
+        self.helpers, self.shadowed, self.test_names = helpers, shadowed, test_names
         self.probes: list[ast.expr] = []
         self.spec = AssertSpec(skeleton=ast.Constant(True))
+
+    def reads_only_test_state(self, node: ast.expr) -> bool:
+        """`want['z']`, `want.get('x')`, `len(cases)`: a probe of names the test bound (and builtins), calling
+        nothing of the program's. Its value is the test's: a candidate must see what the reference saw, or it
+        rebound the test's expected values from the graded process."""
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        return bool(names & self.test_names) and all(n in self.test_names or n in _BUILTINS and n not in self.shadowed
+                                                      for n in names)
 
     def probe(self, node: ast.expr, kind: str = "v", state: bool = False) -> ast.expr:
         k = len(self.probes)
         self.probes.append(node)
         self.spec.kinds.append(kind)
-        if state:
+        if state or (kind == "v" and self.reads_only_test_state(node)):
             self.spec.state.add(k)
         return ast.Call(ast.Name("__probe__", ast.Load()), [ast.Constant(k)], [])
 
@@ -190,12 +200,12 @@ class _Skeleton:
 
 
 class _Rewrite(ast.NodeTransformer):
-    def __init__(self, helpers: bool, shadowed: frozenset[str]):
-        self.helpers, self.shadowed = helpers, shadowed
+    def __init__(self, helpers: bool, shadowed: frozenset[str], test_names: frozenset[str] = frozenset()):
+        self.helpers, self.shadowed, self.test_names = helpers, shadowed, test_names
         self.specs: list[AssertSpec] = []
 
     def visit_Assert(self, node: ast.Assert):
-        sk = _Skeleton(self.helpers, self.shadowed)
+        sk = _Skeleton(self.helpers, self.shadowed, self.test_names)
         skeleton = sk.build(node.test)
         spec = sk.spec
         spec.skeleton = ast.fix_missing_locations(ast.Expression(skeleton))
@@ -214,6 +224,7 @@ def split_test(code: str, helpers: bool = False, program_names: frozenset[str] =
     """`helpers`: treat `raises(...)` / `error_message(...)` as the custom suite's helpers. `program_names`: the
     names the program binds (a program's `sum` is what its tests call, not the builtin)."""
     tree = ast.parse(code)
-    rw = _Rewrite(helpers, frozenset(program_names | bound_names(tree)))
+    test_names = frozenset(bound_names(tree))
+    rw = _Rewrite(helpers, frozenset(program_names | test_names), test_names - program_names)
     tree = ast.fix_missing_locations(rw.visit(tree))
     return SplitTest(ast.unparse(tree), rw.specs)

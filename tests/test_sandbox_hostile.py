@@ -370,6 +370,32 @@ def test_a_test_bound_expected_value_is_out_of_the_programs_reach(monkeypatch):
     assert [v["passed"] for v in verdicts] == [False, False, True], [v["first_failure"] for v in verdicts]
 
 
+REBINDS_EXPECTED = """import sys
+def add(a, b):
+    g = sys._getframe(1).f_globals  # the test's scope
+    g['c'] = 0
+    g['want'] = {'x': 0, 'y': 0, 'z': 0}
+    return 0
+"""
+
+
+@pytest.mark.parametrize("test", [
+    "for a, b, c in [(2, 3, 5), (1, 1, 2), (-1, 1, 0)]:\n    assert add(a, b) == c",
+    "want = {'x': 5, 'y': 2, 'z': 0}\nassert add(2, 3) == want.get('x')\nassert add(1, 1) == want.get('y')",
+    "want = {'x': 5, 'y': 2, 'z': 0}\nassert add(2, 3) == want['x']\nassert add(1, 1) == want['y']",
+])
+def test_a_program_that_rebinds_the_tests_expected_values_fails_against_the_reference(test):
+    """Test code that binds its own expected values reads them in the graded process, where a program can rebind
+    them before they are read; every read of only the test's names (`c`, `want.get('x')`, `want['x']`) must show
+    what the reference run saw."""
+    tests = [Test(code=test)]
+    ref = run_program("def add(a, b):\n    return a + b\n", tests, record=True, limits=FAST)
+    assert ref.passed
+    r = run_program(REBINDS_EXPECTED, tests, references=ref.tests, limits=FAST)
+    assert not r.passed and r.etype == "TestState", (r.status, r.etype, r.msg)
+    assert run_program("def add(a, b):\n    return b + a\n", tests, references=ref.tests, limits=FAST).passed
+
+
 def test_a_rigged_eq_fails_where_both_sides_came_from_the_program(monkeypatch):
     v = _grade(["HumanEval/38"], [ALWAYS_EQUAL], monkeypatch)[0]
     assert not v["passed"] and v["etype"] == "NotData" and v["in_process_tests"] == 1
