@@ -29,8 +29,8 @@ def leaderboard(runs: list[Run]) -> list[str]:
 
     def cell(r: Run, t: str) -> str:
         v, e = r.metric(t, "pass@1")
-        n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s.startswith(t + "_"))
-        greedy = [x.get("pass@1") for k, ss in r.samples.items() if k == t or k.startswith(t + "_") for x in ss]
+        n = r.n_samples.get(t) or sum(r.n_samples.get(s) or 0 for s in r.results if s != t and part_of(s, t))
+        greedy = [x.get("pass@1") for k, ss in r.samples.items() if part_of(k, t) for x in ss]
         if v is None:
             return "–"
         version = f" v{task_version(r, t)}" if t in mixed else ""

@@ -422,3 +422,18 @@ def test_leaderboard_names_the_task_version_where_runs_graded_two():
     assert "| old | 2.0 (500) | 0.0 (156) v1.0 |" in text and "| new | 2.0 (500) | 0.0 (156) v3.0 |" in text, text
     assert "graded custom_suite at more than one" in text  # the 9.0s are other tasks' versions
     assert "| new | 2.0 (500) | 0.0 (156) |" in "\n".join(leaderboard([new]))
+
+def test_a_groups_cell_counts_its_own_subtasks_not_another_prompts():
+    """custom_suite's count and passes come from custom_suite_* subtasks, not from custom_suite_alpaca_* ones
+    of the same run (another prompt format, its own column)."""
+    from reporting.runs import Run
+    from reporting.tables import leaderboard
+
+    r = Run(label="both", path=Path("both"), config={}, meta={}, versions={},
+            n_samples={"custom_suite_lists": 2, "custom_suite_alpaca_lists": 2},
+            results={"custom_suite": {"pass@1,sandbox": 0.5}, "custom_suite_lists": {"pass@1,sandbox": 0.5},
+                     "custom_suite_alpaca": {"pass@1,sandbox": 1.0}, "custom_suite_alpaca_lists": {"pass@1,sandbox": 1.0}},
+            samples={"custom_suite_lists": [{"pass@1": 1.0}, {"pass@1": 0.0}],
+                     "custom_suite_alpaca_lists": [{"pass@1": 1.0}, {"pass@1": 1.0}]})
+    text = "\n".join(leaderboard([r]))
+    assert "50.0 (1/2)" in text and "100.0 (2/2)" in text, text
