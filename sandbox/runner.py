@@ -225,6 +225,12 @@ def _kill(proc: subprocess.Popen, cgroup: iso.PidsCgroup) -> None:
     cgroup.kill_all()
 
 
+def overrun(limit: float) -> float:
+    """How long the grader lets a test take by its own clock before it is a TIMEOUT, whatever the graded process
+    did to its own timer (cancelled its SIGALRM): the limit, and room for the events' trip under load."""
+    return 1.2 * limit + 0.25
+
+
 class _Closed(Stop):
     """The graded process closed its channel: it exited or was killed."""
 
@@ -345,6 +351,9 @@ class _Run:
                         else:
                             raise Malformed(f"unknown event {str(kind)[:40]!r}")
                 verdict.seconds = time.monotonic() - stage_started
+                if verdict.status == PASS and verdict.seconds > overrun(self.per_test[i]):
+                    verdict = TestResult(TIMEOUT, "Timeout", f"exceeded {self.per_test[i]:.2f} s (by the grader's clock: "
+                                         f"{verdict.seconds:.2f} s)", verdict.seconds)
                 tests.append(verdict)
                 if self.fail_fast and verdict.status != PASS:
                     break

@@ -688,6 +688,17 @@ def test_page_cache_probes_cannot_tell_a_later_program_what_an_earlier_one_read(
     assert r.passed, (r.status, r.msg, r.stderr)
 
 
+def test_a_program_that_cancels_its_own_timer_still_times_out():
+    """The graded process's SIGALRM is the program's to cancel: the grader's own clock decides the limit too, so a
+    slow answer that switched the timer off is a TIMEOUT at about the limit, not at the grader's last-resort deadline."""
+    slow = ("import signal, time\ndef f():\n    signal.setitimer(signal.ITIMER_REAL, 0)\n    t = time.monotonic()\n"
+            "    while time.monotonic() - t < 2.0:\n        pass\n    return 1\n")
+    limits = Limits(min_time=1.0, default_test_time=1.0, memory_bytes=256 << 20, max_task_time=10.0)
+    r = run_program(slow, [Test(code="assert f() == 1")], limits=limits, test_times=[0.01])
+    assert r.status == TIMEOUT and "grader's clock" in (r.msg or ""), (r.status, r.msg)
+    assert run_program(slow.replace("2.0", "0.1"), [Test(code="assert f() == 1")], limits=limits, test_times=[0.01]).passed
+
+
 def test_a_reference_that_did_not_pass_decides_nothing():
     """A reference that timed out leaves no trace and no expected output: a forged end or a None must not pass."""
     from sandbox.decide import TestResult as Result
