@@ -4,10 +4,13 @@ Reads one marshalled (or pickled) job from stdin (the grader's, so loading it he
 program, then each test, and writes what came out as typed JSON lines on FD (format in verdict.py). A test the
 grader runs itself ("rpc", driven.py) sends the calls of the program's function on REQUESTS, one marshalled
 ("call", name, args, kwargs, seconds) each, and this process answers each with its return value. It imports only
-C modules before the program runs (no json, re, enum: 20 ms less per program). Everything in this process is
-the program's to read and rewrite, this file included: it holds no expected value and decides nothing. The worst
-a program can do here is send values it could have returned honestly, or stop early; the grader treats both as
-what the program did.
+C modules before the program runs (no json, re, enum: 20 ms less per program), and the modules test code names.
+Everything in this process is the program's to read and rewrite, this file included: it decides nothing, and the
+benchmarks' expected values never come here. The worst a program can do here is send values it could have returned
+honestly, or stop early, except where test code itself computes something here after calling the program (a
+name the test bound, "is the input list unchanged", how far an iterator the test made was read): a program that
+walks up its callers' frames can read those and, where Python lets it change a frame it does not own (ctypes;
+frame.f_locals from 3.13), rig them. Tracing, the collector's object lists and other threads' frames are denied.
 """
 import _signal as signal
 import builtins
@@ -220,6 +223,42 @@ def apply_limits(limits):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with EFBIG instead of killing
 
 
+# What would let a program reach into the test code's running frames or objects and change them: a trace or profile
+# function (in 3.11 and 3.12 its frame.f_locals edits are written back into the test's locals: a lambda's `a`
+# rebound to an untouched copy after the program sorted `a` in place), other threads' frames, the garbage
+# collector's object lists. Refused with RuntimeError; frame.f_back and f_locals reads cannot be (isolation.py).
+DENIED_EVENTS = frozenset({"sys.settrace", "sys.setprofile", "sys._current_frames", "sys._current_exceptions",
+                           "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                           "sys.monitoring.register_callback"})
+
+
+def _deny_introspection(event, args):
+    if event in DENIED_EVENTS:
+        raise RuntimeError(f"{event} is not available to a graded program")
+
+
+def _snapshot(names) -> dict:
+    """The modules test code imports, imported now, before the program: each with its names as they are."""
+    out = {}
+    for name in names:
+        try:
+            __import__(name)
+            out[name] = (sys.modules[name], dict(vars(sys.modules[name])))
+        except BaseException:  # noqa: BLE001 - a module missing here: the test's own import fails as it would
+            pass
+    return out
+
+
+def _restore(modules: dict) -> None:
+    """Each such module back in sys.modules, with its names bound as before the program ran."""
+    for name, (module, saved) in modules.items():
+        sys.modules[name] = module
+        names = vars(module)
+        for key in [k for k in names if k not in saved]:
+            del names[key]
+        names.update(saved)
+
+
 def main():
     fd, requests = int(sys.argv[1]), int(sys.argv[2])
     raw = sys.stdin.buffer.read()
@@ -237,6 +276,8 @@ def main():
     reporter = Reporter(fd)
     program_globals = {"__name__": "__main__", "__builtins__": builtins}
     pristine = tuple(vars(builtins).items())  # before the program runs: what test code's builtins are (a tuple)
+    modules = _snapshot(job.get("test_modules", ()))
+    sys.addaudithook(_deny_introspection)  # for good: no audit hook can be removed
     start = time.perf_counter()
     try:
         exec(compile(job["program"], "<program>", "exec"), program_globals)
@@ -249,6 +290,7 @@ def main():
     probe = make_probe(reporter)
     for i, test in enumerate(job["tests"]):
         reporter.test = i
+        _restore(modules)
         if "random" in sys.modules or (test["kind"] == "code" and "random" in test["code"]):
             import random
 

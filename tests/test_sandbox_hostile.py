@@ -396,6 +396,53 @@ def test_a_program_that_rebinds_the_tests_expected_values_fails_against_the_refe
     assert run_program("def add(a, b):\n    return b + a\n", tests, references=ref.tests, limits=FAST).passed
 
 
+HIDES_ITS_MUTATION = """import sys
+def _hide(items):  # a trace function on the test lambda's frame rebinds its `a` to an untouched copy
+    frame, before = sys._getframe(2), list(items)
+    name = next(n for n in frame.f_code.co_varnames[:frame.f_code.co_argcount] if frame.f_locals.get(n) is items)
+    def local(f, event, arg):
+        if f is frame:
+            f.f_locals[name] = before
+            sys.settrace(None)
+        return local
+    frame.f_trace = local
+    sys.settrace(lambda *a: None)
+def rotate(items):
+    _hide(items)
+    items[:] = items[1:] + items[:1]
+    return items
+"""
+
+
+def test_a_program_cannot_trace_the_test_code_to_undo_what_it_did_to_an_argument():
+    """The test checks the argument it passed is unchanged, in the graded process: a program that sorts it in place
+    and then rebinds the test's name to a copy (a trace function) fails; tracing and the other ways into the test's
+    frames and objects are refused."""
+    tests = [Test(code="assert (lambda a: [rotate(a), a])([1, 2, 3]) == [[2, 3, 1], [1, 2, 3]]")]
+    honest = "def rotate(items):\n    return items[1:] + items[:1]\n"
+    ref = run_program(honest, tests, record=True, limits=FAST)
+    assert ref.passed and run_program(honest, tests, references=ref.tests, limits=FAST).passed
+    r = run_program(HIDES_ITS_MUTATION, tests, references=ref.tests, limits=FAST)
+    assert not r.passed and "sys.settrace is not available" in (r.msg or ""), (r.status, r.msg)
+    probe = ("import gc, sys, threading\ndef f():\n    out = []\n"
+             "    for call in (lambda: sys.setprofile(None), lambda: threading.settrace(None) or threading.Thread("
+             "target=int).start(), sys._current_frames, gc.get_objects, lambda: gc.get_referrers(f)):\n"
+             "        try:\n            call()\n            out.append('ran')\n"
+             "        except RuntimeError:\n            out.append('refused')\n    return out")
+    assert run_program(probe, [Test(code="assert f() == ['refused', 'ran', 'refused', 'refused', 'refused']")],
+                       limits=FAST).passed
+
+
+def test_a_module_the_test_imports_is_the_modules_own_in_every_test():
+    """A program that makes itertools.count finite would let an eager answer pass a test on an endless input."""
+    eager = ("import itertools\nitertools.count = lambda start=0, step=1: iter(range(start, start + 50))\n"
+             "def firsts(iterable, n):\n    return list(iterable)[:n]\n")
+    test = [Test(code='assert firsts(__import__("itertools").count(), 3) == [0, 1, 2]')]
+    assert run_program(eager, test, limits=FAST).status in (TIMEOUT, MEMORY)  # list() of an endless count
+    lazy = "def firsts(iterable, n):\n    return [x for _, x in zip(range(n), iterable)]\n"
+    assert run_program(lazy, test, limits=FAST).passed
+
+
 def test_a_rigged_eq_fails_where_both_sides_came_from_the_program(monkeypatch):
     v = _grade(["HumanEval/38"], [ALWAYS_EQUAL], monkeypatch)[0]
     assert not v["passed"] and v["etype"] == "NotData" and v["in_process_tests"] == 1
