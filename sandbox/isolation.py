@@ -6,7 +6,7 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
   (`view.py`: the interpreter, its shared libraries and standard library, the allowed packages, setpriv, a generated
   /etc; `python -m sandbox.isolation --show` prints it), the task's files bound read-only into a private size-capped
   tmpfs that is the working directory and /tmp, small tmpfs on /dev/shm, /run and /var/tmp; a private /proc (no
-  other process visible) and a minimal /dev; a seccomp filter (`seccomp_filter.py`: keyrings, tracing, mounts and
+  other process visible; its host-wide counters, view.PROC_FILES, replaced by static files) and a minimal /dev; a seccomp filter (`seccomp_filter.py`: keyrings, tracing, mounts and
   namespaces, kernel modules, clocks denied); no_new_privs; a fixed clean environment. As root, the program runs as
   host uid/gid 65534 (nobody, via util-linux `setpriv`, no capabilities, empty bounding set), so that file
   permissions bind: a root-mapped user namespace would still own root's files.
@@ -26,7 +26,7 @@ memory-bandwidth contention with the grader, what the view itself holds (the int
 shared libraries, the allowed packages, the time zone database: nothing of a benchmark's), and the host's page
 cache of those files: a program that reads chosen pages of a cold file marks them, and a later program can tell by
 how long reading them takes (the calls that would tell it directly, mincore, cachestat and RWF_NOWAIT, are denied).
-"""
+Inside the graded process, what test code computes there is within the program's reach (child.py says how far)."""
 from __future__ import annotations
 
 import os
@@ -86,7 +86,8 @@ def _bwrap_args(tmp_bytes: int, files: dict[str, bytes] | None = None) -> list[s
     # is then started as host uid 65534 with no capabilities left to gain.
     ns = ["--unshare-all"] if os.geteuid() != 0 else ["--unshare-pid", "--unshare-net", "--unshare-ipc",
                                                        "--unshare-uts", "--unshare-cgroup"]
-    args = [*ns, "--die-with-parent", "--new-session", *view.bwrap_args(), "--proc", "/proc", "--dev", "/dev",
+    masks = [a for src, dest in view.proc_masks() for a in ("--ro-bind", src, dest)]
+    args = [*ns, "--die-with-parent", "--new-session", *view.bwrap_args(), "--proc", "/proc", *masks, "--dev", "/dev",
             "--perms", "0755", "--dir", "/var"]
     for d in ("/tmp", "/dev/shm", "/run", "/var/tmp"):
         args += ["--perms", "1777", "--size", str(tmp_bytes if d == "/tmp" else 1 << 20), "--tmpfs", d]
@@ -154,6 +155,7 @@ def _unshare_view() -> str:
         steps += [cmd, *make(dest)]
     steps += [f"mount --bind /dev/{d} ./dev/{d}" for d in devices]
     steps += ["mount -t proc proc ./proc", "ln -s /proc/self/fd ./dev/fd"]
+    steps += [f"mount -o bind,ro {_q(src, '.' + dest)}" for src, dest in view.proc_masks()]
     steps += [f"mount -o remount,ro {_q('.' + e.dest)}" for e in view.entries() if e.kind == "tmpfs"]
     return " && ".join(steps)
 

@@ -107,6 +107,37 @@ def etc_dir() -> str:
     return etc
 
 
+# /proc files that count what the whole host did (forks since boot, load, faults, interrupts, locks, dentries,
+# pressure): a PID namespace hides other processes, not these, and a program that moves a counter by a chosen
+# amount hands a number to the next one that reads it. Each is replaced by a static file, read-only: /proc/stat
+# keeps one line per CPU (glibc counts them there when /sys is absent) and zero counters; the rest are empty.
+PROC_FILES = ("stat", "loadavg", "meminfo", "vmstat", "diskstats", "interrupts", "softirqs", "schedstat", "locks",
+              "zoneinfo", "buddyinfo", "pagetypeinfo", "slabinfo", "vmallocinfo", "timer_list", "sched_debug",
+              "key-users", "keys", "swaps", "cgroups")
+PROC_DIRS = ("pressure", "sys/fs")
+
+
+def _static_proc(name: str) -> bytes:
+    if name == "stat":
+        with open("/proc/stat", encoding="ascii") as fh:
+            cpus = [line.split()[0] for line in fh if line.startswith("cpu")]
+        return ("".join(f"{c} 0 0 0 0 0 0 0 0 0 0\n" for c in cpus) +
+                "intr 0\nctxt 0\nbtime 0\nprocesses 0\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n").encode()
+    if name == "loadavg":
+        return b"0.00 0.00 0.00 1/1 1\n"
+    return b""
+
+
+@lru_cache(maxsize=None)
+def proc_masks() -> tuple[tuple[str, str], ...]:
+    """(host source, /proc path) for every mask over the private /proc that exists on this kernel."""
+    empty = os.path.join(private_dir(), "empty")
+    os.makedirs(empty, mode=0o555, exist_ok=True)
+    files = [(_write(f"proc-{name}", _static_proc(name)), f"/proc/{name}") for name in PROC_FILES
+             if os.path.isfile(f"/proc/{name}")]
+    return tuple(files + [(empty, f"/proc/{d}") for d in PROC_DIRS if os.path.isdir(f"/proc/{d}")])
+
+
 def _ldd(*paths: str) -> list[str]:
     try:
         out = subprocess.run(["ldd", *paths], capture_output=True, text=True, timeout=30).stdout
@@ -268,6 +299,8 @@ def describe() -> list[str]:
             out.append(f"{e.dest} -> {e.src}  (symlink)")
         elif e.kind == "tmpfs":
             out.append(f"{e.dest}/  -- {e.why}")
+    out += [f"{dest}{'/' if os.path.isdir(src) else ''}  -- static, read-only: the host-wide counter is not seen"
+            for src, dest in proc_masks()]
     return out
 
 

@@ -344,6 +344,30 @@ def test_nothing_a_program_plants_reaches_the_next_program_of_its_worker(level):
     assert later.passed, later.msg or later.stderr
 
 
+COUNTERS = """import os
+def counters():
+    stat = dict(line.split(None, 1) for line in open('/proc/stat') if not line.startswith('cpu'))
+    return [stat['processes'].strip(), open('/proc/loadavg').read().split()[3], os.listdir('/proc/pressure')]
+def fork_and_count(n):
+    before = counters()
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    return before == counters() and os.cpu_count() == {cpus}
+"""
+
+
+def test_the_hosts_counters_carry_nothing_from_one_program_to_the_next(level):
+    """/proc/stat's fork count since boot (and load, pressure, ...) is the host's, not the PID namespace's: a
+    program that forks a chosen number of times would hand that number on. Read-only static copies: forks leave
+    them as they were, and the CPU count glibc reads from /proc/stat is still the host's."""
+    program = COUNTERS.format(cpus=os.cpu_count())
+    r = run_program(program, [Test(code="assert fork_and_count(37)")], limits=ROOMY)
+    assert r.passed, (r.status, r.msg, r.stderr)
+
+
 def test_a_running_program_plants_nothing_another_worker_sees(level):
     holder = {}
     t = threading.Thread(target=lambda: holder.update(r=run_program(
