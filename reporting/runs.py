@@ -125,11 +125,13 @@ class Run:
 
 
 _ABSOLUTE = re.compile(r"(?:/[^\s,=/]+)+/(?=(?:outputs|models|runs|data)/)")
+_INTERPRETER = re.compile(r"^(?:/[^\s/]+)+/(python3?(?:\.\d+)?)(?=\s|$)")
 
 
 def repo_relative(text: str) -> str:
-    """Paths as a reader of the repo writes them: /somewhere/checkout/outputs/x -> outputs/x."""
-    return _ABSOLUTE.sub("", text)
+    """Paths as a reader of the repo writes them: /somewhere/checkout/outputs/x -> outputs/x, and the interpreter
+    the command started with (/some/venv/bin/python3 -m ...) as the reader's own `python3 -m ...`."""
+    return _INTERPRETER.sub(r"\1", _ABSOLUTE.sub("", text))
 
 
 def _model_name(config: dict) -> str:

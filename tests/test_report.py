@@ -437,3 +437,15 @@ def test_a_groups_cell_counts_its_own_subtasks_not_another_prompts():
                      "custom_suite_alpaca_lists": [{"pass@1": 1.0}, {"pass@1": 1.0}]})
     text = "\n".join(leaderboard([r]))
     assert "50.0 (1/2)" in text and "100.0 (2/2)" in text, text
+
+
+def test_a_recorded_command_reads_as_the_reader_would_type_it():
+    """The machine's checkout and interpreter paths are not the reader's: outputs/, models/ and the interpreter's
+    name stay, the folders above them go."""
+    from reporting.runs import repo_relative
+
+    cmd = ("/srv/venv/bin/python3 -m lm_eval run --model_args pretrained=/x/y/models/g,peft=/x/y/outputs/adapters/a "
+           "--output_path /x/y/outputs/eval/a")
+    assert repo_relative(cmd) == ("python3 -m lm_eval run --model_args pretrained=models/g,peft=outputs/adapters/a "
+                                  "--output_path outputs/eval/a")
+    assert repo_relative("python -m evaluation.lm_eval_cli") == "python -m evaluation.lm_eval_cli"
