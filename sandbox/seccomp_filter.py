@@ -35,7 +35,13 @@ SHARED_INODES = ("flock", "inotify_init", "inotify_init1", "inotify_add_watch", 
 # later program finds by asking which pages are cached (mincore, cachestat, preadv2 with RWF_NOWAIT, denied below by
 # flag). Timing a read tells it as well, and no filter denies that (isolation.py's "Not protected").
 PAGE_CACHE = ("mincore", "cachestat")
-DENIED = KEYRINGS + TRACING + MOUNTS_AND_NAMESPACES + KERNEL + CLOCKS + SHARED_INODES + PAGE_CACHE
+# Host-wide counters a program can step to a chosen value for the next program to read, exactly: the inode numbers
+# of memfd files (the kernel's internal shmem mount) and socket cookies (getsockopt SO_COOKIE, denied below by
+# option); both are handed out in per-CPU batches, so pinning itself to one CPU is denied too. Other such counters
+# remain (isolation.py's "Not protected").
+HOST_COUNTERS = ("memfd_create", "sched_setaffinity")
+DENIED = KEYRINGS + TRACING + MOUNTS_AND_NAMESPACES + KERNEL + CLOCKS + SHARED_INODES + PAGE_CACHE + HOST_COUNTERS
+SO_COOKIE = (1, 57)  # SOL_SOCKET, SO_COOKIE
 FCNTL_LOCKS = (5, 6, 7, 36, 37, 38)  # F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW
 FCNTL_NOTICES = (10, 1024, 1026)  # F_SETSIG, F_SETLEASE, F_NOTIFY
 RWF_NOWAIT = 0x8  # preadv2/pwritev2 flags (argument 5): fail with EAGAIN rather than wait for the disk
@@ -76,6 +82,8 @@ def _build() -> tuple[bytes, tuple[str, ...]]:
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     for cmd in FCNTL_LOCKS + FCNTL_NOTICES:
         f.add_rule(seccomp.ERRNO(errno.EPERM), "fcntl", seccomp.Arg(1, seccomp.EQ, cmd))
+    f.add_rule(seccomp.ERRNO(errno.EPERM), "getsockopt", seccomp.Arg(1, seccomp.EQ, SO_COOKIE[0]),
+               seccomp.Arg(2, seccomp.EQ, SO_COOKIE[1]))
     for name in ("preadv2", "pwritev2"):
         f.add_rule(seccomp.ERRNO(errno.EPERM), name, seccomp.Arg(5, seccomp.MASKED_EQ, RWF_NOWAIT, RWF_NOWAIT))
     for arg in _personality_rules(seccomp):
@@ -111,6 +119,7 @@ def denied() -> dict:
     return {"EPERM": [n for n in DENIED if n not in skip] + ["clone with CLONE_NEW* flags",
                                                             "fcntl record locks, leases, F_NOTIFY and F_SETSIG",
                                                             "preadv2 and pwritev2 with RWF_NOWAIT",
+                                                            "getsockopt SO_COOKIE",
                                                             "personality other than Docker's defaults"],
             "ENOSYS": ["clone3"], "not known to this libseccomp": sorted(skip),
             "other ABIs (x32, i386)": "killed"}

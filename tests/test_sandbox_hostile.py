@@ -746,6 +746,20 @@ def test_a_program_that_cancels_its_own_timer_still_times_out():
     assert run_program(slow.replace("2.0", "0.1"), [Test(code="assert f() == 1")], limits=limits, test_times=[0.01]).passed
 
 
+def test_host_wide_counters_a_program_could_step_for_the_next_one_are_denied():
+    """memfd inode numbers and socket cookies come from host-wide counters, in per-CPU batches: a program pinned to
+    one CPU could step either to a chosen value for the next program to read. memfd_create, getsockopt SO_COOKIE
+    and sched_setaffinity are denied (EPERM); another socket option still reads."""
+    probe = ("import os, socket\ndef f():\n    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n    out = []\n"
+             "    for call in (lambda: os.sched_setaffinity(0, {0}), lambda: os.memfd_create('x'),\n"
+             "                 lambda: s.getsockopt(socket.SOL_SOCKET, 57, 8)):\n"
+             "        try:\n            call()\n            out.append(0)\n        except OSError as e:\n"
+             "            out.append(e.errno)\n"
+             "    out.append(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE) == socket.SOCK_DGRAM)\n    return out")
+    r = run_program(probe, [Test(code="assert f() == [1, 1, 1, True]")], limits=FAST)
+    assert r.passed, (r.status, r.msg, r.stderr)
+
+
 def test_a_reference_that_did_not_pass_decides_nothing():
     """A reference that timed out leaves no trace and no expected output: a forged end or a None must not pass."""
     from sandbox.decide import TestResult as Result
