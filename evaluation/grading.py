@@ -29,6 +29,7 @@ from common.pysource import parses
 from .quality import quality, written_part
 import sandbox
 from sandbox import MEMORY, PASS, TIMEOUT, Limits, TaskResult, Test, isolation_level, run_many
+from sandbox.split import split_test
 from sandbox.verdict import LENIENT_ORACLES
 
 ERROR_KINDS = ("syntax", "name_signature", "wrong_answer", "exception", "timeout", "memory")
@@ -213,6 +214,8 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
                          "limits": limits, "test_times": ref["times"], "references": ref["tests"]})
             where.append((d_i, s_i))
     results = run_many(jobs, progress=progress, desc="grade")
+    state = [any(split_test(t.code, t.helpers).test_state for t in _tests(doc, refs[doc["task_id"]]["expected"])
+                 if t.code is not None) for doc in docs]
     out: list[list[dict]] = [[{} for _ in g] for g in generations]
     for (d_i, s_i), res in zip(where, results):
         doc, code = docs[d_i], codes[d_i][s_i]
@@ -225,6 +228,8 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
                                                              "msg": (res.msg or "")[:200], "stderr": res.stderr[-300:]}}
         # EvalPlus' lenient oracles (sandbox.verdict.LENIENT_ORACLES): a pass there need not mean the task is solved
         verdict["lenient_oracle"] = bool(doc["inputs_json"]) and doc["entry_point"] in LENIENT_ORACLES
+        # a test that computes in the graded process with state of its own: a program aimed at the harness can rig it
+        verdict["test_state_in_process"] = state[d_i]
         if doc["inputs_json"]:
             verdict["passed_base"] = all(t.status == PASS for t in res.tests[:doc["n_base"]])
         ref_time = sum(t or 0 for t in ref["times"])

@@ -5,12 +5,13 @@ program, then each test, and writes what came out as typed JSON lines on FD (for
 grader runs itself ("rpc", driven.py) sends the calls of the program's function on REQUESTS, one marshalled
 ("call", name, args, kwargs, seconds) each, and this process answers each with its return value. It imports only
 C modules before the program runs (no json, re, enum: 20 ms less per program), and the modules test code names.
-Everything in this process is the program's to read and rewrite, this file included: it decides nothing, and the
-benchmarks' expected values never come here. The worst a program can do here is send values it could have returned
-honestly, or stop early, except where test code itself computes something here after calling the program (a
-name the test bound, "is the input list unchanged", how far an iterator the test made was read): a program that
-walks up its callers' frames can read those and, where Python lets it change a frame it does not own (ctypes;
-frame.f_locals from 3.13), rig them. Tracing, the collector's object lists and other threads' frames are denied.
+Everything in this process is the program's to read and rewrite, this file included: its functions, the events it
+sends, the fd they go to. It decides nothing, and the benchmarks' expected values never come here, so the worst a
+program can do to a test that compares what it returned is send a value it could have returned honestly. Test code
+that computes something here after calling the program (a name the test bound, "is the argument unchanged", how far
+an iterator the test made was read) is another matter: a program written against this harness can rewrite that
+value before it is sent. The audit hook and the module reset below stop a program that changes such state without
+aiming at this file (a trace function, a patched itertools), not one that does.
 """
 import _signal as signal
 import builtins

@@ -26,7 +26,9 @@ memory-bandwidth contention with the grader, what the view itself holds (the int
 shared libraries, the allowed packages, the time zone database: nothing of a benchmark's), and the host's page
 cache of those files: a program that reads chosen pages of a cold file marks them, and a later program can tell by
 how long reading them takes (the calls that would tell it directly, mincore, cachestat and RWF_NOWAIT, are denied).
-Inside the graded process, what test code computes there is within the program's reach (child.py says how far)."""
+Host-wide kernel counters other than those denied (inode numbers of pipes and anonymous files, drawn in per-CPU
+batches) can be stepped by one program and read by a later one, with noise from the grader's own use. Inside
+the graded process, what test code computes there is within the program's reach (child.py says how far)."""
 from __future__ import annotations
 
 import os

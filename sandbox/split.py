@@ -43,6 +43,10 @@ class AssertSpec:
 class SplitTest:
     child_code: str
     asserts: list[AssertSpec]
+    # the test computes in the graded process with names or modules of its own (a loop's expected values, a lambda's
+    # argument read after the call, an iterator it built): there a program aimed at this harness can rewrite what
+    # is sent, so a pass rests on more than what the program returned (child.py)
+    test_state: bool = False
 
 
 def _is_math(node: ast.expr) -> bool:
@@ -226,5 +230,7 @@ def split_test(code: str, helpers: bool = False, program_names: frozenset[str] =
     tree = ast.parse(code)
     test_names = frozenset(bound_names(tree))
     rw = _Rewrite(helpers, frozenset(program_names | test_names), test_names - program_names)
+    imports = any(isinstance(n, (ast.Import, ast.ImportFrom)) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                                                    and n.func.id == "__import__") for n in ast.walk(tree))
     tree = ast.fix_missing_locations(rw.visit(tree))
-    return SplitTest(ast.unparse(tree), rw.specs)
+    return SplitTest(ast.unparse(tree), rw.specs, bool(test_names - program_names) or imports)

@@ -651,6 +651,21 @@ def test_evalplus_lenient_oracles_are_flagged_in_the_verdict(monkeypatch):
     assert not v4["passed"] and not v4["lenient_oracle"]
 
 
+def test_a_pass_on_test_state_in_the_graded_process_is_flagged_in_the_verdict(monkeypatch):
+    """custom/sort-13 reads how far the test's own iterators were consumed, in the graded process: its verdict says
+    so (a program aimed at the harness could rewrite that); an MBPP verdict, decided on returned values, does not."""
+    from custom_suite import as_docs
+    from evaluation.documents import mbpp_docs
+    from evaluation.grading import grade
+
+    monkeypatch.setenv("CODEEVAL_REFERENCE_CACHE", "off")
+    docs = [next(d for d in as_docs() if d["task_id"] == "custom/sort-13"),
+            next(d for d in mbpp_docs() if d["entry_point"] == "remove_Occ")]
+    sort13, mbpp = (v[0] for v in grade(docs, [[d["reference"]] for d in docs], progress=False))
+    assert sort13["passed"] and sort13["test_state_in_process"]
+    assert mbpp["passed"] and not mbpp["test_state_in_process"]
+
+
 def test_task_files_reach_the_working_directory_read_only():
     program = "def f():\n    return open('data.txt').read()\ndef g():\n    open('data.txt', 'w').write('x')\n    return 1"
     tests = [Test(code="assert f() == 'a\\nb\\n'"), Test(code="assert g() == 1")]
