@@ -203,9 +203,11 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
     refs = references(docs, limits, progress=progress)
     jobs, where = [], []
     codes: list[list[str]] = []
+    state: list[bool] = []  # per document: a test of it computes with state of its own in the graded process
     for d_i, (doc, gens) in enumerate(zip(docs, generations)):
         ref = refs[doc["task_id"]]
         tests = _tests(doc, ref["expected"])  # once per document: MBPP+ inputs are decoded here
+        state.append(any(split_test(t.code, t.helpers).test_state for t in tests if t.code is not None))
         codes.append([])
         for s_i, gen in enumerate(gens):
             code = extract_code(gen, doc["prefix"])
@@ -214,8 +216,6 @@ def grade(docs: list[dict], generations: list[list[str]], limits: Limits = Limit
                          "limits": limits, "test_times": ref["times"], "references": ref["tests"]})
             where.append((d_i, s_i))
     results = run_many(jobs, progress=progress, desc="grade")
-    state = [any(split_test(t.code, t.helpers).test_state for t in _tests(doc, refs[doc["task_id"]]["expected"])
-                 if t.code is not None) for doc in docs]
     out: list[list[dict]] = [[{} for _ in g] for g in generations]
     for (d_i, s_i), res in zip(where, results):
         doc, code = docs[d_i], codes[d_i][s_i]

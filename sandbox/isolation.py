@@ -6,10 +6,11 @@ Levels, best first (`isolation()` picks the best this machine offers; `SANDBOX_I
   (`view.py`: the interpreter, its shared libraries and standard library, the allowed packages, setpriv, a generated
   /etc; `python -m sandbox.isolation --show` prints it), the task's files bound read-only into a private size-capped
   tmpfs that is the working directory and /tmp, small tmpfs on /dev/shm, /run and /var/tmp; a private /proc (no
-  other process visible; its host-wide counters, view.PROC_FILES, replaced by static files) and a minimal /dev; a seccomp filter (`seccomp_filter.py`: keyrings, tracing, mounts and
-  namespaces, kernel modules, clocks denied); no_new_privs; a fixed clean environment. As root, the program runs as
-  host uid/gid 65534 (nobody, via util-linux `setpriv`, no capabilities, empty bounding set), so that file
-  permissions bind: a root-mapped user namespace would still own root's files.
+  other process visible; its host-wide counters, view.PROC_FILES, replaced by static files) and a minimal /dev; a
+  seccomp filter (`seccomp_filter.py`: keyrings, tracing, mounts and namespaces, kernel modules, clocks denied);
+  no_new_privs; a fixed clean environment. As root, the program runs as host uid/gid 65534 (nobody, via util-linux
+  `setpriv`, no capabilities, empty bounding set), so that file permissions bind: a root-mapped user namespace
+  would still own root's files.
 - "unshare": util-linux `unshare` + `setpriv`, as root only: new mount, PID, network, IPC and UTS namespaces; the
   same minimal filesystem view as bwrap's, built by `mount` in a private tmpfs and entered with `unshare --root`
   (task files copied into the working directory); private tmpfs on /tmp (the working directory), /var/tmp, /dev/shm

@@ -33,7 +33,7 @@ from . import isolation as iso
 from .decide import (ERROR, FAIL, MEMORY, NOT_RUN, PASS, TIMEOUT, Decider, TaskResult, Test, TestResult,  # noqa: F401
                      classify_exception, raised_fields)
 from .driven import BadReply, Expired, Stop
-from .split import SplitTest, bound_names, parse_program, split_test
+from .split import SplitTest, bound_names, imported_modules, parse_program, split_test
 from .verdict import SAFE_NAMES, Malformed, decode
 
 # run from its source (-c), not its path: the sandbox's private /tmp (and /run, /var/tmp, /dev/shm) hides any
@@ -72,22 +72,6 @@ def _trusted(code: str, own_names: frozenset[str]) -> list[str]:
 
 
 _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("__"))
-
-
-def _modules(code: str) -> set[str]:
-    """The modules test code imports (`__import__("itertools")`, `import json`): the graded process imports them
-    before the program and puts their names back as they were before each test, so that a program that rebinds
-    `itertools.count` does not change what the test builds."""
-    out = set()
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__import__" \
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            out.add(node.args[0].value)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            out.add(node.module)
-    return out
 
 
 @lru_cache(maxsize=256)
@@ -174,7 +158,8 @@ def run_program(program: str, tests: list[Test], *, setup: str = "", limits: Lim
                    # as root the program's pids cgroup bounds processes; RLIMIT_NPROC counts the whole uid, every worker
                    "processes": 4 * limits.processes if cgroup.path else limits.processes}
         job = {"limits": rlimits, "program": program, "setup": setup, "tests": payload_tests, "test_limits": per_test,
-               "sys_path": _SITE, "test_modules": sorted(set().union(*(_modules(t.code) for t in tests if t.code)))}
+               "sys_path": _SITE,
+               "test_modules": sorted(set().union(*(imported_modules(t.code) for t in tests if t.code)))}
         decider = Decider(tests, splits, references or [None] * len(tests), record)
         argv = iso.command(level, [sys.executable, *PYTHON_FLAGS, "-c", CHILD_SOURCE, str(w), str(req_r)],
                            limits.tmp_bytes, cgroup.paths, files=files)

@@ -68,6 +68,28 @@ def bound_names(tree: ast.AST) -> set[str]:
     return out
 
 
+def imports(tree: ast.AST) -> list[ast.AST]:
+    """The nodes of test code that import: `import json`, `from x import y`, `__import__("itertools")`."""
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "__import__")]
+
+
+def imported_modules(code: str) -> set[str]:
+    """The modules test code names in those imports: the graded process imports them before the program and puts
+    their names back as they were before each test, so that a program that rebinds `itertools.count` does not
+    change what the test builds."""
+    out = set()
+    for node in imports(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module and not node.level:
+                out.add(node.module)
+        elif node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            out.add(node.args[0].value)
+    return out
+
+
 class _Skeleton:
     def __init__(self, helpers: bool, shadowed: frozenset[str], test_names: frozenset[str] = frozenset()):
         self.helpers, self.shadowed, self.test_names = helpers, shadowed, test_names
@@ -229,8 +251,8 @@ def split_test(code: str, helpers: bool = False, program_names: frozenset[str] =
     names the program binds (a program's `sum` is what its tests call, not the builtin)."""
     tree = ast.parse(code)
     test_names = frozenset(bound_names(tree))
-    rw = _Rewrite(helpers, frozenset(program_names | test_names), test_names - program_names)
-    imports = any(isinstance(n, (ast.Import, ast.ImportFrom)) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                                                                    and n.func.id == "__import__") for n in ast.walk(tree))
+    own = test_names - program_names
+    rw = _Rewrite(helpers, frozenset(program_names | test_names), own)
+    test_state = bool(own or imports(tree))
     tree = ast.fix_missing_locations(rw.visit(tree))
-    return SplitTest(ast.unparse(tree), rw.specs, bool(test_names - program_names) or imports)
+    return SplitTest(ast.unparse(tree), rw.specs, test_state)
